@@ -1,116 +1,91 @@
+// Package plugin answers Grafana's calls (QueryData, CheckHealth,
+// CallResource) for one data source instance by dispatching them to the
+// packages that do the work: settings, targets, parsers, analysis, frames.
 package plugin
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
+	"net/http"
 	"time"
 
 	"github.com/grafana/grafana-plugin-sdk-go/backend"
+	"github.com/grafana/grafana-plugin-sdk-go/backend/httpclient"
 	"github.com/grafana/grafana-plugin-sdk-go/backend/instancemgmt"
-	"github.com/grafana/grafana-plugin-sdk-go/data"
-	"github.com/goscope/pprof/pkg/models"
+	"github.com/grafana/grafana-plugin-sdk-go/backend/resource/httpadapter"
+
+	"github.com/goscope/pprof/pkg/settings"
+	"github.com/goscope/pprof/pkg/targets"
 )
 
-// Make sure Datasource implements required interfaces. This is important to do
-// since otherwise we will only get a not implemented error response from plugin in
-// runtime. In this example datasource instance implements backend.QueryDataHandler,
-// backend.CheckHealthHandler interfaces. Plugin should not implement all these
-// interfaces - only those which are required for a particular task.
 var (
 	_ backend.QueryDataHandler      = (*Datasource)(nil)
 	_ backend.CheckHealthHandler    = (*Datasource)(nil)
+	_ backend.CallResourceHandler   = (*Datasource)(nil)
 	_ instancemgmt.InstanceDisposer = (*Datasource)(nil)
 )
 
-// NewDatasource creates a new datasource instance.
-func NewDatasource(_ context.Context, _ backend.DataSourceInstanceSettings) (instancemgmt.Instance, error) {
-	return &Datasource{}, nil
+// Datasource is one configured data source instance.
+type Datasource struct {
+	// settingsErr is kept rather than failing instance creation, so that
+	// the health check and every query can say exactly what is wrong.
+	settingsErr error
+	settings    *settings.Settings
+	targets     *targets.Client
+	resources   backend.CallResourceHandler
 }
 
-// Datasource is an example datasource which can respond to data queries, reports
-// its health and has streaming skills.
-type Datasource struct{}
-
-// Dispose here tells plugin SDK that plugin wants to clean up resources when a new instance
-// created. As soon as datasource settings change detected by SDK old datasource instance will
-// be disposed and a new one will be created using NewSampleDatasource factory function.
-func (d *Datasource) Dispose() {
-	// Clean up datasource instance resources.
-}
-
-// QueryData handles multiple queries and returns multiple responses.
-// req contains the queries []DataQuery (where each query contains RefID as a unique identifier).
-// The QueryDataResponse contains a map of RefID to the response for each query, and each response
-// contains Frames ([]*Frame).
-func (d *Datasource) QueryData(ctx context.Context, req *backend.QueryDataRequest) (*backend.QueryDataResponse, error) {
-	// create response struct
-	response := backend.NewQueryDataResponse()
-
-	// loop over queries and execute them individually.
-	for _, q := range req.Queries {
-		res := d.query(ctx, req.PluginContext, q)
-
-		// save the response in a hashmap
-		// based on with RefID as identifier
-		response.Responses[q.RefID] = res
-	}
-
-	return response, nil
-}
-
-type queryModel struct{}
-
-func (d *Datasource) query(_ context.Context, pCtx backend.PluginContext, query backend.DataQuery) backend.DataResponse {
-	var response backend.DataResponse
-
-	// Unmarshal the JSON into our queryModel.
-	var qm queryModel
-
-	err := json.Unmarshal(query.JSON, &qm)
+// NewDatasource creates an instance from its settings; Grafana's instance
+// manager calls it again whenever the settings change.
+func NewDatasource(ctx context.Context, s backend.DataSourceInstanceSettings) (instancemgmt.Instance, error) {
+	d := &Datasource{}
+	d.resources = httpadapter.New(d.routes())
+	cfg, err := settings.Load(s)
 	if err != nil {
-		return backend.ErrDataResponse(backend.StatusBadRequest, fmt.Sprintf("json unmarshal: %v", err.Error()))
+		d.settingsErr = err
+		return d, nil
 	}
-
-	// create data frame response.
-	// For an overview on data frames and how grafana handles them:
-	// https://grafana.com/developers/plugin-tools/introduction/data-frames
-	frame := data.NewFrame("response")
-
-	// add fields.
-	frame.Fields = append(frame.Fields,
-		data.NewField("time", nil, []time.Time{query.TimeRange.From, query.TimeRange.To}),
-		data.NewField("values", nil, []int64{10, 20}),
-	)
-
-	// add the frames to the response.
-	response.Frames = append(response.Frames, frame)
-
-	return response
-}
-
-// CheckHealth handles health checks sent from Grafana to the plugin.
-// The main use case for these health checks is the test button on the
-// datasource configuration page which allows users to verify that
-// a datasource is working as expected.
-func (d *Datasource) CheckHealth(_ context.Context, req *backend.CheckHealthRequest) (*backend.CheckHealthResult, error) {
-	res := &backend.CheckHealthResult{}
-	config, err := models.LoadPluginSettings(*req.PluginContext.DataSourceInstanceSettings)
-
+	hc, err := newHTTPClient(ctx, s, cfg)
 	if err != nil {
-		res.Status = backend.HealthStatusError
-		res.Message = "Unable to load settings"
-		return res, nil
+		d.settingsErr = fmt.Errorf("HTTP client settings: %w", err)
+		return d, nil
 	}
-
-	if config.Secrets.ApiKey == "" {
-		res.Status = backend.HealthStatusError
-		res.Message = "API key is missing"
-		return res, nil
-	}
-
-	return &backend.CheckHealthResult{
-		Status:  backend.HealthStatusOk,
-		Message: "Data source is working",
-	}, nil
+	d.settings = cfg
+	d.targets = targets.NewClient(hc, targets.Options{
+		MaxResponseBytes: cfg.MaxResponseBytes,
+		Timeout:          cfg.Timeout,
+		MinInterval:      cfg.MinInterval,
+	})
+	return d, nil
 }
+
+// newHTTPClient builds the one client of an instance from Grafana's
+// standard HTTP settings (TLS, proxy), with the timeout left to each
+// request's context because a CPU profile legitimately takes its
+// duration before the first response byte.
+func newHTTPClient(ctx context.Context, s backend.DataSourceInstanceSettings, cfg *settings.Settings) (*http.Client, error) {
+	opts, err := s.HTTPClientOptions(ctx)
+	if err != nil {
+		return nil, err
+	}
+	timeouts := httpclient.DefaultTimeoutOptions
+	timeouts.Timeout = 0
+	timeouts.DialTimeout = min(cfg.Timeout, timeouts.DialTimeout)
+	timeouts.TLSHandshakeTimeout = min(cfg.Timeout, timeouts.TLSHandshakeTimeout)
+	opts.Timeouts = &timeouts
+	return httpclient.New(opts)
+}
+
+// Dispose releases the instance's idle connections when settings change.
+func (d *Datasource) Dispose() {}
+
+// ready returns the settings error, if any, in the words shown to users.
+func (d *Datasource) ready() error {
+	if d.settingsErr != nil {
+		return fmt.Errorf("the data source settings are invalid: %w", d.settingsErr)
+	}
+	return nil
+}
+
+// now is the capture clock, replaceable in tests.
+var now = time.Now

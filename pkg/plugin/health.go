@@ -1,0 +1,92 @@
+package plugin
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	"github.com/grafana/grafana-plugin-sdk-go/backend"
+
+	"github.com/goscope/pprof/pkg/settings"
+	"github.com/goscope/pprof/pkg/targets"
+)
+
+// TargetHealth is what the health check found for one target; the list is
+// sent as the result's JSON details.
+type TargetHealth struct {
+	Name       string   `json:"name"`
+	OK         bool     `json:"ok"`
+	Error      string   `json:"error,omitempty"`
+	Goroutines *int64   `json:"goroutines,omitempty"`
+	Threads    *int64   `json:"threads,omitempty"`
+	Profiles   []string `json:"profiles,omitempty"`
+}
+
+// CheckHealth is "Save & test": it reads each target's index page and
+// reports, per target, whether it answered and what it offers.
+func (d *Datasource) CheckHealth(ctx context.Context, _ *backend.CheckHealthRequest) (*backend.CheckHealthResult, error) {
+	if err := d.ready(); err != nil {
+		return &backend.CheckHealthResult{Status: backend.HealthStatusError, Message: err.Error()}, nil
+	}
+	if len(d.settings.Targets) == 0 {
+		return &backend.CheckHealthResult{Status: backend.HealthStatusError,
+			Message: "No targets are configured: add the /debug/pprof URL of at least one Go process."}, nil
+	}
+	health := targets.Each(d.settings.Targets, func(t settings.Target) TargetHealth {
+		return d.checkTarget(ctx, t)
+	})
+	var lines []string
+	failed := 0
+	for _, h := range health {
+		if !h.OK {
+			failed++
+			lines = append(lines, h.Error)
+			continue
+		}
+		lines = append(lines, describeHealthy(h))
+	}
+	details, _ := json.Marshal(map[string]any{"targets": health})
+	res := &backend.CheckHealthResult{Status: backend.HealthStatusOk, JSONDetails: details}
+	switch {
+	case failed == 0:
+		res.Message = fmt.Sprintf("All %d targets answered. %s", len(health), strings.Join(lines, " "))
+	default:
+		res.Status = backend.HealthStatusError
+		res.Message = fmt.Sprintf("%d of %d targets failed. %s", failed, len(health), strings.Join(lines, " "))
+	}
+	return res, nil
+}
+
+func (d *Datasource) checkTarget(ctx context.Context, t settings.Target) TargetHealth {
+	h := TargetHealth{Name: t.Name}
+	ix, _, err := d.targets.Index(ctx, t)
+	if err != nil {
+		if fe, ok := err.(*targets.FetchError); ok {
+			h.Error = fe.AdminError() + "."
+		} else {
+			h.Error = err.Error() + "."
+		}
+		return h
+	}
+	h.OK = true
+	if n, ok := ix.Goroutines(); ok {
+		h.Goroutines = &n
+	}
+	if n, ok := ix.ThreadsCreated(); ok {
+		h.Threads = &n
+	}
+	h.Profiles = ix.Profiles
+	return h
+}
+
+func describeHealthy(h TargetHealth) string {
+	var counts []string
+	if h.Goroutines != nil {
+		counts = append(counts, fmt.Sprintf("%d goroutines", *h.Goroutines))
+	}
+	if h.Threads != nil {
+		counts = append(counts, fmt.Sprintf("%d threads created", *h.Threads))
+	}
+	return fmt.Sprintf("%q: %s; profiles: %s.", h.Name, strings.Join(counts, ", "), strings.Join(h.Profiles, ", "))
+}

@@ -1,0 +1,46 @@
+package plugin
+
+import (
+	"context"
+	"sync"
+
+	"github.com/grafana/grafana-plugin-sdk-go/backend"
+
+	"github.com/goscope/pprof/pkg/query"
+)
+
+// QueryData answers every query of a request concurrently; each gets its
+// own response, so one bad query does not spoil the others.
+func (d *Datasource) QueryData(ctx context.Context, req *backend.QueryDataRequest) (*backend.QueryDataResponse, error) {
+	resp := backend.NewQueryDataResponse()
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	for _, dq := range req.Queries {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			r := d.query(ctx, dq)
+			mu.Lock()
+			resp.Responses[dq.RefID] = r
+			mu.Unlock()
+		}()
+	}
+	wg.Wait()
+	return resp, nil
+}
+
+func (d *Datasource) query(ctx context.Context, dq backend.DataQuery) backend.DataResponse {
+	if err := d.ready(); err != nil {
+		return backend.ErrDataResponse(backend.StatusBadRequest, err.Error())
+	}
+	q, err := query.Parse(dq.JSON, dq.QueryType)
+	if err != nil {
+		return backend.ErrDataResponse(backend.StatusBadRequest, err.Error())
+	}
+	switch q.QueryType {
+	case query.TypeMetrics:
+		return d.queryMetrics(ctx, q)
+	default:
+		return backend.ErrDataResponse(backend.StatusNotImplemented, "queryType "+string(q.QueryType)+" is not available yet")
+	}
+}

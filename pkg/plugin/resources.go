@@ -1,0 +1,47 @@
+package plugin
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+
+	"github.com/grafana/grafana-plugin-sdk-go/backend"
+)
+
+// CallResource serves the plugin's HTTP resources under
+// /api/datasources/uid/<uid>/resources/.
+func (d *Datasource) CallResource(ctx context.Context, req *backend.CallResourceRequest, sender backend.CallResourceResponseSender) error {
+	return d.resources.CallResource(ctx, req, sender)
+}
+
+func (d *Datasource) routes() *http.ServeMux {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /targets", d.handleTargets)
+	return mux
+}
+
+// TargetInfo is what the browser may know of a target: never its URL or
+// credentials, which only admins see in the settings.
+type TargetInfo struct {
+	Name   string            `json:"name"`
+	Labels map[string]string `json:"labels,omitempty"`
+}
+
+func (d *Datasource) handleTargets(w http.ResponseWriter, _ *http.Request) {
+	if err := d.ready(); err != nil {
+		writeJSON(w, http.StatusInternalServerError, map[string]string{"error": err.Error()})
+		return
+	}
+	out := make([]TargetInfo, 0, len(d.settings.Targets))
+	for _, t := range d.settings.Targets {
+		out = append(out, TargetInfo{Name: t.Name, Labels: t.Labels})
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v)
+}
+

@@ -1,0 +1,180 @@
+// Package settings reads and validates a data source instance's
+// configuration: the targets an admin has configured, how to reach them, and
+// the limits that protect both Grafana and the targets.
+package settings
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/grafana/grafana-plugin-sdk-go/backend"
+)
+
+// Defaults, chosen so that a plain install is safe against large targets.
+const (
+	DefaultTimeout = 10 * time.Second
+	// DefaultMaxResponseMiB matches the 64 MB the Go runtime truncates a
+	// goroutine dump at, so a full dump of a large process still fits.
+	DefaultMaxResponseMiB = 64
+	// DefaultMaxFullDumpGoroutines keeps the stop-the-world pause of a
+	// debug=2 dump around 150 ms (about 300 ms per 100k goroutines).
+	DefaultMaxFullDumpGoroutines = 50000
+	DefaultMinInterval           = 5 * time.Second
+	DefaultMaxProfileSeconds     = 30
+)
+
+// JSONData is the non-secret configuration as Grafana stores it.
+type JSONData struct {
+	Targets []TargetJSON `json:"targets"`
+	// AuthHeaderName names a header sent to every target; its value is the
+	// secret "authHeaderValue".
+	AuthHeaderName        string `json:"authHeaderName,omitempty"`
+	TimeoutSeconds        int    `json:"timeoutSeconds,omitempty"`
+	MaxResponseMiB        int    `json:"maxResponseMiB,omitempty"`
+	MaxFullDumpGoroutines int    `json:"maxFullDumpGoroutines,omitempty"`
+	MinIntervalSeconds    int    `json:"minIntervalSeconds,omitempty"`
+	MaxProfileSeconds     int    `json:"maxProfileSeconds,omitempty"`
+	TLSSkipVerify         bool   `json:"tlsSkipVerify,omitempty"`
+	TLSAuthWithCACert     bool   `json:"tlsAuthWithCACert,omitempty"`
+	TLSAuth               bool   `json:"tlsAuth,omitempty"`
+	TLSServerName         string `json:"serverName,omitempty"`
+}
+
+// TargetJSON is one configured target as stored in jsonData.
+type TargetJSON struct {
+	Name       string            `json:"name"`
+	URL        string            `json:"url"`
+	MetricsURL string            `json:"metricsUrl,omitempty"`
+	Labels     map[string]string `json:"labels,omitempty"`
+	// AuthHeaderName overrides the shared header for this target; its value
+	// is the secret TargetAuthKey(name).
+	AuthHeaderName string `json:"authHeaderName,omitempty"`
+}
+
+// Secret keys in secureJsonData.
+const (
+	SecretAuthHeaderValue = "authHeaderValue"
+	SecretTLSCACert       = "tlsCACert"
+	SecretTLSClientCert   = "tlsClientCert"
+	SecretTLSClientKey    = "tlsClientKey"
+)
+
+// TargetAuthKey is the secureJsonData key of a target's own header value.
+// Keyed by name because secrets never travel back to the browser, so the
+// editor cannot carry them along when a target moves in the list.
+func TargetAuthKey(targetName string) string {
+	return "targetAuthHeaderValue." + targetName
+}
+
+// Settings is the validated configuration the backend works with.
+type Settings struct {
+	Targets               []Target
+	Timeout               time.Duration
+	MaxResponseBytes      int64
+	MaxFullDumpGoroutines int
+	MinInterval           time.Duration
+	MaxProfileSeconds     int
+}
+
+// Target is a validated target with its secret header, if any.
+type Target struct {
+	Name       string
+	URL        string
+	MetricsURL string
+	Labels     map[string]string
+	// Header is the auth header to send (empty Name for none).
+	Header Header
+}
+
+// Header is one HTTP header name and its secret value.
+type Header struct {
+	Name  string
+	Value string
+}
+
+// Load parses and validates instance settings. Every problem found is
+// reported, joined, so an admin can fix them all in one pass.
+func Load(s backend.DataSourceInstanceSettings) (*Settings, error) {
+	var j JSONData
+	if len(s.JSONData) > 0 {
+		if err := json.Unmarshal(s.JSONData, &j); err != nil {
+			return nil, fmt.Errorf("settings are not valid JSON: %w", err)
+		}
+	}
+	return FromJSON(j, s.DecryptedSecureJSONData)
+}
+
+// FromJSON validates parsed settings against the secrets.
+func FromJSON(j JSONData, secrets map[string]string) (*Settings, error) {
+	var errs []error
+	out := &Settings{
+		Timeout:               orDuration(j.TimeoutSeconds, DefaultTimeout),
+		MaxResponseBytes:      int64(orInt(j.MaxResponseMiB, DefaultMaxResponseMiB)) << 20,
+		MaxFullDumpGoroutines: orInt(j.MaxFullDumpGoroutines, DefaultMaxFullDumpGoroutines),
+		MinInterval:           orDuration(j.MinIntervalSeconds, DefaultMinInterval),
+		MaxProfileSeconds:     orInt(j.MaxProfileSeconds, DefaultMaxProfileSeconds),
+	}
+	errs = append(errs, checkLimits(j)...)
+	seen := map[string]bool{}
+	for i, tj := range j.Targets {
+		t, terrs := validateTarget(i, tj)
+		errs = append(errs, terrs...)
+		if tj.Name != "" && seen[tj.Name] {
+			errs = append(errs, fmt.Errorf("target %q: the name is used twice; names must be unique", tj.Name))
+		}
+		seen[tj.Name] = true
+		t.Header = targetHeader(j, tj, secrets)
+		out.Targets = append(out.Targets, t)
+	}
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func targetHeader(j JSONData, tj TargetJSON, secrets map[string]string) Header {
+	if v := secrets[TargetAuthKey(tj.Name)]; v != "" {
+		name := tj.AuthHeaderName
+		if name == "" {
+			name = orString(j.AuthHeaderName, "Authorization")
+		}
+		return Header{Name: name, Value: v}
+	}
+	if v := secrets[SecretAuthHeaderValue]; v != "" {
+		return Header{Name: orString(j.AuthHeaderName, "Authorization"), Value: v}
+	}
+	return Header{}
+}
+
+// Target returns the target with that exact name.
+func (s *Settings) Target(name string) (Target, bool) {
+	for _, t := range s.Targets {
+		if t.Name == name {
+			return t, true
+		}
+	}
+	return Target{}, false
+}
+
+func orInt(v, def int) int {
+	if v == 0 {
+		return def
+	}
+	return v
+}
+
+func orDuration(seconds int, def time.Duration) time.Duration {
+	if seconds == 0 {
+		return def
+	}
+	return time.Duration(seconds) * time.Second
+}
+
+func orString(v, def string) string {
+	if v == "" {
+		return def
+	}
+	return v
+}

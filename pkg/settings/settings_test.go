@@ -1,0 +1,121 @@
+package settings
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/grafana/grafana-plugin-sdk-go/backend"
+)
+
+func load(t *testing.T, jsonData string, secrets map[string]string) (*Settings, error) {
+	t.Helper()
+	return Load(backend.DataSourceInstanceSettings{JSONData: []byte(jsonData), DecryptedSecureJSONData: secrets})
+}
+
+func TestLoadDefaults(t *testing.T) {
+	s, err := load(t, `{"targets":[{"name":"api-1","url":"http://api-1:6060/debug/pprof/","labels":{"env":"prod"}}]}`, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.Timeout != DefaultTimeout || s.MaxResponseBytes != 64<<20 || s.MaxFullDumpGoroutines != DefaultMaxFullDumpGoroutines ||
+		s.MinInterval != DefaultMinInterval || s.MaxProfileSeconds != DefaultMaxProfileSeconds {
+		t.Errorf("defaults not applied: %+v", s)
+	}
+	tg, ok := s.Target("api-1")
+	if !ok {
+		t.Fatal("target api-1 missing")
+	}
+	if tg.URL != "http://api-1:6060/debug/pprof" {
+		t.Errorf("URL = %q; want the trailing slash trimmed", tg.URL)
+	}
+	if tg.Labels["env"] != "prod" || tg.Header.Name != "" {
+		t.Errorf("target = %+v", tg)
+	}
+}
+
+func TestLoadEmptySettings(t *testing.T) {
+	s, err := load(t, ``, nil)
+	if err != nil || len(s.Targets) != 0 {
+		t.Fatalf("empty settings: %+v, %v", s, err)
+	}
+}
+
+func TestLoadLimits(t *testing.T) {
+	s, err := load(t, `{"timeoutSeconds":3,"maxResponseMiB":128,"maxFullDumpGoroutines":1000,"minIntervalSeconds":30,"maxProfileSeconds":60}`, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.Timeout != 3*time.Second || s.MaxResponseBytes != 128<<20 || s.MaxFullDumpGoroutines != 1000 || s.MinInterval != 30*time.Second || s.MaxProfileSeconds != 60 {
+		t.Errorf("limits = %+v", s)
+	}
+}
+
+func TestAuthHeaders(t *testing.T) {
+	secrets := map[string]string{
+		SecretAuthHeaderValue: "Bearer shared",
+		TargetAuthKey("b"):    "own-token",
+	}
+	s, err := load(t, `{"authHeaderName":"X-Api-Key","targets":[
+		{"name":"a","url":"http://a/debug/pprof"},
+		{"name":"b","url":"http://b/debug/pprof","authHeaderName":"X-Token"},
+		{"name":"c","url":"http://c/debug/pprof"}]}`, secrets)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]Header{
+		"a": {"X-Api-Key", "Bearer shared"},
+		"b": {"X-Token", "own-token"},
+		"c": {"X-Api-Key", "Bearer shared"},
+	}
+	for name, h := range want {
+		tg, _ := s.Target(name)
+		if tg.Header != h {
+			t.Errorf("%s: header = %+v; want %+v", name, tg.Header, h)
+		}
+	}
+}
+
+func TestAuthHeaderDefaultsToAuthorization(t *testing.T) {
+	s, err := load(t, `{"targets":[{"name":"a","url":"https://a/debug/pprof"}]}`, map[string]string{SecretAuthHeaderValue: "Bearer x"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if h := s.Targets[0].Header; h.Name != "Authorization" || h.Value != "Bearer x" {
+		t.Errorf("header = %+v", h)
+	}
+}
+
+func TestValidationErrors(t *testing.T) {
+	cases := []struct {
+		name, json string
+		want       []string
+	}{
+		{"not json", `{"targets":`, []string{"not valid JSON"}},
+		{"missing name and url", `{"targets":[{}]}`, []string{"target 1: a name is required", "target 1: pprof URL: a URL is required"}},
+		{"bad scheme", `{"targets":[{"name":"a","url":"ftp://a/debug/pprof"}]}`, []string{`target "a": pprof URL: "ftp://a/debug/pprof" must start with http:// or https://`}},
+		{"no host", `{"targets":[{"name":"a","url":"http:///debug/pprof"}]}`, []string{"has no host"}},
+		{"credentials in url", `{"targets":[{"name":"a","url":"http://u:p@a/debug/pprof"}]}`, []string{"must not carry credentials"}},
+		{"query in url", `{"targets":[{"name":"a","url":"http://a/debug/pprof?debug=2"}]}`, []string{"must not carry a query"}},
+		{"duplicate names", `{"targets":[{"name":"a","url":"http://a/x"},{"name":"a","url":"http://b/x"}]}`, []string{"used twice"}},
+		{"bad name", `{"targets":[{"name":"a b","url":"http://a/x"}]}`, []string{"may only hold"}},
+		{"bad label", `{"targets":[{"name":"a","url":"http://a/x","labels":{"1x":"v"}}]}`, []string{`label name "1x"`}},
+		{"reserved label", `{"targets":[{"name":"a","url":"http://a/x","labels":{"target":"v"}}]}`, []string{"set by the plugin itself"}},
+		{"bad metrics url", `{"targets":[{"name":"a","url":"http://a/x","metricsUrl":"a:9090"}]}`, []string{"metrics URL"}},
+		{"limits", `{"timeoutSeconds":-1,"maxResponseMiB":5000}`, []string{"timeout (seconds) must be between 1 and 600", "maximum response size (MiB) must be between 1 and 1024"}},
+		{"bad header", `{"authHeaderName":"Bad Header"}`, []string{"not a valid HTTP header name"}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			_, err := load(t, c.json, nil)
+			if err == nil {
+				t.Fatal("no error")
+			}
+			for _, w := range c.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error %q does not mention %q", err, w)
+				}
+			}
+		})
+	}
+}

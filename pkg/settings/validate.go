@@ -1,0 +1,98 @@
+package settings
+
+import (
+	"fmt"
+	"net/url"
+	"regexp"
+	"strings"
+)
+
+var (
+	targetNamePattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._:-]*$`)
+	labelNamePattern  = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+	headerNamePattern = regexp.MustCompile("^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")
+)
+
+// Label names the plugin sets itself on every frame.
+var reservedLabels = map[string]bool{"target": true, "dump": true, "category": true, "state": true}
+
+func checkLimits(j JSONData) []error {
+	var errs []error
+	check := func(name string, v, lo, hi int) {
+		if v != 0 && (v < lo || v > hi) {
+			errs = append(errs, fmt.Errorf("%s must be between %d and %d, not %d", name, lo, hi, v))
+		}
+	}
+	check("timeout (seconds)", j.TimeoutSeconds, 1, 600)
+	check("maximum response size (MiB)", j.MaxResponseMiB, 1, 1024)
+	check("maximum goroutines for a full dump", j.MaxFullDumpGoroutines, 1, 10_000_000)
+	check("minimum interval between fetches (seconds)", j.MinIntervalSeconds, 1, 3600)
+	check("maximum CPU profile duration (seconds)", j.MaxProfileSeconds, 1, 600)
+	if j.AuthHeaderName != "" && !headerNamePattern.MatchString(j.AuthHeaderName) {
+		errs = append(errs, fmt.Errorf("auth header name %q is not a valid HTTP header name", j.AuthHeaderName))
+	}
+	return errs
+}
+
+func validateTarget(i int, tj TargetJSON) (Target, []error) {
+	var errs []error
+	label := fmt.Sprintf("target %d", i+1)
+	if tj.Name != "" {
+		label = fmt.Sprintf("target %q", tj.Name)
+	}
+	bad := func(format string, args ...any) {
+		errs = append(errs, fmt.Errorf(label+": "+format, args...))
+	}
+	switch {
+	case tj.Name == "":
+		bad("a name is required")
+	case !targetNamePattern.MatchString(tj.Name):
+		bad("the name may only hold letters, digits and . _ : - (and must start with a letter or digit)")
+	}
+	base, err := checkURL(tj.URL)
+	if err != nil {
+		bad("pprof URL: %v", err)
+	}
+	if tj.MetricsURL != "" {
+		if _, err := checkURL(tj.MetricsURL); err != nil {
+			bad("metrics URL: %v", err)
+		}
+	}
+	for k := range tj.Labels {
+		if !labelNamePattern.MatchString(k) {
+			bad("label name %q must match [A-Za-z_][A-Za-z0-9_]*", k)
+		}
+		if reservedLabels[k] {
+			bad("label name %q is set by the plugin itself; choose another", k)
+		}
+	}
+	if tj.AuthHeaderName != "" && !headerNamePattern.MatchString(tj.AuthHeaderName) {
+		bad("auth header name %q is not a valid HTTP header name", tj.AuthHeaderName)
+	}
+	return Target{Name: tj.Name, URL: base, MetricsURL: tj.MetricsURL, Labels: tj.Labels}, errs
+}
+
+// checkURL accepts absolute http(s) URLs and returns the URL without a
+// trailing slash, so endpoint paths can be appended uniformly.
+func checkURL(raw string) (string, error) {
+	if strings.TrimSpace(raw) == "" {
+		return "", fmt.Errorf("a URL is required, e.g. http://host:6060/debug/pprof")
+	}
+	u, err := url.Parse(strings.TrimSpace(raw))
+	if err != nil {
+		return "", fmt.Errorf("%q is not a URL: %v", raw, err)
+	}
+	if u.Scheme != "http" && u.Scheme != "https" {
+		return "", fmt.Errorf("%q must start with http:// or https://", raw)
+	}
+	if u.Host == "" {
+		return "", fmt.Errorf("%q has no host", raw)
+	}
+	if u.RawQuery != "" || u.Fragment != "" {
+		return "", fmt.Errorf("%q must not carry a query or fragment", raw)
+	}
+	if u.User != nil {
+		return "", fmt.Errorf("%q must not carry credentials; use the auth header setting", raw)
+	}
+	return strings.TrimRight(u.String(), "/"), nil
+}

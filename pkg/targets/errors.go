@@ -1,0 +1,105 @@
+package targets
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"net"
+	"net/url"
+	"syscall"
+)
+
+// Kind says what went wrong with a fetch, in terms a person can act on.
+type Kind string
+
+const (
+	KindRefused       Kind = "connection refused"
+	KindTimeout       Kind = "timeout"
+	KindDNS           Kind = "host not found"
+	KindUnreachable   Kind = "network unreachable"
+	KindTLS           Kind = "TLS error"
+	KindHTTPStatus    Kind = "HTTP error"
+	KindTooLarge      Kind = "response too large"
+	KindNotIndex      Kind = "not a pprof index"
+	KindCanceled      Kind = "canceled"
+	KindRequest       Kind = "bad request"
+	KindNotConfigured Kind = "not configured"
+	KindNetwork       Kind = "network error"
+)
+
+// FetchError is a failed fetch of one target's endpoint.
+type FetchError struct {
+	Target   string
+	Endpoint string
+	// URL is the full address; it is only shown to admins (health checks),
+	// since queries and their errors are seen by viewers.
+	URL  string
+	Kind Kind
+	Err  error
+}
+
+func (e *FetchError) Error() string {
+	return fmt.Sprintf("target %q: %s", e.Target, e.describe())
+}
+
+// AdminError is Error with the URL, for the health check.
+func (e *FetchError) AdminError() string {
+	if e.URL == "" {
+		return e.Error()
+	}
+	return fmt.Sprintf("target %q: %s (GET %s)", e.Target, e.describe(), e.URL)
+}
+
+func (e *FetchError) describe() string {
+	switch e.Kind {
+	case KindRefused:
+		return "connection refused: nothing listens at that address, or a firewall rejects it"
+	case KindTimeout:
+		return "timed out: the target did not answer in time (check the address, or raise the timeout)"
+	case KindDNS:
+		return "host not found: " + rootMessage(e.Err)
+	case KindHTTPStatus, KindTooLarge, KindNotIndex, KindNotConfigured:
+		return e.Err.Error()
+	default:
+		return fmt.Sprintf("%s: %s", e.Kind, rootMessage(e.Err))
+	}
+}
+
+func (e *FetchError) Unwrap() error { return e.Err }
+
+func classify(err error) Kind {
+	var dnsErr *net.DNSError
+	var certErr *tls.CertificateVerificationError
+	var unknownAuth x509.UnknownAuthorityError
+	var hostErr x509.HostnameError
+	var recordErr tls.RecordHeaderError
+	var netErr net.Error
+	switch {
+	case errors.Is(err, syscall.ECONNREFUSED):
+		return KindRefused
+	case errors.Is(err, context.DeadlineExceeded):
+		return KindTimeout
+	case errors.As(err, &netErr) && netErr.Timeout():
+		return KindTimeout
+	case errors.As(err, &dnsErr):
+		return KindDNS
+	case errors.Is(err, syscall.ENETUNREACH), errors.Is(err, syscall.EHOSTUNREACH):
+		return KindUnreachable
+	case errors.As(err, &certErr), errors.As(err, &unknownAuth), errors.As(err, &hostErr), errors.As(err, &recordErr):
+		return KindTLS
+	case errors.Is(err, context.Canceled):
+		return KindCanceled
+	}
+	return KindNetwork
+}
+
+// rootMessage drops the url.Error wrapper, which repeats the URL.
+func rootMessage(err error) string {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		return ue.Err.Error()
+	}
+	return err.Error()
+}
