@@ -61,6 +61,20 @@ func fetchErr(t *testing.T, err error) *FetchError {
 	return fe
 }
 
+// hangingTarget accepts connections and never answers, like a process
+// stuck in a long stop-the-world pause.
+func hangingTarget(t *testing.T) settings.Target {
+	release := make(chan struct{})
+	tg := serve(t, func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-release:
+		case <-r.Context().Done():
+		}
+	})
+	t.Cleanup(func() { close(release) })
+	return tg
+}
+
 func TestErrorsAreClassified(t *testing.T) {
 	t.Run("refused", func(t *testing.T) {
 		ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -79,14 +93,7 @@ func TestErrorsAreClassified(t *testing.T) {
 		}
 	})
 	t.Run("timeout", func(t *testing.T) {
-		release := make(chan struct{})
-		tg := serve(t, func(w http.ResponseWriter, r *http.Request) {
-			select {
-			case <-release:
-			case <-r.Context().Done():
-			}
-		})
-		defer close(release)
+		tg := hangingTarget(t)
 		_, _, err := newClient(Options{Timeout: 100 * time.Millisecond}).Index(context.Background(), tg)
 		if fe := fetchErr(t, err); fe.Kind != KindTimeout {
 			t.Errorf("kind = %s (%v)", fe.Kind, fe)
@@ -123,14 +130,7 @@ func TestErrorsAreClassified(t *testing.T) {
 		}
 	})
 	t.Run("caller gives up", func(t *testing.T) {
-		release := make(chan struct{})
-		tg := serve(t, func(w http.ResponseWriter, r *http.Request) {
-			select {
-			case <-release:
-			case <-r.Context().Done():
-			}
-		})
-		defer close(release)
+		tg := hangingTarget(t)
 		ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
 		defer cancel()
 		_, err := newClient(Options{Timeout: 5 * time.Second}).Get(ctx, tg, Profile("goroutine", 2))
