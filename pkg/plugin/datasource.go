@@ -14,6 +14,7 @@ import (
 	"github.com/grafana/grafana-plugin-sdk-go/backend/instancemgmt"
 	"github.com/grafana/grafana-plugin-sdk-go/backend/resource/httpadapter"
 
+	"github.com/goscope/pprof/pkg/recorder"
 	"github.com/goscope/pprof/pkg/settings"
 	"github.com/goscope/pprof/pkg/targets"
 )
@@ -32,6 +33,7 @@ type Datasource struct {
 	settingsErr error
 	settings    *settings.Settings
 	targets     *targets.Client
+	recorder    *recorder.Recorder
 	resources   backend.CallResourceHandler
 }
 
@@ -56,7 +58,28 @@ func NewDatasource(ctx context.Context, s backend.DataSourceInstanceSettings) (i
 		Timeout:          cfg.Timeout,
 		MinInterval:      cfg.MinInterval,
 	})
+	d.startRecorder()
 	return d, nil
+}
+
+// startRecorder begins sampling every target's cheap figures for the
+// series view, unless recording is disabled or there is nothing to record.
+func (d *Datasource) startRecorder() {
+	if d.settings.RecordInterval == 0 || len(d.settings.Targets) == 0 {
+		return
+	}
+	names := make([]string, len(d.settings.Targets))
+	for i, t := range d.settings.Targets {
+		names[i] = t.Name
+	}
+	d.recorder = recorder.New(names, d.settings.RecordInterval, d.settings.RecordRetention, func(ctx context.Context, name string) map[string]float64 {
+		t, _ := d.settings.Target(name)
+		ctx, cancel := context.WithTimeout(ctx, d.settings.RecordInterval)
+		defer cancel()
+		values, _ := d.vitals(ctx, t)
+		return values
+	})
+	d.recorder.Start()
 }
 
 // newHTTPClient builds the one client of an instance from Grafana's
@@ -76,8 +99,13 @@ func newHTTPClient(ctx context.Context, s backend.DataSourceInstanceSettings, cf
 	return httpclient.New(opts)
 }
 
-// Dispose releases the instance's idle connections when settings change.
-func (d *Datasource) Dispose() {}
+// Dispose stops the instance's recorder when settings change or Grafana
+// stops the data source.
+func (d *Datasource) Dispose() {
+	if d.recorder != nil {
+		d.recorder.Stop()
+	}
+}
 
 // ready returns the settings error, if any, in the words shown to users.
 func (d *Datasource) ready() error {

@@ -2,58 +2,126 @@ package plugin
 
 import (
 	"context"
+	"sort"
 	"strings"
+	"time"
 
 	"github.com/grafana/grafana-plugin-sdk-go/backend"
 	"github.com/grafana/grafana-plugin-sdk-go/data"
 
 	"github.com/goscope/pprof/pkg/frames"
-	"github.com/goscope/pprof/pkg/indexpage"
 	"github.com/goscope/pprof/pkg/query"
 	"github.com/goscope/pprof/pkg/settings"
 	"github.com/goscope/pprof/pkg/targets"
 )
 
-// queryMetrics answers the current goroutine and thread counts of each
-// selected target from its index page, plus "up" (1 when the target
-// answered, 0 when not) so an alert rule can also fire on a lost target.
-func (d *Datasource) queryMetrics(ctx context.Context, q *query.Query) backend.DataResponse {
+// queryMetrics answers cheap per-target figures: "current" reads them now
+// (numeric frames, what alert rules evaluate), "series" returns what the
+// recorder sampled over the query's time range.
+func (d *Datasource) queryMetrics(ctx context.Context, q *query.Query, tr backend.TimeRange) backend.DataResponse {
 	ts, err := targets.Select(d.settings.Targets, q.Target)
 	if err != nil {
 		return backend.ErrDataResponse(backend.StatusBadRequest, err.Error())
 	}
-	type result struct {
-		ix  *indexpage.Index
-		err error
+	if q.Metric != "" && units[q.Metric] == "" {
+		return backend.ErrDataResponse(backend.StatusBadRequest, "unknown metric "+q.Metric+"; use one of "+strings.Join(metricNames(), ", "))
 	}
-	results := targets.Each(ts, func(t settings.Target) result {
-		ix, _, err := d.targets.Index(ctx, t)
-		return result{ix, err}
+	if q.View == "series" {
+		return d.metricSeries(ts, q.Metric, tr)
+	}
+	return d.currentMetrics(ctx, ts, q.Metric)
+}
+
+func (d *Datasource) currentMetrics(ctx context.Context, ts []settings.Target, metric string) backend.DataResponse {
+	type reading struct {
+		values map[string]float64
+		errs   []error
+	}
+	readings := targets.Each(ts, func(t settings.Target) reading {
+		v, errs := d.vitals(ctx, t)
+		return reading{v, errs}
 	})
 	var numbers []frames.Number
-	var failures []string
+	var problems []string
+	down := 0
 	for i, t := range ts {
-		labels := frames.Origin{Name: t.Name, Kind: "target", Labels: t.Labels}.FieldLabels()
-		r := results[i]
-		if r.err != nil {
-			failures = append(failures, r.err.Error())
-			numbers = append(numbers, frames.Number{Name: "up", Labels: labels, Value: 0, Unit: "none"})
-			continue
+		r := readings[i]
+		for _, err := range r.errs {
+			problems = append(problems, err.Error())
 		}
-		numbers = append(numbers, frames.Number{Name: "up", Labels: labels, Value: 1, Unit: "none"})
-		if n, ok := r.ix.Goroutines(); ok {
-			numbers = append(numbers, frames.Number{Name: "goroutines", Labels: labels, Value: float64(n), Unit: "short"})
+		if r.values["up"] == 0 {
+			down++
 		}
-		if n, ok := r.ix.ThreadsCreated(); ok {
-			numbers = append(numbers, frames.Number{Name: "threads", Labels: labels, Value: float64(n), Unit: "short"})
+		for _, name := range sortedKeys(r.values) {
+			if metric == "" || metric == name {
+				numbers = append(numbers, frames.Number{Name: name, Labels: targetLabels(t), Value: r.values[name], Unit: units[name]})
+			}
 		}
 	}
-	if len(failures) == len(ts) {
-		return backend.ErrDataResponse(backend.StatusBadGateway, strings.Join(failures, "; "))
+	if down == len(ts) && metric != "up" {
+		return backend.ErrDataResponse(backend.StatusBadGateway, strings.Join(problems, "; "))
 	}
-	out := frames.NumericMulti(numbers)
-	for _, f := range failures {
-		frames.AddNotice(out[0], data.NoticeSeverityWarning, f)
+	return backend.DataResponse{Frames: withNotices(frames.NumericMulti(numbers), problems)}
+}
+
+func (d *Datasource) metricSeries(ts []settings.Target, metric string, tr backend.TimeRange) backend.DataResponse {
+	if d.recorder == nil {
+		return backend.ErrDataResponse(backend.StatusBadRequest, "recording is disabled in the data source settings, so there is no history; use the current view")
 	}
-	return backend.DataResponse{Frames: out}
+	var series []frames.Series
+	for _, t := range ts {
+		byName := map[string]*frames.Series{}
+		for _, s := range d.recorder.Range(t.Name, tr.From, tr.To) {
+			for name, v := range s.Values {
+				if metric != "" && metric != name {
+					continue
+				}
+				sr := byName[name]
+				if sr == nil {
+					sr = &frames.Series{Name: name, Labels: targetLabels(t), Unit: units[name]}
+					byName[name] = sr
+				}
+				sr.Times = append(sr.Times, s.At)
+				sr.Values = append(sr.Values, v)
+			}
+		}
+		for _, name := range sortedKeys(byName) {
+			series = append(series, *byName[name])
+		}
+	}
+	var notices []string
+	if since := d.recorder.Since(); tr.From.Before(since) {
+		notices = append(notices, "history starts at "+since.UTC().Format(time.RFC3339)+", when this data source was first used after Grafana started")
+	}
+	if len(series) == 0 {
+		return backend.DataResponse{Frames: withNotices([]*data.Frame{data.NewFrame("no samples")}, notices)}
+	}
+	return backend.DataResponse{Frames: withNotices(frames.TimeSeriesMulti(series), notices)}
+}
+
+func targetLabels(t settings.Target) data.Labels {
+	return frames.Origin{Name: t.Name, Kind: "target", Labels: t.Labels}.FieldLabels()
+}
+
+// withNotices attaches warnings to the first frame, where Grafana shows
+// them, adding an empty frame when there is none.
+func withNotices(fs []*data.Frame, warnings []string) []*data.Frame {
+	if len(fs) == 0 {
+		fs = []*data.Frame{data.NewFrame("empty")}
+	}
+	for _, w := range warnings {
+		frames.AddNotice(fs[0], data.NoticeSeverityWarning, w)
+	}
+	return fs
+}
+
+func metricNames() []string { return sortedKeys(units) }
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
 }

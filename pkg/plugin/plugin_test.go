@@ -10,6 +10,7 @@ import (
 	"os"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/grafana/grafana-plugin-sdk-go/backend"
 	"github.com/grafana/grafana-plugin-sdk-go/data"
@@ -49,7 +50,9 @@ func newInstance(t *testing.T, jsonData string) *Datasource {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return inst.(*Datasource)
+	d := inst.(*Datasource)
+	t.Cleanup(d.Dispose)
+	return d
 }
 
 func twoTargets(t *testing.T) *Datasource {
@@ -60,8 +63,9 @@ func twoTargets(t *testing.T) *Datasource {
 
 func runQuery(t *testing.T, d *Datasource, js string) backend.DataResponse {
 	t.Helper()
+	tr := backend.TimeRange{From: time.Now().Add(-time.Hour), To: time.Now().Add(time.Hour)}
 	resp, err := d.QueryData(context.Background(), &backend.QueryDataRequest{
-		Queries: []backend.DataQuery{{RefID: "A", JSON: []byte(js)}},
+		Queries: []backend.DataQuery{{RefID: "A", JSON: []byte(js), TimeRange: tr}},
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -231,5 +235,87 @@ func TestTargetsResourceHidesURLs(t *testing.T) {
 	}
 	if strings.Contains(body, "127.0.0.1") {
 		t.Error("the resource leaks target addresses")
+	}
+}
+
+// metricsTarget serves a real pprof index page and a real Prometheus page.
+func metricsTarget(t *testing.T) string {
+	t.Helper()
+	index, err := os.ReadFile("../indexpage/testdata/go1.27.html")
+	if err != nil {
+		t.Fatal(err)
+	}
+	metrics, err := os.ReadFile("../processmetrics/testdata/client_golang_v1.24.1.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("/debug/pprof/", func(w http.ResponseWriter, r *http.Request) { w.Write(index) })
+	mux.HandleFunc("/metrics", func(w http.ResponseWriter, r *http.Request) { w.Write(metrics) })
+	srv := httptest.NewServer(mux)
+	t.Cleanup(srv.Close)
+	return fmt.Sprintf(`{"targets":[{"name":"svc","url":%q,"metricsUrl":%q}]}`, srv.URL+"/debug/pprof", srv.URL+"/metrics")
+}
+
+func TestMetricsQueryReadsPrometheusPage(t *testing.T) {
+	d := newInstance(t, metricsTarget(t))
+	got := numbers(t, runQuery(t, d, `{"queryType":"metrics","target":"svc"}`).Frames)
+	want := map[string]float64{"up{target=svc}": 1, "goroutines{target=svc}": 18, "threads{target=svc}": 7,
+		"rss_bytes{target=svc}": 8462336, "heap_inuse_bytes{target=svc}": 1261568, "os_threads{target=svc}": 6}
+	if len(got) != len(want) {
+		t.Errorf("got %v", got)
+	}
+	for k, v := range want {
+		if got[k] != v {
+			t.Errorf("%s = %v; want %v", k, got[k], v)
+		}
+	}
+}
+
+func TestMetricsQueryOneMetric(t *testing.T) {
+	d := twoTargets(t)
+	got := numbers(t, runQuery(t, d, `{"queryType":"metrics","target":"*","metric":"goroutines"}`).Frames)
+	if len(got) != 2 || got["goroutines{env=lab, target=old}"] != 2345 {
+		t.Errorf("got %v", got)
+	}
+	r := runQuery(t, d, `{"queryType":"metrics","metric":"cpu"}`)
+	if r.Error == nil || !strings.Contains(r.Error.Error(), "unknown metric cpu; use one of") {
+		t.Errorf("error = %v", r.Error)
+	}
+}
+
+func TestMetricsSeriesFromRecorder(t *testing.T) {
+	d := newInstance(t, metricsTarget(t))
+	deadline := time.Now().Add(10 * time.Second)
+	for len(d.recorder.Range("svc", time.Time{}, time.Now().Add(time.Hour))) == 0 {
+		if time.Now().After(deadline) {
+			t.Fatal("the recorder took no sample")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	r := runQuery(t, d, `{"queryType":"metrics","view":"series","target":"svc","metric":"rss_bytes"}`)
+	if r.Error != nil {
+		t.Fatal(r.Error)
+	}
+	if len(r.Frames) != 1 {
+		t.Fatalf("%d frames", len(r.Frames))
+	}
+	f := r.Frames[0]
+	if f.Meta.Type != data.FrameTypeTimeSeriesMulti || f.Fields[0].Type() != data.FieldTypeTime || f.Fields[1].Labels["target"] != "svc" {
+		t.Errorf("frame is not a labelled time series: %+v", f)
+	}
+	if v := f.Fields[1].At(0).(float64); v != 8462336 || f.Fields[1].Config.Unit != "bytes" {
+		t.Errorf("rss = %v %s", v, f.Fields[1].Config.Unit)
+	}
+	if n := f.Meta.Notices; len(n) != 1 || !strings.Contains(n[0].Text, "history starts at") {
+		t.Errorf("notices = %+v", n)
+	}
+}
+
+func TestMetricsSeriesWhenRecordingDisabled(t *testing.T) {
+	d := newInstance(t, fmt.Sprintf(`{"recordDisabled":true,"targets":[{"name":"a","url":%q}]}`, pprofServer(t, "go1.27.html")))
+	r := runQuery(t, d, `{"queryType":"metrics","view":"series"}`)
+	if r.Error == nil || !strings.Contains(r.Error.Error(), "recording is disabled") {
+		t.Errorf("error = %v", r.Error)
 	}
 }

@@ -39,7 +39,7 @@ func (d *Datasource) query(ctx context.Context, dq backend.DataQuery) backend.Da
 	}
 	switch q.QueryType {
 	case query.TypeMetrics:
-		return d.queryMetrics(ctx, q)
+		return d.queryMetrics(ctx, q, dq.TimeRange)
 	default:
 		return backend.ErrDataResponse(backend.StatusNotImplemented, "queryType "+string(q.QueryType)+" is not available yet")
 	}

@@ -36,6 +36,9 @@ type Query struct {
 	DumpSource string `json:"dumpSource,omitempty"`
 	// View picks the shape of the result; each query type has its own.
 	View string `json:"view,omitempty"`
+	// Metric keeps one series of a metrics query (goroutines, threads,
+	// up, ...); empty keeps them all. Alert rules name one.
+	Metric string `json:"metric,omitempty"`
 
 	Filter  GoroutineFilter `json:"filter"`
 	Profile ProfileOptions  `json:"profile"`
@@ -140,7 +143,7 @@ func (q *Query) validate() error {
 
 // Views lists each query type's views, the default first.
 var Views = map[Type][]string{
-	TypeMetrics:    {"current"},
+	TypeMetrics:    {"current", "series"},
 	TypeGoroutines: {"count", "states", "groups", "timeline", "leaks"},
 	TypeProfile:    {"flamegraph", "top", "labels"},
 	TypeDumps:      {"list", "history", "annotations"},

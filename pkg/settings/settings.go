@@ -23,6 +23,10 @@ const (
 	DefaultMaxFullDumpGoroutines = 50000
 	DefaultMinInterval           = 5 * time.Second
 	DefaultMaxProfileSeconds     = 30
+	// The recorder samples only cheap pages (index, /metrics); a day of
+	// 15 s samples is about 400 KiB per target.
+	DefaultRecordInterval  = 15 * time.Second
+	DefaultRecordRetention = 24 * time.Hour
 )
 
 // JSONData is the non-secret configuration as Grafana stores it.
@@ -36,10 +40,14 @@ type JSONData struct {
 	MaxFullDumpGoroutines int    `json:"maxFullDumpGoroutines,omitempty"`
 	MinIntervalSeconds    int    `json:"minIntervalSeconds,omitempty"`
 	MaxProfileSeconds     int    `json:"maxProfileSeconds,omitempty"`
-	TLSSkipVerify         bool   `json:"tlsSkipVerify,omitempty"`
-	TLSAuthWithCACert     bool   `json:"tlsAuthWithCACert,omitempty"`
-	TLSAuth               bool   `json:"tlsAuth,omitempty"`
-	TLSServerName         string `json:"serverName,omitempty"`
+	RecordIntervalSeconds int    `json:"recordIntervalSeconds,omitempty"`
+	RecordRetentionHours  int    `json:"recordRetentionHours,omitempty"`
+	// RecordDisabled stops the background sampling of targets.
+	RecordDisabled    bool   `json:"recordDisabled,omitempty"`
+	TLSSkipVerify     bool   `json:"tlsSkipVerify,omitempty"`
+	TLSAuthWithCACert bool   `json:"tlsAuthWithCACert,omitempty"`
+	TLSAuth           bool   `json:"tlsAuth,omitempty"`
+	TLSServerName     string `json:"serverName,omitempty"`
 }
 
 // TargetJSON is one configured target as stored in jsonData.
@@ -76,6 +84,9 @@ type Settings struct {
 	MaxFullDumpGoroutines int
 	MinInterval           time.Duration
 	MaxProfileSeconds     int
+	// RecordInterval is zero when recording is disabled.
+	RecordInterval  time.Duration
+	RecordRetention time.Duration
 }
 
 // Target is a validated target with its secret header, if any.
@@ -115,6 +126,11 @@ func FromJSON(j JSONData, secrets map[string]string) (*Settings, error) {
 		MaxFullDumpGoroutines: orInt(j.MaxFullDumpGoroutines, DefaultMaxFullDumpGoroutines),
 		MinInterval:           orDuration(j.MinIntervalSeconds, DefaultMinInterval),
 		MaxProfileSeconds:     orInt(j.MaxProfileSeconds, DefaultMaxProfileSeconds),
+		RecordInterval:        orDuration(j.RecordIntervalSeconds, DefaultRecordInterval),
+		RecordRetention:       time.Duration(orInt(j.RecordRetentionHours, int(DefaultRecordRetention/time.Hour))) * time.Hour,
+	}
+	if j.RecordDisabled {
+		out.RecordInterval = 0
 	}
 	errs = append(errs, checkLimits(j)...)
 	seen := map[string]bool{}

@@ -28,6 +28,8 @@ func checkLimits(j JSONData) []error {
 	check("maximum goroutines for a full dump", j.MaxFullDumpGoroutines, 1, 10_000_000)
 	check("minimum interval between fetches (seconds)", j.MinIntervalSeconds, 1, 3600)
 	check("maximum CPU profile duration (seconds)", j.MaxProfileSeconds, 1, 600)
+	check("recording interval (seconds)", j.RecordIntervalSeconds, 5, 3600)
+	check("recording retention (hours)", j.RecordRetentionHours, 1, 24*31)
 	if j.AuthHeaderName != "" && !headerNamePattern.MatchString(j.AuthHeaderName) {
 		errs = append(errs, fmt.Errorf("auth header name %q is not a valid HTTP header name", j.AuthHeaderName))
 	}

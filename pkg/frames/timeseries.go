@@ -1,0 +1,35 @@
+package frames
+
+import (
+	"time"
+
+	"github.com/grafana/grafana-plugin-sdk-go/data"
+)
+
+// Series is one labelled time series.
+type Series struct {
+	Name   string
+	Labels data.Labels
+	Times  []time.Time
+	Values []float64
+	// Unit is a Grafana unit id such as "short" or "bytes".
+	Unit string
+}
+
+// TimeSeriesMulti returns series in the data plane's time series multi
+// format: one frame per series, a time field first and one value field
+// carrying the labels, so graph panels, alert rules and recorded queries
+// all read them alike.
+func TimeSeriesMulti(series []Series) []*data.Frame {
+	out := make([]*data.Frame, 0, len(series))
+	for _, s := range series {
+		value := data.NewField(s.Name, s.Labels, s.Values)
+		if s.Unit != "" {
+			value.Config = &data.FieldConfig{Unit: s.Unit}
+		}
+		f := data.NewFrame(s.Name, data.NewField("time", nil, s.Times), value)
+		f.Meta = &data.FrameMeta{Type: data.FrameTypeTimeSeriesMulti, TypeVersion: data.FrameTypeVersion{0, 1}}
+		out = append(out, f)
+	}
+	return out
+}
