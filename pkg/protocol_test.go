@@ -1,0 +1,272 @@
+//go:build protocol
+
+package main
+
+// This test runs the built plugin binary the way Grafana does: as a child
+// process speaking hashicorp/go-plugin's handshake and gRPC, with the
+// plugin SDK's protocol version 2 plugin set. It needs the binary built
+// first (go tool mage -v build:linux); the test command does that.
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/grafana/grafana-plugin-sdk-go/backend/grpcplugin"
+	"github.com/grafana/grafana-plugin-sdk-go/data"
+	"github.com/grafana/grafana-plugin-sdk-go/genproto/pluginv2"
+	"github.com/hashicorp/go-hclog"
+	goplugin "github.com/hashicorp/go-plugin"
+)
+
+const pluginID = "goscope-pprof-datasource"
+
+// pluginClients are the gRPC services Grafana dispenses from a backend
+// data source plugin.
+type pluginClients struct {
+	diagnostics grpcplugin.DiagnosticsClient
+	data        grpcplugin.DataClient
+	resource    grpcplugin.ResourceClient
+}
+
+func startPlugin(t *testing.T) pluginClients {
+	t.Helper()
+	binary := os.Getenv("PLUGIN_BINARY")
+	if binary == "" {
+		binary = filepath.Join("..", "dist", fmt.Sprintf("gpx_pprof_%s_%s", runtime.GOOS, runtime.GOARCH))
+	}
+	if _, err := os.Stat(binary); err != nil {
+		t.Fatalf("plugin binary missing (build it with `go tool mage -v build:linux`): %v", err)
+	}
+	client := goplugin.NewClient(&goplugin.ClientConfig{
+		HandshakeConfig: goplugin.HandshakeConfig{
+			ProtocolVersion:  grpcplugin.ProtocolVersion,
+			MagicCookieKey:   grpcplugin.MagicCookieKey,
+			MagicCookieValue: grpcplugin.MagicCookieValue,
+		},
+		VersionedPlugins: map[int]goplugin.PluginSet{
+			grpcplugin.ProtocolVersion: {
+				"diagnostics": &grpcplugin.DiagnosticsGRPCPlugin{},
+				"resource":    &grpcplugin.ResourceGRPCPlugin{},
+				"data":        &grpcplugin.DataGRPCPlugin{},
+			},
+		},
+		Cmd:              exec.Command(binary),
+		AllowedProtocols: []goplugin.Protocol{goplugin.ProtocolGRPC},
+		Logger:           hclog.New(&hclog.LoggerOptions{Output: io.Discard}),
+	})
+	t.Cleanup(client.Kill)
+	rpc, err := client.Client()
+	if err != nil {
+		t.Fatalf("handshake with %s failed: %v", binary, err)
+	}
+	dispense := func(name string) any {
+		raw, err := rpc.Dispense(name)
+		if err != nil {
+			t.Fatalf("dispense %s: %v", name, err)
+		}
+		return raw
+	}
+	return pluginClients{
+		diagnostics: dispense("diagnostics").(grpcplugin.DiagnosticsClient),
+		data:        dispense("data").(grpcplugin.DataClient),
+		resource:    dispense("resource").(grpcplugin.ResourceClient),
+	}
+}
+
+// startDemo builds and runs the demo target on a free port.
+func startDemo(t *testing.T) string {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), "demo")
+	build := exec.Command("go", "build", "-o", bin, "../demo")
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("building the demo: %v\n%s", err, out)
+	}
+	addr := freeAddress(t)
+	cmd := exec.Command(bin, "-addr", addr, "-gc-interval", "0")
+	cmd.Stderr = os.Stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	base := "http://" + addr
+	waitFor(t, func() bool {
+		resp, err := http.Get(base + "/state")
+		if err == nil {
+			resp.Body.Close()
+		}
+		return err == nil && resp.StatusCode == 200
+	})
+	return base
+}
+
+func freeAddress(t *testing.T) string {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().String()
+}
+
+func waitFor(t *testing.T, ok func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for !ok() {
+		if time.Now().After(deadline) {
+			t.Fatal("condition not met within 20s")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+func demoGoroutines(t *testing.T, base string) int64 {
+	t.Helper()
+	resp, err := http.Get(base + "/state")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var s struct{ Goroutines int64 }
+	if err := json.NewDecoder(resp.Body).Decode(&s); err != nil {
+		t.Fatal(err)
+	}
+	return s.Goroutines
+}
+
+func pluginContext(jsonData string) *pluginv2.PluginContext {
+	return &pluginv2.PluginContext{
+		OrgId:    1,
+		PluginId: pluginID,
+		User:     &pluginv2.User{Login: "admin", Role: "Admin"},
+		DataSourceInstanceSettings: &pluginv2.DataSourceInstanceSettings{
+			Id: 1, Uid: "go-pprof", Name: "Go pprof", JsonData: []byte(jsonData),
+			LastUpdatedMS: time.Now().UnixMilli(),
+		},
+	}
+}
+
+func queryData(t *testing.T, c pluginClients, pc *pluginv2.PluginContext, queryJSON string) (data.Frames, string) {
+	t.Helper()
+	now := time.Now()
+	resp, err := c.data.QueryData(context.Background(), &pluginv2.QueryDataRequest{
+		PluginContext: pc,
+		Queries: []*pluginv2.DataQuery{{
+			RefId: "A", Json: []byte(queryJSON),
+			TimeRange: &pluginv2.TimeRange{FromEpochMS: now.Add(-time.Hour).UnixMilli(), ToEpochMS: now.UnixMilli()},
+		}},
+	})
+	if err != nil {
+		t.Fatalf("QueryData: %v", err)
+	}
+	r := resp.Responses["A"]
+	frames, err := data.UnmarshalArrowFrames(r.Frames)
+	if err != nil {
+		t.Fatalf("decoding Arrow frames: %v", err)
+	}
+	return frames, r.Error
+}
+
+func TestPluginProtocol(t *testing.T) {
+	demo := startDemo(t)
+	// Give the demo a crowd of its own so the count is not trivially small.
+	resp, err := http.Post(demo+"/misbehave/chanblock?n=500", "", nil)
+	if err != nil || resp.StatusCode != 200 {
+		t.Fatalf("starting the channel block: %v %v", resp, err)
+	}
+	resp.Body.Close()
+
+	c := startPlugin(t)
+	settings := fmt.Sprintf(`{"targets":[{"name":"demo","url":%q,"metricsUrl":%q,"labels":{"env":"test"}}]}`,
+		demo+"/debug/pprof", demo+"/metrics")
+	pc := pluginContext(settings)
+
+	t.Run("CheckHealth", func(t *testing.T) {
+		res, err := c.diagnostics.CheckHealth(context.Background(), &pluginv2.CheckHealthRequest{PluginContext: pc})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.Status != pluginv2.CheckHealthResponse_OK {
+			t.Fatalf("status %v: %s", res.Status, res.Message)
+		}
+		for _, want := range []string{`"demo":`, "goroutines", "threads created", "goroutine", "threadcreate"} {
+			if !strings.Contains(res.Message, want) {
+				t.Errorf("health message %q lacks %q", res.Message, want)
+			}
+		}
+	})
+
+	t.Run("CheckHealth names an unreachable target", func(t *testing.T) {
+		bad := pluginContext(fmt.Sprintf(`{"targets":[{"name":"gone","url":"http://%s/debug/pprof"}]}`, freeAddress(t)))
+		bad.DataSourceInstanceSettings.Id = 2
+		res, err := c.diagnostics.CheckHealth(context.Background(), &pluginv2.CheckHealthRequest{PluginContext: bad})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.Status != pluginv2.CheckHealthResponse_ERROR || !strings.Contains(res.Message, `target "gone": connection refused`) {
+			t.Errorf("status %v: %s", res.Status, res.Message)
+		}
+	})
+
+	t.Run("QueryData metrics equals the process's own count", func(t *testing.T) {
+		before := demoGoroutines(t, demo)
+		frames, errText := queryData(t, c, pc, `{"queryType":"metrics","target":"demo","metric":"goroutines"}`)
+		after := demoGoroutines(t, demo)
+		if errText != "" {
+			t.Fatal(errText)
+		}
+		if len(frames) != 1 || frames[0].Meta == nil || frames[0].Meta.Type != data.FrameTypeNumericMulti {
+			t.Fatalf("want one numeric-multi frame, got %d", len(frames))
+		}
+		field := frames[0].Fields[0]
+		got := int64(field.At(0).(float64))
+		if field.Labels["target"] != "demo" || field.Labels["env"] != "test" {
+			t.Errorf("labels = %v", field.Labels)
+		}
+		// The only goroutines that differ between the readings serve the
+		// test's and the plugin's own HTTP connections.
+		const slack = 3
+		lo, hi := min(before, after)-slack, max(before, after)+slack
+		t.Logf("plugin: %d goroutines; demo before: %d, after: %d", got, before, after)
+		if got < lo || got > hi || got < 500 {
+			t.Errorf("plugin reports %d goroutines; the demo reports %d before and %d after", got, before, after)
+		}
+	})
+
+	t.Run("QueryData refuses a URL", func(t *testing.T) {
+		_, errText := queryData(t, c, pc, `{"queryType":"metrics","target":"http://169.254.169.254/latest/meta-data"}`)
+		if !strings.Contains(errText, "cannot carry a URL") {
+			t.Errorf("error = %q", errText)
+		}
+		_, errText = queryData(t, c, pc, `{"queryType":"metrics","url":"http://10.0.0.1:6060/debug/pprof"}`)
+		if !strings.Contains(errText, "cannot carry addresses") {
+			t.Errorf("error = %q", errText)
+		}
+	})
+
+	t.Run("CallResource targets", func(t *testing.T) {
+		stream, err := c.resource.CallResource(context.Background(), &pluginv2.CallResourceRequest{
+			PluginContext: pc, Path: "targets", Method: "GET", Url: "targets",
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		msg, err := stream.Recv()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if msg.Code != 200 || string(msg.Body) != `[{"name":"demo","labels":{"env":"test"}}]`+"\n" {
+			t.Errorf("code %d body %s", msg.Code, msg.Body)
+		}
+	})
+}

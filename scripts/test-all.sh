@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# Installs everything the tests need and runs every test: frontend and
+# backend unit tests, fuzz targets briefly, the protocol-level test of the
+# built plugin binary, browser tests in headless Chromium, the archive
+# checks and the provisioning and compose files.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+FUZZTIME="${FUZZTIME:-5s}"
+
+step() { printf '\n==> %s\n' "$*"; }
+
+as_root() {
+  if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi
+}
+
+step "System packages: Chromium (browser tests), docker-compose (compose file check)"
+missing=()
+command -v chromium >/dev/null || missing+=(chromium)
+command -v docker-compose >/dev/null || missing+=(docker-compose)
+if [ "${#missing[@]}" -gt 0 ]; then
+  as_root apt-get update -qq
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}"
+fi
+
+step "Frontend dependencies"
+npm ci --no-audit --no-fund
+
+step "Frontend: types, lint, unit tests"
+npm run typecheck
+npm run lint
+npm run test:ci
+
+step "Frontend build"
+npm run build
+
+step "Backend: vet and unit tests with the race detector"
+go vet ./...
+go test -race -count=1 ./...
+
+step "Fuzz targets, ${FUZZTIME} each"
+grep -rl --include='*_test.go' '^func Fuzz' pkg demo scripts 2>/dev/null | xargs -n1 dirname | sort -u | while read -r dir; do
+  for fuzz in $(grep -h '^func Fuzz' "$dir"/*_test.go | sed 's/^func \(Fuzz[A-Za-z0-9_]*\).*/\1/'); do
+    echo "$dir $fuzz"
+    go test -run='^$' -fuzz="^${fuzz}\$" -fuzztime="$FUZZTIME" "./$dir" >/dev/null
+  done
+done
+
+step "Backend build (dist/gpx_pprof_linux_amd64)"
+go tool mage -v build:linux
+
+step "Protocol test: the built binary under go-plugin, against the demo target"
+go test -tags protocol -count=1 -v -run '^TestPlugin' ./pkg/
+
+step "Browser tests (headless Chromium)"
+npm run test:browser
+
+step "Plugin archive checks"
+archive="$(scripts/package-plugin.sh)"
+go run ./scripts/plugincheck -source . "$archive"
+
+step "Compose file"
+docker-compose -f docker-compose.yaml config -q
+
+printf '\nAll tests passed.\n'
