@@ -1,0 +1,184 @@
+package goroutines
+
+import "strings"
+
+// Crash is what a crash printed before and around its goroutines.
+type Crash struct {
+	// Kind is "panic", "fatal error" or "signal" (a dump on SIGQUIT or
+	// another signal, without a panic).
+	Kind string
+	// Message is the text after "panic: " or "fatal error: " (several
+	// lines for a multi-line panic value), or the signal line such as
+	// "SIGQUIT: quit".
+	Message string
+	// Nested are the further panic and fatal error lines: panics during
+	// deferred calls, recovered and re-panicked values.
+	Nested []string
+	// Signal describes the signal, e.g. "SIGSEGV: segmentation violation
+	// code=0x1 addr=0x0 pc=0x4a2b3c".
+	Signal string
+	// Goroutine is the id of the goroutine printed first after the
+	// message: the one that panicked or was running when the signal came.
+	Goroutine int64
+	// Registers are the register values printed with GOTRACEBACK=crash
+	// and on signals.
+	Registers []Register
+	// Notes are other runtime lines, such as "runtime: …" explanations,
+	// "PC=… m=0 sigcode=0" and "signal arrived during cgo execution".
+	Notes []string
+}
+
+// Register is one line of a register dump, "rax    0x0".
+type Register struct {
+	Name, Value string
+}
+
+// Deadlock reports whether the runtime found every goroutine asleep.
+func (c *Crash) Deadlock() bool {
+	return strings.Contains(c.Message, "all goroutines are asleep") || strings.HasPrefix(c.Message, "deadlock:")
+}
+
+// maxNotes bounds Crash.Notes and Crash.Nested, and maxMessage the bytes of
+// a multi-line message: crash output can carry program output of any length.
+const (
+	maxNotes   = 50
+	maxMessage = 16 << 10
+)
+
+func (p *textParser) crash() *Crash {
+	if p.cur.Crash == nil {
+		p.cur.Crash = &Crash{}
+		p.crashPending = true
+	}
+	return p.cur.Crash
+}
+
+// other handles a line outside goroutine blocks: crash messages, signals,
+// registers and runtime notes; other text (program output) is skipped.
+func (p *textParser) other(l []byte) {
+	switch {
+	case hasPrefix(l, "panic: "), hasPrefix(l, "fatal error: "):
+		if len(p.buf) > p.first || p.debug1 {
+			p.newSnapshot()
+		}
+		kind, msg := splitMessage(l)
+		c := p.crash()
+		if c.Kind == "" || c.Kind == "signal" {
+			c.Kind, c.Message = kind, msg
+		} else if len(c.Nested) < maxNotes {
+			c.Nested = append(c.Nested, string(l))
+		}
+		p.inMessage = true
+	case hasPrefix(l, "\tpanic: "), hasPrefix(l, "\tfatal error: "):
+		if c := p.cur.Crash; c != nil && len(c.Nested) < maxNotes {
+			c.Nested = append(c.Nested, string(l[1:]))
+		}
+	case hasPrefix(l, "[signal ") && l[len(l)-1] == ']':
+		c := p.crash()
+		c.Signal = string(l[len("[signal ") : len(l)-1])
+	case isSignalLine(l):
+		if len(p.buf) > p.first && p.cur.Crash == nil || p.debug1 {
+			p.newSnapshot()
+		}
+		c := p.crash()
+		if c.Kind == "" {
+			c.Kind, c.Message = "signal", string(l)
+		}
+		if c.Signal == "" {
+			c.Signal = string(l)
+		}
+	case p.cur.Crash != nil && isRegister(l):
+		name, value := splitRegister(l)
+		p.cur.Crash.Registers = append(p.cur.Crash.Registers, Register{Name: name, Value: value})
+	case hasPrefix(l, "runtime stack:"):
+		p.skipFrames()
+	case p.inMessage && p.cur.Crash != nil:
+		if len(p.cur.Crash.Message) < maxMessage {
+			p.cur.Crash.Message += "\n" + string(l)
+		}
+	case isRuntimeNote(l):
+		p.note(l)
+	case funcEnd(l) > 0 || hasPrefix(l, "created by "):
+		p.errs.syntax(p.line, "frame outside a goroutine", l)
+	}
+}
+
+// note keeps a runtime line of crash output.
+func (p *textParser) note(l []byte) {
+	if c := p.cur.Crash; c != nil && len(c.Notes) < maxNotes && !hasPrefix(l, "0x") {
+		c.Notes = append(c.Notes, string(l))
+	}
+}
+
+// skipFrames skips the frames of a "runtime stack:" section (a thread's
+// system stack, which belongs to no goroutine).
+func (p *textParser) skipFrames() {
+	for {
+		start := p.pos
+		l, ok := p.next()
+		if !ok {
+			return
+		}
+		if len(l) == 0 || l[0] != '\t' && funcEnd(l) < 0 {
+			p.unread(start)
+			return
+		}
+	}
+}
+
+func splitMessage(l []byte) (kind, msg string) {
+	s := string(l)
+	if strings.HasPrefix(s, "panic: ") {
+		return "panic", s[len("panic: "):]
+	}
+	return "fatal error", s[len("fatal error: "):]
+}
+
+// isSignalLine matches "SIGQUIT: quit", "SIGABRT: abort" and the like.
+func isSignalLine(l []byte) bool {
+	if !hasPrefix(l, "SIG") {
+		return false
+	}
+	i := 3
+	for i < len(l) && l[i] >= 'A' && l[i] <= 'Z' {
+		i++
+	}
+	return i > 3 && hasPrefixAt(l, i, ": ")
+}
+
+// isRegister matches a register dump line such as "rax    0x0" or
+// "rflags 0x10246".
+func isRegister(l []byte) bool {
+	i := 0
+	for i < len(l) && (l[i] >= 'a' && l[i] <= 'z' || l[i] >= '0' && l[i] <= '9') {
+		i++
+	}
+	if i == 0 || i > 8 || i == len(l) || l[i] != ' ' {
+		return false
+	}
+	for i < len(l) && l[i] == ' ' {
+		i++
+	}
+	_, j, ok := parseHex(l, i)
+	return ok && j == len(l)
+}
+
+func splitRegister(l []byte) (string, string) {
+	s := string(l)
+	i := strings.IndexByte(s, ' ')
+	return s[:i], strings.TrimLeft(s[i:], " ")
+}
+
+func isRuntimeNote(l []byte) bool {
+	for _, p := range runtimeNotePrefixes {
+		if hasPrefix(l, p) {
+			return true
+		}
+	}
+	return false
+}
+
+var runtimeNotePrefixes = []string{
+	"runtime: ", "PC=", "signal arrived during", "unexpected fault address",
+	"fatal: ", "[recovered", "goroutine running on other thread",
+}
