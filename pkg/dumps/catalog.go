@@ -1,0 +1,145 @@
+package dumps
+
+import (
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/goscope/pprof/pkg/dumpformat"
+)
+
+// Catalog is the one view of every dump, uploaded or in a directory, that
+// queries, template variables, annotations and the HTTP API read from.
+type Catalog struct {
+	store *Store
+	dirs  *Directories
+}
+
+// NewCatalog joins an upload store and dump directories; either may be nil
+// when that kind of source is not configured.
+func NewCatalog(store *Store, dirs *Directories) *Catalog {
+	return &Catalog{store: store, dirs: dirs}
+}
+
+// Store returns the upload store, nil when uploads are not configured.
+func (c *Catalog) Store() *Store { return c.store }
+
+// Filter selects entries. Zero fields select everything.
+type Filter struct {
+	// Source is "upload", "dir:<name>", or "dir" for every directory.
+	Source string
+	// Format selects one format.
+	Format dumpformat.Format
+	// Profile selects every format of a profile ("goroutine" takes
+	// goroutine dumps, crash output, debug=1 text and protobuf alike).
+	Profile string
+	// From and To bound the capture time, both inclusive.
+	From, To time.Time
+}
+
+func (f Filter) matches(e Entry) bool {
+	switch {
+	case f.Source == "dir" && !strings.HasPrefix(e.Source, dirSourcePrefix):
+		return false
+	case f.Source != "" && f.Source != "dir" && e.Source != f.Source:
+		return false
+	case f.Format != "" && e.Format != f.Format:
+		return false
+	case f.Profile != "" && e.Format.Profile() != f.Profile:
+		return false
+	case !f.From.IsZero() && e.CapturedAt.Before(f.From):
+		return false
+	case !f.To.IsZero() && e.CapturedAt.After(f.To):
+		return false
+	}
+	return true
+}
+
+// List returns the matching entries, most recently captured first,
+// including directory files that cannot be used (with their error).
+func (c *Catalog) List(f Filter) []Entry {
+	var all []Entry
+	if c.store != nil && (f.Source == "" || f.Source == SourceUpload) {
+		all = append(all, c.store.List()...)
+	}
+	if c.dirs != nil && f.Source != SourceUpload {
+		if name, ok := strings.CutPrefix(f.Source, dirSourcePrefix); ok {
+			entries, _ := c.dirs.ListDir(name)
+			all = append(all, entries...)
+		} else {
+			all = append(all, c.dirs.List()...)
+		}
+	}
+	matching := all[:0]
+	for _, e := range all {
+		if f.matches(e) {
+			matching = append(matching, e)
+		}
+	}
+	sortNewestFirst(matching)
+	return matching
+}
+
+// Snapshots returns the usable matching entries in capture order, oldest
+// first: the points of a history over a time range.
+func (c *Catalog) Snapshots(f Filter) []Entry {
+	entries := slices.DeleteFunc(c.List(f), func(e Entry) bool { return !e.Usable() })
+	slices.Reverse(entries)
+	return entries
+}
+
+// Latest returns the most recently captured usable matching entry.
+func (c *Catalog) Latest(f Filter) (Entry, bool) {
+	for _, e := range c.List(f) {
+		if e.Usable() {
+			return e, true
+		}
+	}
+	return Entry{}, false
+}
+
+// Entry returns one entry by id without reading its content.
+func (c *Catalog) Entry(id string) (Entry, error) {
+	switch {
+	case IsDirID(id) && c.dirs != nil:
+		return c.dirs.Entry(id)
+	case !IsDirID(id) && c.store != nil:
+		return c.store.Entry(id)
+	}
+	return Entry{}, notFound(id)
+}
+
+// Get returns one entry and its content, decompressed.
+func (c *Catalog) Get(id string) (Entry, []byte, error) {
+	switch {
+	case IsDirID(id) && c.dirs != nil:
+		return c.dirs.Get(id)
+	case !IsDirID(id) && c.store != nil:
+		return c.store.Get(id)
+	}
+	return Entry{}, nil, notFound(id)
+}
+
+// Source describes one place dumps come from.
+type Source struct {
+	// ID is what Filter.Source and Entry.Source hold.
+	ID string `json:"id"`
+	// Name is the directory's name, or "uploads".
+	Name string `json:"name"`
+	Kind string `json:"kind"` // "upload" or "dir"
+}
+
+// Sources lists the configured sources: uploads first, then directories
+// in configuration order.
+func (c *Catalog) Sources() []Source {
+	var sources []Source
+	if c.store != nil {
+		sources = append(sources, Source{ID: SourceUpload, Name: "uploads", Kind: "upload"})
+	}
+	if c.dirs != nil {
+		for _, name := range c.dirs.Names() {
+			sources = append(sources, Source{ID: DirSource(name), Name: name, Kind: "dir"})
+		}
+	}
+	return sources
+}

@@ -1,0 +1,211 @@
+package dumps
+
+import (
+	"fmt"
+	"io/fs"
+	"path"
+	"regexp"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/goscope/pprof/pkg/dumpformat"
+)
+
+// Defaults for DirOptions fields left at zero.
+const (
+	DefaultMaxFileBytes int64 = 256 << 20
+	DefaultRescanAfter        = 10 * time.Second
+	DefaultMaxFiles           = 10000
+	DefaultMaxDepth           = 4
+)
+
+// DirConfig is one dump directory as an admin configures it.
+type DirConfig struct {
+	// Name identifies the directory in ids and source names; letters,
+	// digits, '.', '_' and '-'.
+	Name string `json:"name"`
+	// Path is the directory on the Grafana server.
+	Path string `json:"path"`
+	// Glob, when set, selects files: matched against the base name, or
+	// against the relative path when it contains a '/'.
+	Glob string `json:"glob,omitempty"`
+}
+
+// DirOptions configures the dump directories.
+type DirOptions struct {
+	Dirs []DirConfig
+	// MaxFileBytes bounds the files read; larger ones are listed with an
+	// error.
+	MaxFileBytes int64
+	// MaxDecompressedBytes bounds what a gzip file may expand to.
+	MaxDecompressedBytes int64
+	// RescanAfter is how long a listing is trusted before the directory is
+	// walked again; a change of the directory's own modification time
+	// (a file added, removed or renamed in it) triggers a walk sooner.
+	RescanAfter time.Duration
+	// MaxFiles bounds the files listed per directory.
+	MaxFiles int
+	// MaxDepth bounds how deep subdirectories are walked (1: no
+	// subdirectories).
+	MaxDepth int
+	// Location is the time zone of file name timestamps that carry none;
+	// UTC when nil.
+	Location *time.Location
+	// Now returns the current time; time.Now when nil.
+	Now func() time.Time
+}
+
+func (o *DirOptions) setDefaults() {
+	if o.MaxFileBytes <= 0 {
+		o.MaxFileBytes = DefaultMaxFileBytes
+	}
+	if o.MaxDecompressedBytes <= 0 {
+		o.MaxDecompressedBytes = dumpformat.DefaultDecompressedLimit
+	}
+	if o.RescanAfter <= 0 {
+		o.RescanAfter = DefaultRescanAfter
+	}
+	if o.MaxFiles <= 0 {
+		o.MaxFiles = DefaultMaxFiles
+	}
+	if o.MaxDepth <= 0 {
+		o.MaxDepth = DefaultMaxDepth
+	}
+	if o.Location == nil {
+		o.Location = time.UTC
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+}
+
+var dirName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$`)
+
+const dirSourcePrefix = "dir:"
+
+// DirSource is the source name of a dump directory.
+func DirSource(name string) string { return dirSourcePrefix + name }
+
+// Directories lists and reads the dump files of admin-configured directories.
+// Each file is a snapshot at its capture time. Listings follow the disk
+// without a restart; a directory that is missing or unreadable, and files
+// that cannot be read or recognised, show up as entries with an error.
+type Directories struct {
+	opts DirOptions
+	dirs []*watchedDir
+}
+
+// OpenDirectories checks the configuration; it fails only on a configuration
+// error (bad or duplicate name, empty path, bad glob), never because a
+// directory cannot be read right now.
+func OpenDirectories(opts DirOptions) (*Directories, error) {
+	opts.setDefaults()
+	d := &Directories{opts: opts}
+	seen := map[string]bool{}
+	for _, c := range opts.Dirs {
+		if !dirName.MatchString(c.Name) {
+			return nil, fmt.Errorf("dump directory name %q: use 1 to 64 letters, digits, '.', '_' or '-'", c.Name)
+		}
+		if seen[c.Name] {
+			return nil, fmt.Errorf("dump directory name %q is used twice", c.Name)
+		}
+		seen[c.Name] = true
+		if strings.TrimSpace(c.Path) == "" {
+			return nil, fmt.Errorf("dump directory %q has no path", c.Name)
+		}
+		if _, err := path.Match(c.Glob, ""); err != nil {
+			return nil, fmt.Errorf("dump directory %q: glob %q: %w", c.Name, c.Glob, err)
+		}
+		d.dirs = append(d.dirs, &watchedDir{cfg: c, opts: &d.opts})
+	}
+	return d, nil
+}
+
+// Names returns the configured directory names in configuration order.
+func (d *Directories) Names() []string {
+	names := make([]string, len(d.dirs))
+	for i, w := range d.dirs {
+		names[i] = w.cfg.Name
+	}
+	return names
+}
+
+// List returns the entries of every directory, rescanning those whose
+// listing is stale.
+func (d *Directories) List() []Entry {
+	var all []Entry
+	for _, w := range d.dirs {
+		all = append(all, w.list()...)
+	}
+	return all
+}
+
+// ListDir returns the entries of one directory.
+func (d *Directories) ListDir(name string) ([]Entry, error) {
+	w := d.find(name)
+	if w == nil {
+		return nil, errorf(ErrNotFound, "no dump directory named %q", name)
+	}
+	return w.list(), nil
+}
+
+// Get returns a directory file's entry and content, decompressed. Only files
+// the directory's listing contains can be read, through a handle confined to
+// the directory, so an id cannot reach outside it.
+func (d *Directories) Get(id string) (Entry, []byte, error) {
+	name, rel, ok := splitDirID(id)
+	if !ok {
+		return Entry{}, nil, notFound(id)
+	}
+	w := d.find(name)
+	if w == nil {
+		return Entry{}, nil, notFound(id)
+	}
+	return w.get(rel)
+}
+
+// Entry returns a directory file's entry without reading its content.
+func (d *Directories) Entry(id string) (Entry, error) {
+	name, _, ok := splitDirID(id)
+	if !ok {
+		return Entry{}, notFound(id)
+	}
+	w := d.find(name)
+	if w == nil {
+		return Entry{}, notFound(id)
+	}
+	for _, e := range w.list() {
+		if e.ID == id {
+			return e, nil
+		}
+	}
+	return Entry{}, notFound(id)
+}
+
+func (d *Directories) find(name string) *watchedDir {
+	i := slices.IndexFunc(d.dirs, func(w *watchedDir) bool { return w.cfg.Name == name })
+	if i < 0 {
+		return nil
+	}
+	return d.dirs[i]
+}
+
+func dirID(name, rel string) string { return dirSourcePrefix + name + ":" + rel }
+
+// IsDirID reports whether id names a directory file.
+func IsDirID(id string) bool { return strings.HasPrefix(id, dirSourcePrefix) }
+
+// splitDirID parses dir:<name>:<relative path>. The path must be a clean
+// relative path: no "..", no leading '/', no empty or "." elements.
+func splitDirID(id string) (name, rel string, ok bool) {
+	rest, found := strings.CutPrefix(id, dirSourcePrefix)
+	if !found {
+		return "", "", false
+	}
+	name, rel, found = strings.Cut(rest, ":")
+	if !found || !dirName.MatchString(name) || rel == "." || !fs.ValidPath(rel) {
+		return "", "", false
+	}
+	return name, rel, true
+}

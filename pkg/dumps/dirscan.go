@@ -1,0 +1,233 @@
+package dumps
+
+import (
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/goscope/pprof/pkg/dumpformat"
+)
+
+// watchedDir is one dump directory and its last listing.
+type watchedDir struct {
+	cfg  DirConfig
+	opts *DirOptions
+
+	mu        sync.Mutex
+	scannedAt time.Time
+	modTime   time.Time
+	files     map[string]*dirFile
+	// problem is what kept the directory from being listed in full.
+	problem string
+}
+
+// dirFile is a listed file and what it was when it was inspected; a file is
+// inspected again only when its size or modification time changes.
+type dirFile struct {
+	size    int64
+	modTime time.Time
+	entry   Entry
+}
+
+func (w *watchedDir) list() []Entry {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.refreshIfStale()
+	entries := make([]Entry, 0, len(w.files)+1)
+	if w.problem != "" {
+		entries = append(entries, Entry{
+			ID:     DirSource(w.cfg.Name),
+			Source: DirSource(w.cfg.Name),
+			Format: dumpformat.Unknown,
+			Error:  w.problem,
+		})
+		describe(&entries[0])
+	}
+	for _, f := range w.files {
+		entries = append(entries, f.entry)
+	}
+	sortNewestFirst(entries)
+	return entries
+}
+
+func (w *watchedDir) refreshIfStale() {
+	now := w.opts.Now()
+	if !w.scannedAt.IsZero() && now.Sub(w.scannedAt) < w.opts.RescanAfter {
+		info, err := os.Stat(w.cfg.Path)
+		if err == nil && info.ModTime().Equal(w.modTime) {
+			return
+		}
+	}
+	w.scan()
+	w.scannedAt = now
+}
+
+// scan walks the directory through an os.Root, which refuses any path, and
+// any symbolic link, that leads outside it.
+func (w *watchedDir) scan() {
+	w.problem = ""
+	root, err := os.OpenRoot(w.cfg.Path)
+	if err != nil {
+		w.problem = "cannot open the directory: " + withoutPath(err)
+		w.files = nil
+		return
+	}
+	defer root.Close()
+	if info, err := root.Stat("."); err == nil {
+		w.modTime = info.ModTime()
+	}
+	previous := w.files
+	w.files = map[string]*dirFile{}
+	truncated := false
+	err = fs.WalkDir(root.FS(), ".", func(rel string, de fs.DirEntry, err error) error {
+		if rel == "." {
+			return err
+		}
+		if strings.HasPrefix(path.Base(rel), ".") {
+			return skipEntry(de)
+		}
+		if err != nil {
+			w.files[rel] = &dirFile{entry: w.errorEntry(rel, "cannot read: "+describeError(err))}
+			return skipEntry(de)
+		}
+		if de.IsDir() {
+			if strings.Count(rel, "/")+1 >= w.opts.MaxDepth {
+				return fs.SkipDir
+			}
+			return nil
+		}
+		if !w.selects(rel) {
+			return nil
+		}
+		if len(w.files) >= w.opts.MaxFiles {
+			truncated = true
+			return fs.SkipAll
+		}
+		if f := w.inspect(root, rel, previous[rel]); f != nil {
+			w.files[rel] = f
+		}
+		return nil
+	})
+	switch {
+	case err != nil:
+		w.problem = "cannot read the directory: " + describeError(err)
+	case truncated:
+		w.problem = fmt.Sprintf("more than %d files; only the first %d are listed", w.opts.MaxFiles, w.opts.MaxFiles)
+	}
+}
+
+func skipEntry(de fs.DirEntry) error {
+	if de != nil && de.IsDir() {
+		return fs.SkipDir
+	}
+	return nil
+}
+
+// selects applies the glob: to the base name, or to the relative path when
+// the glob has a '/'.
+func (w *watchedDir) selects(rel string) bool {
+	if w.cfg.Glob == "" {
+		return true
+	}
+	subject := path.Base(rel)
+	if strings.Contains(w.cfg.Glob, "/") {
+		subject = rel
+	}
+	ok, _ := path.Match(w.cfg.Glob, subject)
+	return ok
+}
+
+// inspect returns the listing of one file, reusing the previous one when the
+// file has not changed. Symbolic links are followed within the directory;
+// anything that is not a regular file in the end is left out.
+func (w *watchedDir) inspect(root *os.Root, rel string, previous *dirFile) *dirFile {
+	info, err := root.Stat(rel)
+	if err != nil {
+		return &dirFile{entry: w.errorEntry(rel, "cannot read: "+describeError(err))}
+	}
+	if !info.Mode().IsRegular() {
+		return nil
+	}
+	if previous != nil && previous.size == info.Size() && previous.modTime.Equal(info.ModTime()) {
+		return previous
+	}
+	return &dirFile{size: info.Size(), modTime: info.ModTime(), entry: w.describeFile(root, rel, info)}
+}
+
+func (w *watchedDir) describeFile(root *os.Root, rel string, info fs.FileInfo) Entry {
+	e := w.errorEntry(rel, "")
+	e.Size = info.Size()
+	e.ModifiedAt = info.ModTime().UTC()
+	e.CapturedAt, e.CapturedFrom = e.ModifiedAt, CapturedFromModified
+	if info.Size() > w.opts.MaxFileBytes {
+		e.Error = fmt.Sprintf("the file is %s; files above %s are not read",
+			dumpformat.FormatSize(info.Size()), dumpformat.FormatSize(w.opts.MaxFileBytes))
+		return e
+	}
+	d, err := w.detect(root, rel, info.Size())
+	if err != nil {
+		e.Error = describeError(err)
+		return e
+	}
+	w.applyDetection(&e, d)
+	return e
+}
+
+func (w *watchedDir) applyDetection(e *Entry, d dumpformat.Detection) {
+	e.Format, e.Detail, e.Compressed = d.Format, d.Detail, d.Compressed
+	e.Error = ""
+	if !d.Format.Known() {
+		e.Error = "unrecognised file: " + d.Reason
+	}
+	if t, from := captureTime(d, e.Name, w.opts.Location); !t.IsZero() {
+		e.CapturedAt, e.CapturedFrom = t, from
+	}
+	describe(e)
+}
+
+// detect reads as little of the file as its format allows: the first MiB
+// tells a text format, while gzip and protobuf need the whole file.
+func (w *watchedDir) detect(root *os.Root, rel string, size int64) (dumpformat.Detection, error) {
+	f, err := root.Open(rel)
+	if err != nil {
+		return dumpformat.Detection{}, err
+	}
+	defer f.Close()
+	var data []byte
+	if size > dumpformat.HeadSize {
+		head := make([]byte, dumpformat.HeadSize)
+		if _, err := io.ReadFull(f, head); err != nil {
+			return dumpformat.Detection{}, err
+		}
+		if !dumpformat.IsGzip(head) {
+			d := dumpformat.Detect(rel, head)
+			if d.Format.Known() && d.Format.Encoding() != dumpformat.EncodingProtobuf {
+				return d, nil
+			}
+		}
+		data = head
+	}
+	rest, err := io.ReadAll(io.LimitReader(f, w.opts.MaxFileBytes-int64(len(data))))
+	if err != nil {
+		return dumpformat.Detection{}, err
+	}
+	d, _, err := dumpformat.Inspect(rel, append(data, rest...), w.opts.MaxDecompressedBytes)
+	return d, err
+}
+
+func (w *watchedDir) errorEntry(rel, msg string) Entry {
+	e := Entry{
+		ID:     dirID(w.cfg.Name, rel),
+		Source: DirSource(w.cfg.Name),
+		Name:   rel,
+		Format: dumpformat.Unknown,
+		Error:  msg,
+	}
+	describe(&e)
+	return e
+}

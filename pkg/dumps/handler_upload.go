@@ -1,0 +1,85 @@
+package dumps
+
+import (
+	"net/http"
+	"strconv"
+)
+
+func (h *handler) put(w http.ResponseWriter, r *http.Request) {
+	name := r.URL.Query().Get("name")
+	if name == "" {
+		writeError(w, http.StatusBadRequest, "name the file: POST /dumps?name=<file name>")
+		return
+	}
+	body := http.MaxBytesReader(w, r.Body, h.opts.MaxRequestBytes)
+	e, created, err := h.catalog.Store().Put(name, uploaderName(requestUser(r)), body)
+	if err != nil {
+		writeFailure(w, h.explainBodyLimit(err))
+		return
+	}
+	writeJSON(w, createdStatus(created), e)
+}
+
+type beginRequest struct {
+	Name string `json:"name"`
+	Size int64  `json:"size"`
+}
+
+type beginResponse struct {
+	Upload
+	ChunkSize       int64 `json:"chunkSize"`
+	MaxRequestBytes int64 `json:"maxRequestBytes"`
+}
+
+func (h *handler) beginUpload(w http.ResponseWriter, r *http.Request) {
+	var req beginRequest
+	if err := decodeJSON(w, r, &req); err != nil {
+		writeError(w, http.StatusBadRequest, err.Error())
+		return
+	}
+	u, err := h.catalog.Store().BeginUpload(req.Name, req.Size, uploaderName(requestUser(r)))
+	if err != nil {
+		writeFailure(w, err)
+		return
+	}
+	writeJSON(w, http.StatusCreated, beginResponse{Upload: u, ChunkSize: h.opts.ChunkSize, MaxRequestBytes: h.opts.MaxRequestBytes})
+}
+
+func (h *handler) appendChunk(w http.ResponseWriter, r *http.Request) {
+	offset, err := strconv.ParseInt(r.URL.Query().Get("offset"), 10, 64)
+	if err != nil || offset < 0 {
+		writeError(w, http.StatusBadRequest, "offset: want the chunk's byte offset, ?offset=N")
+		return
+	}
+	body := http.MaxBytesReader(w, r.Body, h.opts.MaxRequestBytes)
+	u, err := h.catalog.Store().AppendChunk(r.PathValue("upload"), offset, body)
+	if err != nil {
+		writeFailure(w, h.explainBodyLimit(err))
+		return
+	}
+	writeJSON(w, http.StatusOK, u)
+}
+
+func (h *handler) finishUpload(w http.ResponseWriter, r *http.Request) {
+	e, created, err := h.catalog.Store().FinishUpload(r.PathValue("upload"))
+	if err != nil {
+		writeFailure(w, err)
+		return
+	}
+	writeJSON(w, createdStatus(created), e)
+}
+
+func (h *handler) abortUpload(w http.ResponseWriter, r *http.Request) {
+	if err := h.catalog.Store().AbortUpload(r.PathValue("upload")); err != nil {
+		writeFailure(w, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+func createdStatus(created bool) int {
+	if created {
+		return http.StatusCreated
+	}
+	return http.StatusOK
+}

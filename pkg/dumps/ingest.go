@@ -1,0 +1,155 @@
+package dumps
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/goscope/pprof/pkg/dumpformat"
+)
+
+// Put stores a dump read from r in one go; it suits small files (Grafana's
+// plugin calls carry bodies of a few MiB at most; larger files go through
+// BeginUpload). created is false when identical content was already stored,
+// in which case the existing entry is returned unchanged.
+func (s *Store) Put(name, uploader string, r io.Reader) (e Entry, created bool, err error) {
+	f, err := createTemp(s.dir)
+	if err != nil {
+		return Entry{}, false, err
+	}
+	n, err := io.Copy(f, io.LimitReader(r, s.opts.MaxUploadBytes+1))
+	if err == nil && n > s.opts.MaxUploadBytes {
+		err = s.tooLarge()
+	}
+	if err == nil {
+		err = f.Sync()
+	}
+	if closeErr := f.Close(); err == nil {
+		err = closeErr
+	}
+	if err != nil {
+		return Entry{}, false, errors.Join(err, removeIfExists(f.Name()))
+	}
+	return s.ingest(f.Name(), name, uploader, 0)
+}
+
+func (s *Store) tooLarge() error {
+	return errorf(ErrTooLarge, "the dump is larger than the %s upload limit", dumpformat.FormatSize(s.opts.MaxUploadBytes))
+}
+
+// ingest turns a complete, synced temporary file into a stored dump: it
+// detects and validates the content, then commits it. The temporary file is
+// gone when ingest returns. reservation is the quota held for this upload.
+func (s *Store) ingest(tempPath, name, uploader string, reservation int64) (Entry, bool, error) {
+	s.ingestSlots <- struct{}{}
+	m, err := s.describeUpload(tempPath, name, uploader)
+	<-s.ingestSlots
+	if err != nil {
+		return Entry{}, false, errors.Join(err, removeIfExists(tempPath))
+	}
+	return s.commit(tempPath, m, reservation)
+}
+
+func (s *Store) describeUpload(tempPath, name, uploader string) (sidecar, error) {
+	raw, err := os.ReadFile(tempPath)
+	if err != nil {
+		return sidecar{}, err
+	}
+	if len(raw) == 0 {
+		return sidecar{}, errorf(ErrInvalid, "the upload is empty")
+	}
+	sum := sha256.Sum256(raw)
+	name = cleanName(name)
+	d, plain, err := dumpformat.Inspect(name, raw, s.opts.MaxDecompressedBytes)
+	if err != nil {
+		return sidecar{}, errorf(ErrTooLarge, "%v", err)
+	}
+	if !d.Format.Known() {
+		return sidecar{}, errorf(ErrInvalid, "unrecognised file: %s", d.Reason)
+	}
+	if s.opts.Validate != nil {
+		if err := s.opts.Validate(d.Format, plain); err != nil {
+			return sidecar{}, errorf(ErrInvalid, "invalid %s: %v", d.Format.Description(), err)
+		}
+	}
+	now := s.opts.Now().UTC()
+	m := sidecar{
+		Version:    sidecarFormat,
+		ID:         hex.EncodeToString(sum[:]),
+		Source:     SourceUpload,
+		Name:       name,
+		Size:       int64(len(raw)),
+		Format:     d.Format,
+		Detail:     d.Detail,
+		Compressed: d.Compressed,
+		Uploader:   uploader,
+		UploadedAt: now,
+	}
+	m.DetectedAt, m.DetectedFrom = captureTime(d, name, s.opts.Location)
+	if m.DetectedAt.IsZero() {
+		m.DetectedAt, m.DetectedFrom = now, CapturedFromUpload
+	}
+	m.CapturedAt, m.CapturedFrom = m.DetectedAt, m.DetectedFrom
+	return m, nil
+}
+
+// commit moves the dump into place and then writes its metadata, all under
+// the store's lock so that identical concurrent uploads store one copy and
+// the quota holds.
+func (s *Store) commit(tempPath string, m sidecar, reservation int64) (Entry, bool, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if existing, ok := s.dumps[m.ID]; ok {
+		return existing.entry(), false, removeIfExists(tempPath)
+	}
+	othersReserved := s.reserved - reservation
+	if s.used+othersReserved+m.Size > s.opts.QuotaBytes {
+		return Entry{}, false, errors.Join(s.full(), removeIfExists(tempPath))
+	}
+	if err := os.Rename(tempPath, s.dumpPath(m.ID)); err != nil {
+		return Entry{}, false, errors.Join(err, removeIfExists(tempPath))
+	}
+	if err := s.writeSidecar(m); err != nil {
+		return Entry{}, false, errors.Join(err, removeIfExists(s.dumpPath(m.ID)))
+	}
+	s.dumps[m.ID] = m
+	s.used += m.Size
+	return m.entry(), true, nil
+}
+
+// full reports a full store; the caller holds s.mu.
+func (s *Store) full() error {
+	msg := fmt.Sprintf("dump store is full: %s of %s used", dumpformat.FormatSize(s.used), dumpformat.FormatSize(s.opts.QuotaBytes))
+	if s.reserved > 0 {
+		msg += fmt.Sprintf(" (and %s held for uploads in progress)", dumpformat.FormatSize(s.reserved))
+	}
+	return errorf(ErrFull, "%s; delete dumps or raise the quota", msg)
+}
+
+// cleanName keeps the base name of what the browser sent, without control
+// characters, so that it is safe to show and to log.
+func cleanName(name string) string {
+	name = path.Base(strings.ReplaceAll(name, `\`, "/"))
+	name = strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) {
+			return -1
+		}
+		return r
+	}, name)
+	name = strings.TrimSpace(name)
+	if name == "" || name == "." || name == "/" {
+		return "dump"
+	}
+	for len(name) > 255 {
+		_, size := utf8.DecodeLastRuneInString(name)
+		name = name[:len(name)-size]
+	}
+	return name
+}

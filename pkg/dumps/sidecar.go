@@ -1,0 +1,175 @@
+package dumps
+
+import (
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/goscope/pprof/pkg/dumpformat"
+)
+
+const (
+	dumpExt       = ".dump"
+	sidecarExt    = ".json"
+	sidecarFormat = 1
+)
+
+// sidecar is the metadata stored next to an uploaded dump.
+type sidecar struct {
+	Version      int               `json:"version"`
+	ID           string            `json:"id"`
+	Source       string            `json:"source"`
+	Name         string            `json:"name"`
+	Size         int64             `json:"size"`
+	Format       dumpformat.Format `json:"format"`
+	Detail       string            `json:"detail,omitempty"`
+	Compressed   bool              `json:"compressed,omitempty"`
+	CapturedAt   time.Time         `json:"capturedAt"`
+	CapturedFrom string            `json:"capturedFrom"`
+	// DetectedAt and DetectedFrom keep the automatic capture time so that a
+	// person's correction can be undone.
+	DetectedAt   time.Time `json:"detectedAt"`
+	DetectedFrom string    `json:"detectedFrom"`
+	Uploader     string    `json:"uploader,omitempty"`
+	UploadedAt   time.Time `json:"uploadedAt"`
+}
+
+func (m sidecar) entry() Entry {
+	e := Entry{
+		ID:           m.ID,
+		Source:       SourceUpload,
+		Name:         m.Name,
+		Format:       m.Format,
+		Detail:       m.Detail,
+		Compressed:   m.Compressed,
+		Size:         m.Size,
+		CapturedAt:   m.CapturedAt,
+		CapturedFrom: m.CapturedFrom,
+		Uploader:     m.Uploader,
+		UploadedAt:   m.UploadedAt,
+	}
+	describe(&e)
+	return e
+}
+
+func (s *Store) writeSidecar(m sidecar) error {
+	data, err := json.MarshalIndent(m, "", "  ")
+	if err != nil {
+		return err
+	}
+	if err := writeFileAtomic(s.sidecarPath(m.ID), data); err != nil {
+		return err
+	}
+	return syncDir(s.dir)
+}
+
+func isContentID(id string) bool {
+	if len(id) != 64 {
+		return false
+	}
+	_, err := hex.DecodeString(id)
+	return err == nil && strings.ToLower(id) == id
+}
+
+// recover loads the committed dumps and removes everything a crash can leave
+// behind: temporary files, dumps whose metadata was never written, and
+// metadata whose dump is gone. Metadata that cannot be read is rebuilt from
+// the dump, so nothing committed is lost.
+func (s *Store) recover() error {
+	files, err := os.ReadDir(s.dir)
+	if err != nil {
+		return err
+	}
+	dumps := map[string]os.FileInfo{}
+	sidecars := map[string]bool{}
+	var errs []error
+	for _, f := range files {
+		name := f.Name()
+		switch {
+		case isTempName(name):
+			errs = append(errs, removeIfExists(filepath.Join(s.dir, name)))
+		case strings.HasSuffix(name, dumpExt) && isContentID(strings.TrimSuffix(name, dumpExt)):
+			info, err := f.Info()
+			if err != nil {
+				errs = append(errs, err)
+				continue
+			}
+			dumps[strings.TrimSuffix(name, dumpExt)] = info
+		case strings.HasSuffix(name, sidecarExt) && isContentID(strings.TrimSuffix(name, sidecarExt)):
+			sidecars[strings.TrimSuffix(name, sidecarExt)] = true
+		}
+	}
+	for id := range sidecars {
+		if _, ok := dumps[id]; !ok {
+			errs = append(errs, removeIfExists(s.sidecarPath(id)))
+		}
+	}
+	for id, info := range dumps {
+		if !sidecars[id] {
+			errs = append(errs, removeIfExists(s.dumpPath(id)))
+			continue
+		}
+		m, err := s.readSidecar(id)
+		if err != nil {
+			if m, err = s.rebuildSidecar(id, info); err != nil {
+				errs = append(errs, err)
+				continue
+			}
+		}
+		m.Size = info.Size()
+		s.dumps[id] = m
+		s.used += m.Size
+	}
+	errs = append(errs, syncDir(s.dir))
+	return errors.Join(errs...)
+}
+
+func (s *Store) readSidecar(id string) (sidecar, error) {
+	data, err := os.ReadFile(s.sidecarPath(id))
+	if err != nil {
+		return sidecar{}, err
+	}
+	var m sidecar
+	if err := json.Unmarshal(data, &m); err != nil {
+		return sidecar{}, err
+	}
+	if m.ID != id {
+		return sidecar{}, fmt.Errorf("metadata of dump %s does not describe it", id)
+	}
+	return m, nil
+}
+
+// rebuildSidecar recreates lost metadata from the dump itself; the original
+// name and uploader cannot be recovered.
+func (s *Store) rebuildSidecar(id string, info os.FileInfo) (sidecar, error) {
+	raw, err := os.ReadFile(s.dumpPath(id))
+	if err != nil {
+		return sidecar{}, err
+	}
+	d, _, err := dumpformat.Inspect("", raw, s.opts.MaxDecompressedBytes)
+	if err != nil {
+		return sidecar{}, fmt.Errorf("rebuilding metadata of dump %s: %w", id, err)
+	}
+	m := sidecar{
+		Version:    sidecarFormat,
+		ID:         id,
+		Source:     SourceUpload,
+		Name:       id[:12] + dumpExt,
+		Size:       info.Size(),
+		Format:     d.Format,
+		Detail:     d.Detail,
+		Compressed: d.Compressed,
+		UploadedAt: info.ModTime().UTC(),
+	}
+	m.DetectedAt, m.DetectedFrom = d.CapturedAt, CapturedFromContent
+	if m.DetectedAt.IsZero() {
+		m.DetectedAt, m.DetectedFrom = m.UploadedAt, CapturedFromUpload
+	}
+	m.CapturedAt, m.CapturedFrom = m.DetectedAt, m.DetectedFrom
+	return m, s.writeSidecar(m)
+}

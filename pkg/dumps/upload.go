@@ -1,0 +1,196 @@
+package dumps
+
+import (
+	"crypto/rand"
+	"errors"
+	"io"
+	"os"
+	"sync"
+	"time"
+
+	"github.com/goscope/pprof/pkg/dumpformat"
+)
+
+// Upload is the state of a chunked upload, as reported to the client.
+type Upload struct {
+	ID        string    `json:"uploadId"`
+	Name      string    `json:"name"`
+	Size      int64     `json:"size"`
+	Received  int64     `json:"received"`
+	ExpiresAt time.Time `json:"expiresAt"`
+}
+
+// upload is a chunked upload in progress: a temporary file that grows chunk
+// by chunk and the quota held for its declared size.
+type upload struct {
+	// mu serialises the requests of one upload; the store's lock is never
+	// held while waiting for it.
+	mu         sync.Mutex
+	id         string
+	name       string
+	uploader   string
+	size       int64
+	received   int64
+	file       *os.File
+	lastActive time.Time
+	// done is set when the upload is finished, aborted or expired.
+	done bool
+}
+
+func (s *Store) state(u *upload) Upload {
+	return Upload{ID: u.id, Name: u.name, Size: u.size, Received: u.received, ExpiresAt: u.lastActive.Add(s.opts.UploadTTL)}
+}
+
+// BeginUpload starts a chunked upload of size bytes. The size is checked
+// against the upload limit and reserved against the quota now, so that a
+// client learns of either before sending anything.
+func (s *Store) BeginUpload(name string, size int64, uploader string) (Upload, error) {
+	if size <= 0 {
+		return Upload{}, errorf(ErrInvalid, "the upload size must be positive")
+	}
+	if size > s.opts.MaxUploadBytes {
+		return Upload{}, errorf(ErrTooLarge, "the dump is %s; the upload limit is %s",
+			dumpformat.FormatSize(size), dumpformat.FormatSize(s.opts.MaxUploadBytes))
+	}
+	s.expireIdleUploads()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if len(s.uploads) >= s.opts.MaxUploadsInProgress {
+		return Upload{}, errorf(ErrBusy, "%d uploads are in progress; try again when one has finished", len(s.uploads))
+	}
+	if s.used+s.reserved+size > s.opts.QuotaBytes {
+		return Upload{}, s.full()
+	}
+	f, err := createTemp(s.dir)
+	if err != nil {
+		return Upload{}, err
+	}
+	u := &upload{id: rand.Text(), name: cleanName(name), uploader: uploader, size: size, file: f, lastActive: s.opts.Now()}
+	s.uploads[u.id] = u
+	s.reserved += size
+	return s.state(u), nil
+}
+
+// AppendChunk adds the bytes of r at offset, which must be where the upload
+// stands (an *OffsetError says where that is otherwise). A chunk that fails
+// midway is rolled back whole, so the client can resend it.
+func (s *Store) AppendChunk(id string, offset int64, r io.Reader) (Upload, error) {
+	u, err := s.lockUpload(id)
+	if err != nil {
+		return Upload{}, err
+	}
+	defer u.mu.Unlock()
+	if offset != u.received {
+		return Upload{}, &OffsetError{Offset: offset, Received: u.received}
+	}
+	remaining := u.size - u.received
+	n, err := io.Copy(u.file, io.LimitReader(r, remaining+1))
+	if err == nil && n > remaining {
+		err = errorf(ErrTooLarge, "the chunk goes past the declared size of %d bytes", u.size)
+	}
+	if err != nil {
+		return Upload{}, errors.Join(err, rewind(u.file, u.received))
+	}
+	u.received += n
+	u.lastActive = s.opts.Now()
+	return s.state(u), nil
+}
+
+// FinishUpload ends a complete upload and stores the dump, as Put does. The
+// upload is over whatever the outcome, except when bytes are still missing.
+func (s *Store) FinishUpload(id string) (e Entry, created bool, err error) {
+	u, err := s.lockUpload(id)
+	if err != nil {
+		return Entry{}, false, err
+	}
+	defer u.mu.Unlock()
+	if u.received != u.size {
+		return Entry{}, false, errorf(ErrInvalid, "the upload is incomplete: %d of %d bytes received", u.received, u.size)
+	}
+	defer s.endUpload(u)
+	err = u.file.Sync()
+	if closeErr := u.file.Close(); err == nil {
+		err = closeErr
+	}
+	if err != nil {
+		return Entry{}, false, errors.Join(err, removeIfExists(u.file.Name()))
+	}
+	return s.ingest(u.file.Name(), u.name, u.uploader, u.size)
+}
+
+// AbortUpload drops an upload in progress and its bytes.
+func (s *Store) AbortUpload(id string) error {
+	u, err := s.lockUpload(id)
+	if err != nil {
+		return err
+	}
+	defer u.mu.Unlock()
+	return s.dropUpload(u)
+}
+
+// lockUpload finds an upload and locks it for one request.
+func (s *Store) lockUpload(id string) (*upload, error) {
+	s.expireIdleUploads()
+	s.mu.Lock()
+	u, ok := s.uploads[id]
+	s.mu.Unlock()
+	if !ok {
+		return nil, errorf(ErrNotFound, "upload %q not found; it may have expired after %v without a chunk", id, s.opts.UploadTTL)
+	}
+	u.mu.Lock()
+	if u.done {
+		u.mu.Unlock()
+		return nil, errorf(ErrNotFound, "upload %q has already ended", id)
+	}
+	return u, nil
+}
+
+// expireIdleUploads drops uploads that have been idle past the TTL. An
+// upload busy with a request is not idle.
+func (s *Store) expireIdleUploads() {
+	deadline := s.opts.Now().Add(-s.opts.UploadTTL)
+	s.mu.Lock()
+	candidates := make([]*upload, 0, len(s.uploads))
+	for _, u := range s.uploads {
+		candidates = append(candidates, u)
+	}
+	s.mu.Unlock()
+	for _, u := range candidates {
+		if !u.mu.TryLock() {
+			continue
+		}
+		if !u.done && u.lastActive.Before(deadline) {
+			// A failure to remove the file leaves a temporary file that
+			// the next open clears; the upload is gone either way.
+			_ = s.dropUpload(u)
+		}
+		u.mu.Unlock()
+	}
+}
+
+// dropUpload ends an upload and deletes its bytes; the caller holds u.mu.
+func (s *Store) dropUpload(u *upload) error {
+	if u.done {
+		return nil
+	}
+	s.endUpload(u)
+	return errors.Join(u.file.Close(), removeIfExists(u.file.Name()))
+}
+
+// endUpload forgets an upload and releases its quota; the caller holds u.mu.
+func (s *Store) endUpload(u *upload) {
+	u.done = true
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	delete(s.uploads, u.id)
+	s.reserved -= u.size
+}
+
+// rewind drops a partly written chunk.
+func rewind(f *os.File, size int64) error {
+	if err := f.Truncate(size); err != nil {
+		return err
+	}
+	_, err := f.Seek(size, io.SeekStart)
+	return err
+}

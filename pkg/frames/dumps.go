@@ -1,0 +1,128 @@
+package frames
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/grafana/grafana-plugin-sdk-go/data"
+
+	"github.com/goscope/pprof/pkg/dumpformat"
+	"github.com/goscope/pprof/pkg/dumps"
+)
+
+// DumpTable lists dumps as a table for the Dump explorer. Its "value"
+// (the dump id) and "text" (name and capture time) fields are what Grafana
+// takes for a template variable's values and labels; the table shows them as
+// "ID" and "Dump".
+func DumpTable(entries []dumps.Entry) *data.Frame {
+	f := data.NewFrame("dumps",
+		dumpField("value", "ID", []string{}),
+		dumpField("text", "Dump", []string{}),
+		dumpField("capturedAt", "Captured", []*time.Time{}),
+		dumpField("name", "Name", []string{}),
+		dumpField("source", "Source", []string{}),
+		dumpField("format", "Format", []string{}),
+		dumpField("kind", "Kind", []string{}),
+		dumpField("size", "Size", []int64{}),
+		dumpField("capturedFrom", "Capture time from", []string{}),
+		dumpField("detail", "Detail", []string{}),
+		dumpField("uploader", "Uploaded by", []string{}),
+		dumpField("uploadedAt", "Uploaded", []*time.Time{}),
+		dumpField("error", "Error", []string{}),
+	)
+	f.Fields[7].Config.Unit = "bytes"
+	for _, e := range entries {
+		f.AppendRow(e.ID, dumpLabel(e), dumpTime(e.CapturedAt), e.Name, e.Source, string(e.Format),
+			e.FormatDescription, e.Size, e.CapturedFrom, e.Detail, e.Uploader, dumpTime(e.UploadedAt), e.Error)
+	}
+	f.Meta = &data.FrameMeta{Type: data.FrameTypeTable, PreferredVisualization: data.VisTypeTable}
+	if len(entries) == 0 {
+		AddNotice(f, data.NoticeSeverityInfo, "No dumps match: upload one from the query editor, or check the source and format.")
+	}
+	return f
+}
+
+// DumpSources lists the sources of dumps with "value" and "text" fields, for
+// a template variable that picks a source.
+func DumpSources(sources []dumps.Source) *data.Frame {
+	values := make([]string, len(sources))
+	texts := make([]string, len(sources))
+	for i, s := range sources {
+		values[i] = s.ID
+		texts[i] = s.Name
+	}
+	f := data.NewFrame("sources", data.NewField("value", nil, values), data.NewField("text", nil, texts))
+	f.Meta = &data.FrameMeta{Type: data.FrameTypeTable}
+	return f
+}
+
+// CaptureAnnotations marks when dumps were captured, for a dashboard
+// annotation query: Grafana reads the "time", "title", "text" and "tags"
+// fields, and splits tags on commas. Entries without a capture time are
+// left out; callers usually pass a catalog's snapshots in a time range.
+func CaptureAnnotations(entries []dumps.Entry) *data.Frame {
+	f := data.NewFrame("dump captures",
+		data.NewField("time", nil, []time.Time{}),
+		data.NewField("title", nil, []string{}),
+		data.NewField("text", nil, []string{}),
+		data.NewField("tags", nil, []string{}),
+		data.NewField("id", nil, []string{}),
+	)
+	for _, e := range entries {
+		if !e.CapturedAt.IsZero() {
+			f.AppendRow(e.CapturedAt, e.Name, annotationText(e), strings.Join(annotationTags(e), ","), e.ID)
+		}
+	}
+	return f
+}
+
+func annotationText(e dumps.Entry) string {
+	parts := []string{e.FormatDescription, dumpformat.FormatSize(e.Size)}
+	if e.Detail != "" {
+		parts = append(parts, e.Detail)
+	}
+	if e.Uploader != "" {
+		parts = append(parts, "uploaded by "+e.Uploader)
+	}
+	parts = append(parts, "capture time from "+e.CapturedFrom)
+	return strings.Join(parts, " · ")
+}
+
+// annotationTags holds no commas: Grafana splits the field on them.
+func annotationTags(e dumps.Entry) []string {
+	tags := []string{e.Source, string(e.Format)}
+	if e.Profile != "" && e.Profile != string(e.Format) {
+		tags = append(tags, e.Profile)
+	}
+	for i, t := range tags {
+		tags[i] = strings.ReplaceAll(t, ",", " ")
+	}
+	return tags
+}
+
+// dumpLabel names a dump in a variable's drop-down: the name alone repeats
+// for every snapshot of a directory, the capture time tells them apart.
+func dumpLabel(e dumps.Entry) string {
+	name := e.Name
+	if name == "" {
+		name = e.ID
+	}
+	if e.CapturedAt.IsZero() {
+		return name
+	}
+	return fmt.Sprintf("%s (%s)", name, e.CapturedAt.UTC().Format("2006-01-02 15:04:05Z"))
+}
+
+func dumpField(name, displayName string, values any) *data.Field {
+	f := data.NewField(name, nil, values)
+	f.Config = &data.FieldConfig{DisplayName: displayName}
+	return f
+}
+
+func dumpTime(t time.Time) *time.Time {
+	if t.IsZero() {
+		return nil
+	}
+	return &t
+}

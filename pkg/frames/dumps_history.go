@@ -1,0 +1,97 @@
+package frames
+
+import (
+	"cmp"
+	"maps"
+	"slices"
+	"time"
+
+	"github.com/grafana/grafana-plugin-sdk-go/data"
+)
+
+// HistoryPoint holds the numbers read from one snapshot.
+type HistoryPoint struct {
+	// At is the snapshot's capture time.
+	At     time.Time
+	Values []HistoryValue
+}
+
+// HistoryValue is one number of a snapshot, such as the goroutines in one
+// state or the heap in use.
+type HistoryValue struct {
+	// Metric names the series' value field, e.g. "goroutines".
+	Metric string
+	// Labels tell the series of one metric apart, e.g. {"state": "chan receive"}.
+	Labels map[string]string
+	Value  float64
+	// Unit is a Grafana unit id such as "short" or "bytes".
+	Unit string
+}
+
+// SnapshotHistory turns numbers read from snapshots into time series frames,
+// one per metric and label set, with the origin's labels on every value
+// field. A snapshot is complete for each metric it reports: a series it lacks
+// is zero at its time (no goroutine was in that state), while a metric it
+// does not report at all leaves a gap (a heap profile says nothing about
+// goroutines). Of snapshots captured at the same instant, the later in the
+// list counts.
+func SnapshotHistory(o Origin, points []HistoryPoint) []*data.Frame {
+	points = onePerInstant(points)
+	type seriesKey struct{ metric, labels string }
+	series := map[seriesKey]*Series{}
+	var keys []seriesKey
+	for _, p := range points {
+		for _, v := range p.Values {
+			k := seriesKey{v.Metric, data.Labels(v.Labels).String()}
+			if _, ok := series[k]; !ok {
+				labels := o.FieldLabels()
+				maps.Copy(labels, v.Labels)
+				series[k] = &Series{Name: v.Metric, Labels: labels, Unit: v.Unit}
+				keys = append(keys, k)
+			}
+		}
+	}
+	for _, p := range points {
+		reported := map[string]bool{}
+		values := map[seriesKey]float64{}
+		for _, v := range p.Values {
+			reported[v.Metric] = true
+			values[seriesKey{v.Metric, data.Labels(v.Labels).String()}] = v.Value
+		}
+		for _, k := range keys {
+			if reported[k.metric] {
+				s := series[k]
+				s.Times = append(s.Times, p.At)
+				s.Values = append(s.Values, values[k])
+			}
+		}
+	}
+	slices.SortFunc(keys, func(a, b seriesKey) int {
+		return cmp.Or(cmp.Compare(a.metric, b.metric), cmp.Compare(a.labels, b.labels))
+	})
+	out := make([]Series, 0, len(keys))
+	for _, k := range keys {
+		out = append(out, *series[k])
+	}
+	if len(out) == 0 {
+		empty := TimeSeriesMulti([]Series{{Name: "value", Labels: o.FieldLabels(), Times: []time.Time{}, Values: []float64{}}})
+		AddNotice(empty[0], data.NoticeSeverityInfo, "No snapshots in the time range.")
+		return empty
+	}
+	return TimeSeriesMulti(out)
+}
+
+// onePerInstant sorts points by time and keeps, of points at the same
+// instant, the last one given.
+func onePerInstant(points []HistoryPoint) []HistoryPoint {
+	sorted := slices.Clone(points)
+	slices.SortStableFunc(sorted, func(a, b HistoryPoint) int { return a.At.Compare(b.At) })
+	kept := sorted[:0]
+	for i, p := range sorted {
+		if i+1 < len(sorted) && sorted[i+1].At.Equal(p.At) {
+			continue
+		}
+		kept = append(kept, p)
+	}
+	return kept
+}
