@@ -1,9 +1,12 @@
 import { DataSourcePlugin } from '@grafana/data';
-import { DataSource } from './datasource';
-import { ConfigEditor } from './components/ConfigEditor';
-import { QueryEditor } from './components/QueryEditor';
-import { MyQuery, MyDataSourceOptions } from './types';
 
-export const plugin = new DataSourcePlugin<DataSource, MyQuery, MyDataSourceOptions>(DataSource)
+import { ConfigEditor } from './components/ConfigEditor';
+import { QueryCheatSheet } from './components/QueryCheatSheet';
+import { QueryEditor } from './components/QueryEditor';
+import { DataSource } from './datasource';
+import { PprofOptions, PprofQuery, PprofSecureJsonData } from './types';
+
+export const plugin = new DataSourcePlugin<DataSource, PprofQuery, PprofOptions, PprofSecureJsonData>(DataSource)
   .setConfigEditor(ConfigEditor)
-  .setQueryEditor(QueryEditor);
+  .setQueryEditor(QueryEditor)
+  .setQueryEditorHelp(QueryCheatSheet);

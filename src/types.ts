@@ -1,34 +1,190 @@
 import { DataSourceJsonData } from '@grafana/data';
 import { DataQuery } from '@grafana/schema';
 
-export interface MyQuery extends DataQuery {
-  queryText?: string;
-  constant: number;
+// The query and settings shapes mirror the Go backend (pkg/query/query.go and
+// pkg/settings/settings.go); field names are the JSON names it reads.
+
+export type QueryType = 'metrics' | 'goroutines' | 'profile' | 'dumps';
+
+/** Narrows the goroutines a goroutines query looks at. */
+export interface GoroutineFilter {
+  /** State categories ("channel") or raw wait reasons ("chan receive"). */
+  states?: string[];
+  /** Regular expressions over function, package and file of every frame. */
+  include?: string;
+  exclude?: string;
+  /** Hides goroutines created by matching functions. */
+  excludeCreatedBy?: string;
+  minWaitMinutes?: number;
+  hideRuntime?: boolean;
 }
 
-export const DEFAULT_QUERY: Partial<MyQuery> = {
-  constant: 6.5,
+/** A target or a dump, as the baseline of a profile diff. */
+export interface BaselineSource {
+  target?: string;
+  dump?: string;
+}
+
+export interface ProfileOptions {
+  profileType?: string;
+  sampleType?: string;
+  seconds?: number;
+  focus?: string;
+  ignore?: string;
+  hide?: string;
+  /** Keeps samples carrying every listed pprof label value. */
+  labelFilter?: Record<string, string>;
+  groupBy?: string;
+  maxNodes?: number;
+  byLine?: boolean;
+  baseline?: BaselineSource;
+}
+
+export interface PprofQuery extends DataQuery {
+  queryType?: QueryType;
+  /** A target name, "*" for all, a regex or a variable. Never a URL. */
+  target?: string;
+  /** A stored dump's id. Present (possibly empty) when the query reads a dump rather than a target. */
+  dump?: string;
+  /**
+   * A dump source ("upload" or "dir:<name>"): the snapshots a dumps query
+   * reads, or for goroutines and profiles the newest dump captured in the
+   * time range. Present (possibly empty) when the query reads a source.
+   */
+  dumpSource?: string;
+  view?: string;
+  /** One series of a metrics query (goroutines, threads, ...); empty for all. */
+  metric?: string;
+  /** Adds one count per state category to the goroutines count view. */
+  perCategory?: boolean;
+  filter?: GoroutineFilter;
+  profile?: ProfileOptions;
+}
+
+export const ALL_TARGETS = '*';
+
+export const DEFAULT_QUERY: Partial<PprofQuery> = {
+  queryType: 'metrics',
+  target: ALL_TARGETS,
 };
 
-export interface DataPoint {
-  Time: number;
-  Value: number;
+/** One configured target as stored in jsonData. */
+export interface TargetConfig {
+  name: string;
+  url: string;
+  metricsUrl?: string;
+  labels?: Record<string, string>;
+  /** Overrides the shared auth header name for this target. */
+  authHeaderName?: string;
 }
 
-export interface DataSourceResponse {
-  datapoints: DataPoint[];
+/** A directory on the Grafana server that a tool such as holmes writes dumps into. */
+export interface DumpDirectoryConfig {
+  name: string;
+  path: string;
+  /** Selects files by base name (or relative path, when it holds a '/'). */
+  glob?: string;
+}
+
+export interface PprofOptions extends DataSourceJsonData {
+  targets?: TargetConfig[];
+  authHeaderName?: string;
+  timeoutSeconds?: number;
+  maxResponseMiB?: number;
+  maxFullDumpGoroutines?: number;
+  minIntervalSeconds?: number;
+  maxProfileSeconds?: number;
+  recordIntervalSeconds?: number;
+  recordRetentionHours?: number;
+  recordDisabled?: boolean;
+  /** Where uploaded dumps are kept on the Grafana server; empty for the default. */
+  dumpStoreDir?: string;
+  maxUploadMiB?: number;
+  dumpQuotaMiB?: number;
+  dumpDirectories?: DumpDirectoryConfig[];
+  tlsSkipVerify?: boolean;
+  tlsAuthWithCACert?: boolean;
+  tlsAuth?: boolean;
+  serverName?: string;
 }
 
 /**
- * These are options configured for each DataSource instance
+ * Secrets: only sent to the backend, never read back. A target's own header
+ * value is stored under `targetAuthHeaderValue.<target name>`.
  */
-export interface MyDataSourceOptions extends DataSourceJsonData {
-  path?: string;
+export interface PprofSecureJsonData {
+  authHeaderValue?: string;
+  tlsCACert?: string;
+  tlsClientCert?: string;
+  tlsClientKey?: string;
+  [targetAuthKey: string]: string | undefined;
 }
 
-/**
- * Value that is used in the backend, but never sent over HTTP to the frontend
- */
-export interface MySecureJsonData {
-  apiKey?: string;
+export function targetAuthKey(targetName: string): string {
+  return `targetAuthHeaderValue.${targetName}`;
+}
+
+/** What `GET targets` tells the browser about a target: never its URL. */
+export interface TargetInfo {
+  name: string;
+  labels?: Record<string, string>;
+}
+
+/** The source of uploaded dumps; a dump directory's files have "dir:<name>". */
+export const UPLOAD_SOURCE = 'upload';
+
+/** Metadata of a stored dump, as the dumps resource returns it (pkg/dumps Entry). */
+export interface DumpInfo {
+  /** sha256 of an upload's bytes, or "dir:<directory>:<relative path>". */
+  id: string;
+  source: string;
+  name: string;
+  format: string;
+  formatDescription?: string;
+  /** What the dump describes ("goroutine", "heap", ...). */
+  profile?: string;
+  /** A one-line summary of the content, such as a crash's first line. */
+  detail?: string;
+  compressed?: boolean;
+  size: number;
+  capturedAt?: string;
+  /** Where the capture time came from: content, name, upload, modified or user. */
+  capturedFrom?: string;
+  uploader?: string;
+  uploadedAt?: string;
+  modifiedAt?: string;
+  /** Why a file in a dump directory cannot be used. */
+  error?: string;
+}
+
+/** A place dumps come from: the uploads, or a dump directory configured by an admin. */
+export interface DumpSource {
+  id: string;
+  name: string;
+  kind: 'upload' | 'dir' | string;
+}
+
+export interface DumpListFilter {
+  source?: string;
+  format?: string;
+}
+
+export interface UploadSession {
+  uploadId: string;
+  /** The chunk size the backend asks for. */
+  chunkSize: number;
+  /** The largest request body it accepts, a whole small file included. */
+  maxRequestBytes?: number;
+}
+
+export type VariableQueryKind = 'targets' | 'labelValues' | 'dumps' | 'dumpSources';
+
+/** The model of a dashboard variable's query. */
+export interface PprofVariableQuery extends DataQuery {
+  kind: VariableQueryKind;
+  /** For labelValues: the target label whose values to list. */
+  label?: string;
+  /** For dumps: only dumps of this source / format. */
+  source?: string;
+  format?: string;
 }

@@ -1,71 +1,80 @@
-import React, { ChangeEvent } from 'react';
-import { InlineField, Input, SecretInput } from '@grafana/ui';
+import React, { ReactNode } from 'react';
 import { DataSourcePluginOptionsEditorProps } from '@grafana/data';
-import { MyDataSourceOptions, MySecureJsonData } from '../types';
+import { Alert, Box, Divider, Stack, Text } from '@grafana/ui';
 
-interface Props extends DataSourcePluginOptionsEditorProps<MyDataSourceOptions, MySecureJsonData> {}
+import { PprofOptions, PprofSecureJsonData } from '../types';
+import { AuthSection } from './config/AuthSection';
+import { DumpsSection } from './config/DumpsSection';
+import { LimitsSection, RecordingSection } from './config/LimitsSection';
+import { TargetsEditor } from './config/TargetsEditor';
+import { TlsSection } from './config/TlsSection';
+import { settingsProblems } from './config/validation';
 
-export function ConfigEditor(props: Props) {
-  const { onOptionsChange, options } = props;
-  const { jsonData, secureJsonFields, secureJsonData } = options;
+type Props = DataSourcePluginOptionsEditorProps<PprofOptions, PprofSecureJsonData>;
 
-  const onPathChange = (event: ChangeEvent<HTMLInputElement>) => {
-    onOptionsChange({
-      ...options,
-      jsonData: {
-        ...jsonData,
-        path: event.target.value,
-      },
-    });
-  };
-
-  // Secure field (only sent to the backend)
-  const onAPIKeyChange = (event: ChangeEvent<HTMLInputElement>) => {
-    onOptionsChange({
-      ...options,
-      secureJsonData: {
-        apiKey: event.target.value,
-      },
-    });
-  };
-
-  const onResetAPIKey = () => {
-    onOptionsChange({
-      ...options,
-      secureJsonFields: {
-        ...options.secureJsonFields,
-        apiKey: false,
-      },
-      secureJsonData: {
-        ...options.secureJsonData,
-        apiKey: '',
-      },
-    });
-  };
-
+export function ConfigEditor({ options, onOptionsChange }: Props) {
+  const problems = settingsProblems(options.jsonData);
   return (
-    <>
-      <InlineField label="Path" labelWidth={14} interactive tooltip={'Json field returned to frontend'}>
-        <Input
-          id="config-editor-path"
-          onChange={onPathChange}
-          value={jsonData.path}
-          placeholder="Enter the path, e.g. /api/v1"
-          width={40}
-        />
-      </InlineField>
-      <InlineField label="API Key" labelWidth={14} interactive tooltip={'Secure json field (backend only)'}>
-        <SecretInput
-          required
-          id="config-editor-api-key"
-          isConfigured={secureJsonFields.apiKey}
-          value={secureJsonData?.apiKey}
-          placeholder="Enter your API key"
-          width={40}
-          onReset={onResetAPIKey}
-          onChange={onAPIKeyChange}
-        />
-      </InlineField>
-    </>
+    <Stack direction="column" gap={2}>
+      <Section
+        title="Targets"
+        description="Go services whose net/http/pprof endpoints this data source reads. Queries name targets; they never carry addresses. Save & test checks each one."
+      >
+        <TargetsEditor options={options} onOptionsChange={onOptionsChange} />
+      </Section>
+      <Divider />
+      <Section title="Authentication" description="A header sent to every target that has no value of its own.">
+        <AuthSection options={options} onOptionsChange={onOptionsChange} />
+      </Section>
+      <Divider />
+      <Section title="TLS">
+        <TlsSection options={options} onOptionsChange={onOptionsChange} />
+      </Section>
+      <Divider />
+      <Section
+        title="Limits"
+        description="Protect Grafana and the targets: dumps of large processes stop the world while they are written."
+      >
+        <LimitsSection options={options} onOptionsChange={onOptionsChange} />
+      </Section>
+      <Divider />
+      <Section title="History">
+        <RecordingSection options={options} onOptionsChange={onOptionsChange} />
+      </Section>
+      <Divider />
+      <Section
+        title="Dumps"
+        description="Dumps uploaded from the query editor are kept on the Grafana server. Dump directories are read as they are: each file is a snapshot at its capture time."
+      >
+        <DumpsSection options={options} onOptionsChange={onOptionsChange} />
+      </Section>
+      {problems.length > 0 && (
+        <Alert severity="warning" title="Save & test will report these problems">
+          <ul>
+            {problems.map((p) => (
+              <li key={p}>{p}</li>
+            ))}
+          </ul>
+        </Alert>
+      )}
+    </Stack>
+  );
+}
+
+function Section({ title, description, children }: { title: string; description?: string; children: ReactNode }) {
+  return (
+    <section aria-label={title}>
+      <Text element="h3" variant="h4">
+        {title}
+      </Text>
+      {description && (
+        <Box marginBottom={2}>
+          <Text color="secondary" element="p">
+            {description}
+          </Text>
+        </Box>
+      )}
+      {children}
+    </section>
   );
 }

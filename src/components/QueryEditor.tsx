@@ -1,45 +1,195 @@
-import React, { ChangeEvent } from 'react';
-import { InlineField, Input, Stack } from '@grafana/ui';
+import React from 'react';
 import { QueryEditorProps } from '@grafana/data';
+import { InlineField, InlineSwitch, RadioButtonGroup, Stack } from '@grafana/ui';
+
 import { DataSource } from '../datasource';
-import { MyDataSourceOptions, MyQuery } from '../types';
+import { isRunnable, queryTypeOf, sourceForType, sourceOf } from '../queries';
+import { QUERY_TYPES, VIEWS } from '../queryModel';
+import { PprofOptions, PprofQuery, QueryType } from '../types';
+import { LIMITS } from './config/limits';
+import { BaselineFields } from './query/BaselineFields';
+import { DumpSourceField } from './query/DumpSourceField';
+import { GoroutineFilterFields } from './query/GoroutineFilterFields';
+import { MetricField } from './query/MetricField';
+import { ProfileFields } from './query/ProfileFields';
+import { SourceFields } from './query/SourceFields';
+import { TargetPicker } from './query/TargetPicker';
+import { useDumps, useDumpSources, useTargets } from './query/useResources';
+import { ViewField } from './query/ViewField';
 
-type Props = QueryEditorProps<DataSource, MyQuery, MyDataSourceOptions>;
+type Props = QueryEditorProps<DataSource, PprofQuery, PprofOptions>;
 
-export function QueryEditor({ query, onChange, onRunQuery }: Props) {
-  const onQueryTextChange = (event: ChangeEvent<HTMLInputElement>) => {
-    onChange({ ...query, queryText: event.target.value });
+export function QueryEditor({ query, onChange, onRunQuery, datasource }: Props) {
+  const type = queryTypeOf(query);
+  const targets = useTargets(datasource.api, type !== 'dumps');
+  const dumps = useDumps(datasource.api, type === 'goroutines' || type === 'profile');
+  const sources = useDumpSources(datasource.api, type !== 'metrics');
+  const id = (field: string) => `${query.refId}-${field}`;
+
+  /** Applies a change and runs the query when it is complete and the change is meant to run it. */
+  const update = (next: PprofQuery, run = true) => {
+    onChange(next);
+    if (run && isRunnable(next)) {
+      onRunQuery();
+    }
   };
 
-  const onConstantChange = (event: ChangeEvent<HTMLInputElement>) => {
-    onChange({ ...query, constant: parseFloat(event.target.value) });
-    // executes the query
-    onRunQuery();
+  const changeType = (next: QueryType) => {
+    // Options of one type mean nothing to another; only the source may carry over.
+    const {
+      view: _v,
+      metric: _m,
+      perCategory: _c,
+      filter: _f,
+      profile: _p,
+      target: _t,
+      dump: _d,
+      dumpSource: _s,
+      ...base
+    } = query;
+    update({ ...base, queryType: next, ...sourceForType(query, next) });
   };
 
-  const { queryText, constant } = query;
+  const source = (
+    <SourceFields
+      idPrefix={id('source')}
+      label="Source"
+      kind={sourceOf(query)}
+      kinds={['target', 'dump', 'dumpSource']}
+      value={{ target: query.target, dump: query.dump, dumpSource: query.dumpSource }}
+      onChange={(value, run) => {
+        const { target: _t, dump: _d, dumpSource: _s, ...rest } = query;
+        update({ ...rest, ...value }, run);
+      }}
+      api={datasource.api}
+      targets={targets}
+      dumps={dumps}
+      sources={sources}
+      allowAllTargets
+    />
+  );
 
   return (
-    <Stack gap={0}>
-      <InlineField label="Constant">
-        <Input
-          id="query-editor-constant"
-          onChange={onConstantChange}
-          value={constant}
-          width={8}
-          type="number"
-          step="0.1"
+    <Stack direction="column" gap={1}>
+      <InlineField label="Query type" labelWidth={14}>
+        <RadioButtonGroup
+          id={id('query-type')}
+          options={QUERY_TYPES.map(({ value, label, description }) => ({ value, label, description }))}
+          value={type}
+          onChange={changeType}
         />
       </InlineField>
-      <InlineField label="Query Text" labelWidth={16} tooltip="Not used yet">
-        <Input
-          id="query-editor-query-text"
-          onChange={onQueryTextChange}
-          value={queryText || ''}
-          required
-          placeholder="Enter a query"
-        />
-      </InlineField>
+
+      {type === 'metrics' && (
+        <>
+          <TargetPicker
+            id={id('target')}
+            value={query.target}
+            onChange={(target) => update({ ...query, target })}
+            targets={targets.value}
+            loading={targets.loading}
+            error={targets.error}
+          />
+          <ViewField
+            id={id('view')}
+            views={VIEWS.metrics}
+            value={query.view}
+            onChange={(view) => update({ ...query, view })}
+          />
+          <MetricField
+            id={id('metric')}
+            value={query.metric}
+            onChange={(metric) => update(withField(query, 'metric', metric))}
+          />
+        </>
+      )}
+
+      {type === 'goroutines' && (
+        <>
+          {source}
+          <ViewField
+            id={id('view')}
+            views={VIEWS.goroutines}
+            value={query.view}
+            onChange={(view) => update({ ...query, view })}
+          />
+          {(query.view || VIEWS.goroutines[0].value) === 'count' && (
+            <InlineField
+              label="Per category"
+              labelWidth={14}
+              tooltip="Add one count per state category beside the total, e.g. for an alert on goroutines blocked on locks."
+            >
+              <InlineSwitch
+                id={id('per-category')}
+                value={Boolean(query.perCategory)}
+                onChange={(e) => update(withField(query, 'perCategory', e.currentTarget.checked || undefined))}
+              />
+            </InlineField>
+          )}
+          <GoroutineFilterFields
+            idPrefix={id('filter')}
+            filter={query.filter ?? {}}
+            onChange={(filter) => update({ ...query, filter })}
+          />
+        </>
+      )}
+
+      {type === 'profile' && (
+        <>
+          {source}
+          <ViewField
+            id={id('view')}
+            views={VIEWS.profile}
+            value={query.view}
+            onChange={(view) => update({ ...query, view })}
+          />
+          <ProfileFields
+            idPrefix={id('profile')}
+            profile={query.profile ?? {}}
+            view={query.view || VIEWS.profile[0].value}
+            maxSeconds={datasource.settings.maxProfileSeconds || LIMITS.maxProfileSeconds.defaultValue}
+            onChange={(profile) => update({ ...query, profile })}
+          />
+          <BaselineFields
+            idPrefix={id('baseline')}
+            baseline={query.profile?.baseline}
+            onChange={(baseline, run) =>
+              update({ ...query, profile: withField(query.profile ?? {}, 'baseline', baseline) }, run)
+            }
+            api={datasource.api}
+            targets={targets}
+            dumps={dumps}
+          />
+        </>
+      )}
+
+      {type === 'dumps' && (
+        <>
+          <DumpSourceField
+            id={id('dump-source')}
+            value={query.dumpSource}
+            onChange={(dumpSource) => update(withField(query, 'dumpSource', dumpSource || undefined))}
+            sources={sources}
+          />
+          <ViewField
+            id={id('view')}
+            views={VIEWS.dumps}
+            value={query.view}
+            onChange={(view) => update({ ...query, view })}
+          />
+        </>
+      )}
     </Stack>
   );
+}
+
+/** Sets a field, or removes it when undefined, so the saved query holds only what was chosen. */
+function withField<T extends object, K extends keyof T>(obj: T, key: K, value: T[K] | undefined): T {
+  const next = { ...obj };
+  if (value === undefined) {
+    delete next[key];
+  } else {
+    next[key] = value;
+  }
+  return next;
 }

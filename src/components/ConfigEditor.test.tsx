@@ -1,0 +1,279 @@
+import React, { useState } from 'react';
+import { fireEvent, render, screen, within } from '@testing-library/react';
+
+import { PprofOptions, PprofSecureJsonData } from '../types';
+import { ConfigEditor } from './ConfigEditor';
+import { Settings } from './config/secrets';
+
+function settings(jsonData: PprofOptions, secureJsonFields: Record<string, boolean> = {}): Settings {
+  return {
+    id: 1,
+    uid: 'pprof-test',
+    orgId: 1,
+    name: 'Go pprof',
+    type: 'goscope-pprof-datasource',
+    typeName: 'Go pprof',
+    typeLogoUrl: '',
+    access: 'proxy',
+    url: '',
+    user: '',
+    basicAuth: false,
+    basicAuthUser: '',
+    isDefault: false,
+    readOnly: false,
+    withCredentials: false,
+    jsonData,
+    secureJsonFields,
+  } as Settings;
+}
+
+/** Renders the editor the way Grafana does: it owns the settings and passes every change back in. */
+function renderEditor(initial: Settings) {
+  const latest: { current: Settings } = { current: initial };
+  function Harness() {
+    const [options, setOptions] = useState(initial);
+    return (
+      <ConfigEditor
+        options={options}
+        onOptionsChange={(next) => {
+          latest.current = next;
+          setOptions(next);
+        }}
+      />
+    );
+  }
+  render(<Harness />);
+  return latest;
+}
+
+const targetRows = () => screen.getAllByTestId('target-row');
+const secure = (s: Settings) => s.secureJsonData as PprofSecureJsonData;
+
+describe('ConfigEditor targets', () => {
+  it('adds a target and edits its fields', () => {
+    const latest = renderEditor(settings({}));
+
+    fireEvent.click(screen.getByRole('button', { name: 'Add target' }));
+    const row = within(targetRows()[0]);
+    fireEvent.change(row.getByLabelText('Name *'), { target: { value: 'api-1' } });
+    fireEvent.change(row.getByLabelText('pprof URL *'), { target: { value: 'http://api-1:6060/debug/pprof' } });
+    fireEvent.change(row.getByLabelText('Metrics URL'), { target: { value: 'http://api-1:6060/metrics' } });
+    fireEvent.click(row.getByRole('button', { name: 'Add label' }));
+    fireEvent.change(row.getByLabelText('Label 1 name'), { target: { value: 'env' } });
+    fireEvent.change(row.getByLabelText('Label 1 value'), { target: { value: 'prod' } });
+    fireEvent.blur(row.getByLabelText('Label 1 value'));
+
+    expect(latest.current.jsonData.targets).toEqual([
+      {
+        name: 'api-1',
+        url: 'http://api-1:6060/debug/pprof',
+        metricsUrl: 'http://api-1:6060/metrics',
+        labels: { env: 'prod' },
+      },
+    ]);
+    expect(screen.getByRole('group', { name: 'Target 1: api-1' })).toBeInTheDocument();
+  });
+
+  it('removes and reorders targets, keeping each row with its own drafts', () => {
+    const latest = renderEditor(
+      settings({
+        targets: [
+          { name: 'a', url: 'http://a/debug/pprof', labels: { env: 'prod' } },
+          { name: 'b', url: 'http://b/debug/pprof' },
+          { name: 'c', url: 'http://c/debug/pprof' },
+        ],
+      })
+    );
+
+    fireEvent.click(within(targetRows()[0]).getByRole('button', { name: 'Move down' }));
+    expect(latest.current.jsonData.targets?.map((t) => t.name)).toEqual(['b', 'a', 'c']);
+    expect(within(targetRows()[1]).getByLabelText('Label 1 name')).toHaveValue('env');
+
+    fireEvent.click(within(targetRows()[2]).getByRole('button', { name: 'Remove target' }));
+    expect(latest.current.jsonData.targets?.map((t) => t.name)).toEqual(['b', 'a']);
+    expect(within(targetRows()[0]).getByRole('button', { name: 'Move up' })).toBeDisabled();
+  });
+});
+
+describe('ConfigEditor validation messages', () => {
+  it('explains a URL without a scheme, one with a query, and credentials in a metrics URL', () => {
+    renderEditor(
+      settings({
+        targets: [
+          { name: 'a', url: 'localhost:6060/debug/pprof' },
+          { name: 'b', url: 'http://b:6060/debug/pprof?debug=1', metricsUrl: 'http://user:pw@b:6060/metrics' },
+        ],
+      })
+    );
+
+    expect(screen.getByText('"localhost:6060/debug/pprof" must start with http:// or https://')).toBeInTheDocument();
+    expect(
+      screen.getByText('"http://b:6060/debug/pprof?debug=1" must not carry a query or fragment')
+    ).toBeInTheDocument();
+    expect(
+      screen.getByText('"http://user:pw@b:6060/metrics" must not carry credentials; use the auth header setting')
+    ).toBeInTheDocument();
+  });
+
+  it('flags a missing URL and duplicate and malformed names', () => {
+    renderEditor(
+      settings({
+        targets: [
+          { name: 'api', url: 'http://a/debug/pprof' },
+          { name: 'api', url: '' },
+          { name: '-bad name', url: 'http://c/debug/pprof' },
+        ],
+      })
+    );
+
+    expect(screen.getAllByText('The name is used twice; names must be unique')).toHaveLength(2);
+    expect(screen.getByText('A URL is required, e.g. http://host:6060/debug/pprof')).toBeInTheDocument();
+    expect(
+      screen.getByText('The name may only hold letters, digits and . _ : - (and must start with a letter or digit)')
+    ).toBeInTheDocument();
+  });
+
+  it('flags label names the backend refuses', () => {
+    renderEditor(
+      settings({ targets: [{ name: 'a', url: 'http://a/debug/pprof', labels: { '1env': 'x', target: 'y' } }] })
+    );
+
+    expect(screen.getByText('Label name "1env" must match [A-Za-z_][A-Za-z0-9_]*')).toBeInTheDocument();
+    expect(screen.getByText('Label name "target" is set by the plugin itself; choose another')).toBeInTheDocument();
+  });
+
+  it('flags a label name typed twice', () => {
+    renderEditor(settings({ targets: [{ name: 'a', url: 'http://a/debug/pprof', labels: { env: 'prod' } }] }));
+    const row = within(targetRows()[0]);
+
+    fireEvent.click(row.getByRole('button', { name: 'Add label' }));
+    fireEvent.change(row.getByLabelText('Label 2 name'), { target: { value: 'env' } });
+
+    expect(screen.getAllByText('"env" is set twice')).toHaveLength(2);
+  });
+
+  it('flags header names and limits out of range', () => {
+    renderEditor(
+      settings({ authHeaderName: 'X Token', timeoutSeconds: 900, maxResponseMiB: 1.5, recordIntervalSeconds: 2 })
+    );
+
+    expect(screen.getByText('"X Token" is not a valid HTTP header name')).toBeInTheDocument();
+    expect(screen.getByText('Must be between 1 and 600, not 900')).toBeInTheDocument();
+    expect(screen.getByText('Must be a whole number')).toBeInTheDocument();
+    expect(screen.getByText('Must be between 5 and 3600, not 2')).toBeInTheDocument();
+  });
+
+  it('stores a limit as a number and an emptied one as unset', () => {
+    const latest = renderEditor(settings({ timeoutSeconds: 20 }));
+
+    fireEvent.change(screen.getByLabelText('Max CPU profile (s)'), { target: { value: '120' } });
+    fireEvent.change(screen.getByLabelText('Timeout (s)'), { target: { value: '' } });
+
+    expect(latest.current.jsonData.maxProfileSeconds).toBe(120);
+    expect(latest.current.jsonData.timeoutSeconds).toBeUndefined();
+  });
+});
+
+describe('ConfigEditor dumps', () => {
+  it('adds a dump directory and explains a relative path and a bad glob', () => {
+    const latest = renderEditor(settings({}));
+
+    fireEvent.click(screen.getByRole('button', { name: 'Add dump directory' }));
+    fireEvent.change(screen.getByLabelText('Directory 1 name'), { target: { value: 'holmes' } });
+    fireEvent.change(screen.getByLabelText('Directory 1 path'), { target: { value: 'var/log/holmes' } });
+    fireEvent.change(screen.getByLabelText('Directory 1 files'), { target: { value: 'goroutine.[' } });
+
+    expect(latest.current.jsonData.dumpDirectories).toEqual([
+      { name: 'holmes', path: 'var/log/holmes', glob: 'goroutine.[' },
+    ]);
+    expect(
+      screen.getByText('Path "var/log/holmes" must be an absolute path on the Grafana server')
+    ).toBeInTheDocument();
+    expect(screen.getByText('Glob "goroutine.[" is not valid: syntax error in pattern')).toBeInTheDocument();
+
+    fireEvent.click(screen.getByRole('button', { name: 'Remove dump directory 1' }));
+    expect(latest.current.jsonData.dumpDirectories).toBeUndefined();
+  });
+
+  it('checks the upload directory and the store limits', () => {
+    renderEditor(settings({ dumpStoreDir: 'dumps', maxUploadMiB: 5000 }));
+
+    expect(screen.getByText('Dump store directory "dumps" must be an absolute path')).toBeInTheDocument();
+    expect(screen.getByText('Must be between 1 and 4096, not 5000')).toBeInTheDocument();
+  });
+
+  it('sums up every problem before Save & test', () => {
+    renderEditor(settings({ maxUploadMiB: 5000, targets: [{ name: 'a', url: '' }] }));
+
+    const summary = within(screen.getByRole('alert', { name: 'Save & test will report these problems' }));
+    expect(summary.getAllByRole('listitem').map((li) => li.textContent)).toEqual([
+      'Max upload (MiB): Must be between 1 and 4096, not 5000',
+      'Target "a": A URL is required, e.g. http://host:6060/debug/pprof',
+    ]);
+  });
+});
+
+describe('ConfigEditor secrets', () => {
+  it('shows a stored shared header value only as configured, and resets it', () => {
+    const latest = renderEditor(settings({ authHeaderName: 'X-Token' }, { authHeaderValue: true }));
+    const input = screen.getByLabelText('Header value');
+
+    expect(input).toHaveValue('configured');
+    expect(input).toBeDisabled();
+
+    fireEvent.click(
+      within(screen.getByRole('region', { name: 'Authentication' })).getByRole('button', { name: 'Reset' })
+    );
+
+    expect(latest.current.secureJsonFields.authHeaderValue).toBe(false);
+    expect(secure(latest.current).authHeaderValue).toBe('');
+    expect(screen.getByLabelText('Header value')).toHaveValue('');
+  });
+
+  it("keys a target's own header value by the target name", () => {
+    const latest = renderEditor(settings({ targets: [{ name: 'api-1', url: 'http://a/debug/pprof' }] }));
+
+    fireEvent.change(within(targetRows()[0]).getByLabelText('Auth header value'), {
+      target: { value: 'Bearer s3cret' },
+    });
+
+    expect(secure(latest.current)['targetAuthHeaderValue.api-1']).toBe('Bearer s3cret');
+    expect(latest.current.jsonData).not.toHaveProperty('targetAuthHeaderValue.api-1');
+  });
+
+  it('clears a stored target header value when the target is renamed, so no other target inherits it', () => {
+    const latest = renderEditor(
+      settings({ targets: [{ name: 'api-1', url: 'http://a/debug/pprof' }] }, { 'targetAuthHeaderValue.api-1': true })
+    );
+    const row = within(targetRows()[0]);
+    expect(row.getByLabelText('Auth header value')).toHaveValue('configured');
+
+    fireEvent.change(row.getByLabelText('Name *'), { target: { value: 'api-2' } });
+
+    expect(latest.current.secureJsonFields['targetAuthHeaderValue.api-1']).toBe(false);
+    expect(secure(latest.current)['targetAuthHeaderValue.api-1']).toBe('');
+    expect(row.getByLabelText('Auth header value')).toHaveValue('');
+  });
+
+  it('clears a stored target header value when the target is removed', () => {
+    const latest = renderEditor(
+      settings({ targets: [{ name: 'api-1', url: 'http://a/debug/pprof' }] }, { 'targetAuthHeaderValue.api-1': true })
+    );
+
+    fireEvent.click(within(targetRows()[0]).getByRole('button', { name: 'Remove target' }));
+
+    expect(latest.current.jsonData.targets).toEqual([]);
+    expect(secure(latest.current)['targetAuthHeaderValue.api-1']).toBe('');
+  });
+
+  it('takes TLS certificates as secret text, shown only as configured', () => {
+    const latest = renderEditor(settings({ tlsAuth: true, tlsAuthWithCACert: true }, { tlsCACert: true }));
+
+    expect(screen.getByLabelText('CA certificate')).toHaveValue('configured');
+    fireEvent.change(screen.getByLabelText('Client certificate'), { target: { value: 'not a certificate' } });
+
+    expect(secure(latest.current).tlsClientCert).toBe('not a certificate');
+    expect(screen.getByText('Expected PEM text starting with -----BEGIN')).toBeInTheDocument();
+    expect(screen.getAllByText('Required while this option is on')).toHaveLength(1);
+  });
+});

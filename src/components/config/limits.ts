@@ -1,0 +1,115 @@
+// The numeric settings and their ranges, from checkLimits in
+// pkg/settings/validate.go, with the defaults pkg/settings applies when a
+// field is empty or zero.
+
+type LimitKey =
+  | 'timeoutSeconds'
+  | 'maxResponseMiB'
+  | 'maxFullDumpGoroutines'
+  | 'minIntervalSeconds'
+  | 'maxProfileSeconds'
+  | 'recordIntervalSeconds'
+  | 'recordRetentionHours'
+  | 'maxUploadMiB'
+  | 'dumpQuotaMiB';
+
+export interface Limit {
+  key: LimitKey;
+  label: string;
+  tooltip: string;
+  min: number;
+  max: number;
+  /** The backend's value when the field is empty (pkg/settings defaults). */
+  defaultValue: number;
+}
+
+export const LIMITS: Record<LimitKey, Limit> = {
+  timeoutSeconds: {
+    key: 'timeoutSeconds',
+    label: 'Timeout (s)',
+    tooltip: 'How long a request to a target may take, CPU profiles excepted (they take their duration).',
+    min: 1,
+    max: 600,
+    defaultValue: 10,
+  },
+  maxResponseMiB: {
+    key: 'maxResponseMiB',
+    label: 'Max response (MiB)',
+    tooltip: 'Larger responses are refused. The Go runtime truncates goroutine dumps at 64 MB.',
+    min: 1,
+    max: 1024,
+    defaultValue: 64,
+  },
+  maxFullDumpGoroutines: {
+    key: 'maxFullDumpGoroutines',
+    label: 'Max goroutines for full dump',
+    tooltip:
+      'Above this goroutine count, the plugin reads the cheaper debug=1 profile (no states) instead of a debug=2 dump, which stops the world for about 300 ms per 100k goroutines.',
+    min: 1,
+    max: 10_000_000,
+    defaultValue: 50000,
+  },
+  minIntervalSeconds: {
+    key: 'minIntervalSeconds',
+    label: 'Min interval (s)',
+    tooltip:
+      'The shortest time between two fetches of the same endpoint of a target; queries in between reuse the last answer.',
+    min: 1,
+    max: 3600,
+    defaultValue: 5,
+  },
+  maxProfileSeconds: {
+    key: 'maxProfileSeconds',
+    label: 'Max CPU profile (s)',
+    tooltip: 'The longest CPU profile a query may ask for.',
+    min: 1,
+    max: 600,
+    defaultValue: 30,
+  },
+  recordIntervalSeconds: {
+    key: 'recordIntervalSeconds',
+    label: 'Record interval (s)',
+    tooltip: 'How often the cheap figures of every target (goroutines, threads, memory) are sampled for history.',
+    min: 5,
+    max: 3600,
+    defaultValue: 15,
+  },
+  recordRetentionHours: {
+    key: 'recordRetentionHours',
+    label: 'Retention (h)',
+    tooltip: 'How long recorded samples are kept, in memory.',
+    min: 1,
+    max: 24 * 31,
+    defaultValue: 24,
+  },
+  maxUploadMiB: {
+    key: 'maxUploadMiB',
+    label: 'Max upload (MiB)',
+    tooltip: 'The largest dump a person may upload, after decompression.',
+    min: 1,
+    max: 4096,
+    defaultValue: 64,
+  },
+  dumpQuotaMiB: {
+    key: 'dumpQuotaMiB',
+    label: 'Store quota (MiB)',
+    tooltip: 'The most the stored uploads may take on disk; uploads beyond it are refused until dumps are deleted.',
+    min: 1,
+    max: 1 << 20,
+    defaultValue: 1024,
+  },
+};
+
+/** Mirrors checkLimits: zero or empty means the default; anything else must be in range. */
+export function limitError(limit: Limit, value: number | undefined): string | undefined {
+  if (value === undefined || value === 0) {
+    return undefined;
+  }
+  if (!Number.isInteger(value)) {
+    return 'Must be a whole number';
+  }
+  if (value < limit.min || value > limit.max) {
+    return `Must be between ${limit.min} and ${limit.max}, not ${value}`;
+  }
+  return undefined;
+}

@@ -1,0 +1,89 @@
+import React, { useState } from 'react';
+import { dateTime } from '@grafana/data';
+import { InlineField, Stack, Text } from '@grafana/ui';
+
+import { PprofApi, toApiError } from '../../api';
+import { DumpInfo, UPLOAD_SOURCE } from '../../types';
+import { CommitInput } from '../common/CommitInput';
+import { formatBytes, formatTime } from './format';
+
+interface Props {
+  api: PprofApi;
+  dump: DumpInfo;
+  onChanged: (dump: DumpInfo) => void;
+}
+
+const CAPTURED_FROM: Record<string, string> = {
+  content: 'recorded in the dump',
+  name: 'from the file name',
+  upload: 'the upload time; nothing in the dump says when it was taken',
+  modified: "the file's modification time",
+  user: 'set by hand',
+};
+
+/** What the store knows of the picked dump; an upload's capture time can be corrected. */
+export function DumpDetails({ api, dump, onChanged }: Props) {
+  const [error, setError] = useState<string | undefined>();
+  const editable = dump.source === UPLOAD_SOURCE;
+
+  const saveCaptureTime = async (text: string) => {
+    const trimmed = text.trim();
+    const parsed = dateTime(trimmed);
+    if (trimmed && !parsed.isValid()) {
+      setError('Enter a date and time such as 2026-01-21T10:30:15Z, or nothing to use the detected time');
+      return;
+    }
+    try {
+      onChanged(await api.setCaptureTime(dump.id, trimmed ? parsed.toISOString() : null));
+      setError(undefined);
+    } catch (err) {
+      setError(toApiError(err).message);
+    }
+  };
+
+  const facts = [
+    dump.formatDescription || dump.format,
+    formatBytes(dump.size),
+    dump.uploadedAt && `uploaded ${formatTime(dump.uploadedAt)}${dump.uploader ? ` by ${dump.uploader}` : ''}`,
+  ].filter(Boolean);
+  const capturedFrom = dump.capturedFrom ? CAPTURED_FROM[dump.capturedFrom] : undefined;
+
+  return (
+    <Stack direction="column" gap={0}>
+      <Text color="secondary" variant="bodySmall" data-testid="dump-details">
+        {facts.join(' · ')}
+      </Text>
+      {dump.detail && (
+        <Text color="secondary" variant="bodySmall">
+          {dump.detail}
+        </Text>
+      )}
+      {dump.error && (
+        <Text color="error" variant="bodySmall">
+          {dump.error}
+        </Text>
+      )}
+      {editable ? (
+        <InlineField
+          label="Captured at"
+          labelWidth={14}
+          tooltip={`History and annotations place the dump at this time${capturedFrom ? ` (${capturedFrom})` : ''}. Correct it here; clear it to go back to the detected time.`}
+          invalid={Boolean(error)}
+          error={error}
+        >
+          <CommitInput
+            id={`dump-captured-at-${dump.id}`}
+            value={dump.capturedAt}
+            onCommit={saveCaptureTime}
+            width={32}
+          />
+        </InlineField>
+      ) : (
+        <Text color="secondary" variant="bodySmall">
+          Captured {formatTime(dump.capturedAt)}
+          {capturedFrom ? ` (${capturedFrom})` : ''}
+        </Text>
+      )}
+    </Stack>
+  );
+}

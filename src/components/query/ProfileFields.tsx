@@ -1,0 +1,202 @@
+import React from 'react';
+import { Combobox, InlineField, InlineFieldRow, InlineSwitch } from '@grafana/ui';
+
+import { DEFAULT_PROFILE_TYPE, PROFILE_TYPES, profileTypeInfo } from '../../queryModel';
+import { ProfileOptions } from '../../types';
+import { CommitInput, parseWholeNumber } from '../common/CommitInput';
+import { KeyValueEditor } from '../common/KeyValueEditor';
+
+interface Props {
+  idPrefix: string;
+  profile: ProfileOptions;
+  view: string;
+  onChange: (profile: ProfileOptions) => void;
+  /** The data source's limit on CPU profile duration. */
+  maxSeconds: number;
+}
+
+const LABEL_WIDTH = 14;
+
+/** Which profile to read and how to cut it: sample type, duration, regex filters, labels, node limit. */
+export function ProfileFields({ idPrefix, profile, view, onChange, maxSeconds }: Props) {
+  const set = <K extends keyof ProfileOptions>(key: K, value: ProfileOptions[K]) => {
+    const next = { ...profile, [key]: value };
+    if (value === undefined || value === '' || value === false) {
+      delete next[key];
+    }
+    onChange(next);
+  };
+
+  const info = profileTypeInfo(profile.profileType);
+  const sampleOptions = (info?.sampleTypes ?? []).map((s) => ({ value: s, label: s }));
+  const secondsError = rangeError(profile.seconds, 1, maxSeconds);
+  const maxNodesError = rangeError(profile.maxNodes, 1, Number.MAX_SAFE_INTEGER);
+  const groupByMissing = view === 'labels' && !profile.groupBy;
+
+  return (
+    <>
+      <InlineFieldRow>
+        <InlineField label="Profile type" labelWidth={LABEL_WIDTH} tooltip="The pprof profile to read.">
+          <Combobox
+            id={`${idPrefix}-profile-type`}
+            width={24}
+            options={PROFILE_TYPES.map(({ value, label, description }) => ({ value, label, description }))}
+            value={profile.profileType || DEFAULT_PROFILE_TYPE}
+            onChange={(option) => {
+              // Sample types differ between profiles; the old one rarely applies.
+              const { sampleType: _old, seconds: _s, ...rest } = profile;
+              onChange({ ...rest, profileType: option.value });
+            }}
+          />
+        </InlineField>
+        <InlineField
+          label="Sample type"
+          labelWidth={LABEL_WIDTH}
+          tooltip="Empty uses the profile's default sample type."
+        >
+          <Combobox
+            id={`${idPrefix}-sample-type`}
+            width={24}
+            options={sampleOptions}
+            value={profile.sampleType ? { value: profile.sampleType, label: profile.sampleType } : null}
+            isClearable
+            createCustomValue
+            placeholder="default"
+            onChange={(option) => set('sampleType', option?.value)}
+          />
+        </InlineField>
+        {info?.takesSeconds && (
+          <InlineField
+            label="Seconds"
+            labelWidth={LABEL_WIDTH}
+            tooltip={`How long to profile the CPU, at most ${maxSeconds} s (a data source setting). The query takes that long.`}
+            invalid={Boolean(secondsError)}
+            error={secondsError}
+          >
+            <CommitInput
+              id={`${idPrefix}-seconds`}
+              type="number"
+              min={1}
+              value={profile.seconds?.toString()}
+              placeholder="default"
+              width={12}
+              onCommit={(v) => set('seconds', parseWholeNumber(v))}
+            />
+          </InlineField>
+        )}
+      </InlineFieldRow>
+
+      <InlineFieldRow>
+        <InlineField
+          label="Focus"
+          labelWidth={LABEL_WIDTH}
+          tooltip="Keep only samples with a frame matching this regular expression (pprof -focus)."
+        >
+          <CommitInput
+            id={`${idPrefix}-focus`}
+            value={profile.focus}
+            placeholder="regexp"
+            width={24}
+            onCommit={(v) => set('focus', v)}
+          />
+        </InlineField>
+        <InlineField
+          label="Ignore"
+          labelWidth={LABEL_WIDTH}
+          tooltip="Drop samples with a frame matching this regular expression (pprof -ignore)."
+        >
+          <CommitInput
+            id={`${idPrefix}-ignore`}
+            value={profile.ignore}
+            placeholder="regexp"
+            width={24}
+            onCommit={(v) => set('ignore', v)}
+          />
+        </InlineField>
+        <InlineField
+          label="Hide"
+          labelWidth={LABEL_WIDTH}
+          tooltip="Remove matching frames from stacks, keeping their samples (pprof -hide)."
+        >
+          <CommitInput
+            id={`${idPrefix}-hide`}
+            value={profile.hide}
+            placeholder="regexp"
+            width={24}
+            onCommit={(v) => set('hide', v)}
+          />
+        </InlineField>
+      </InlineFieldRow>
+
+      <InlineField
+        label="Label filter"
+        labelWidth={LABEL_WIDTH}
+        tooltip="Keep samples carrying every one of these pprof label values."
+      >
+        <KeyValueEditor
+          name="pprof label"
+          idPrefix={`${idPrefix}-label-filter`}
+          addLabel="Add label filter"
+          value={profile.labelFilter}
+          onChange={(labelFilter) => set('labelFilter', labelFilter)}
+        />
+      </InlineField>
+
+      <InlineFieldRow>
+        <InlineField
+          label="Group by"
+          labelWidth={LABEL_WIDTH}
+          tooltip="A pprof label: the labels view gives one series per value of it."
+          invalid={groupByMissing}
+          error={groupByMissing ? 'The labels view needs a label to group by' : undefined}
+        >
+          <CommitInput
+            id={`${idPrefix}-group-by`}
+            value={profile.groupBy}
+            placeholder="handler"
+            width={20}
+            onCommit={(v) => set('groupBy', v)}
+          />
+        </InlineField>
+        <InlineField
+          label="Max nodes"
+          labelWidth={LABEL_WIDTH}
+          tooltip="Cut the flame graph to this many nodes; what is cut is merged into an 'other' node per parent, so totals stay exact. Empty uses the default limit."
+          invalid={Boolean(maxNodesError)}
+          error={maxNodesError}
+        >
+          <CommitInput
+            id={`${idPrefix}-max-nodes`}
+            type="number"
+            min={1}
+            value={profile.maxNodes?.toString()}
+            placeholder="default"
+            width={12}
+            onCommit={(v) => set('maxNodes', parseWholeNumber(v))}
+          />
+        </InlineField>
+        <InlineField
+          label="By line"
+          labelWidth={LABEL_WIDTH}
+          tooltip="Tell lines of a function apart, like go tool pprof -lines."
+        >
+          <InlineSwitch
+            id={`${idPrefix}-by-line`}
+            value={Boolean(profile.byLine)}
+            onChange={(e) => set('byLine', e.currentTarget.checked)}
+          />
+        </InlineField>
+      </InlineFieldRow>
+    </>
+  );
+}
+
+function rangeError(value: number | undefined, min: number, max: number): string | undefined {
+  if (value === undefined) {
+    return undefined;
+  }
+  if (!Number.isInteger(value) || value < min || value > max) {
+    return max === Number.MAX_SAFE_INTEGER ? `A whole number, ${min} or more` : `A whole number from ${min} to ${max}`;
+  }
+  return undefined;
+}

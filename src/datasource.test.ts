@@ -1,0 +1,261 @@
+import { CoreApp, DataSourceInstanceSettings, ScopedVars } from '@grafana/data';
+
+import { DataSource } from './datasource';
+import { fakeTemplateSrv, resourcePath, RESOURCES } from './testing/fakes';
+import { PprofOptions, PprofQuery } from './types';
+
+const mockBackend = { get: jest.fn(), post: jest.fn(), patch: jest.fn(), delete: jest.fn() };
+let mockTemplateSrv = fakeTemplateSrv({});
+
+jest.mock('@grafana/runtime', () => ({
+  ...jest.requireActual('@grafana/runtime'),
+  getBackendSrv: () => mockBackend,
+  getTemplateSrv: () => mockTemplateSrv,
+}));
+
+function makeDataSource(): DataSource {
+  const ds = new DataSource({
+    id: 1,
+    uid: 'pprof-test',
+    type: 'goscope-pprof-datasource',
+    name: 'Go pprof',
+    jsonData: { maxProfileSeconds: 60 },
+    meta: {},
+    access: 'proxy',
+    readOnly: false,
+  } as unknown as DataSourceInstanceSettings<PprofOptions>);
+  // Resource URLs depend on Grafana's feature flags; tests use the classic path.
+  ds.buildResourcesDatasourceUrl = (path: string) => RESOURCES + path;
+  return ds;
+}
+
+beforeEach(() => {
+  jest.resetAllMocks();
+  mockTemplateSrv = fakeTemplateSrv({
+    target: ['api-1', 'api.2'],
+    one: 'api-1',
+    dotted: 'api.prod',
+    states: ['channel', 'select'],
+    label: 'env',
+    src: 'dir:holmes',
+  });
+});
+
+describe('default query', () => {
+  it('reads every target metric', () => {
+    expect(makeDataSource().getDefaultQuery(CoreApp.Dashboard)).toEqual({ queryType: 'metrics', target: '*' });
+  });
+});
+
+describe('applyTemplateVariables', () => {
+  const scoped: ScopedVars = {};
+
+  it('turns a multi-value target variable into an escaped regex alternation', () => {
+    const q = makeDataSource().applyTemplateVariables({ refId: 'A', queryType: 'metrics', target: '$target' }, scoped);
+    expect(q.target).toBe('(api-1|api\\.2)');
+  });
+
+  it('escapes a single value so the backend still matches the whole name', () => {
+    const q = makeDataSource().applyTemplateVariables({ refId: 'A', queryType: 'metrics', target: '$dotted' }, scoped);
+    expect(q.target).toBe('api\\.prod');
+  });
+
+  it('prefers scoped values (repeated panels) over the dashboard value', () => {
+    const q = makeDataSource().applyTemplateVariables(
+      { refId: 'A', queryType: 'goroutines', target: '$target' },
+      { target: { text: 'api-3', value: 'api-3' } }
+    );
+    expect(q.target).toBe('api-3');
+  });
+
+  it('leaves literal names and regexes alone', () => {
+    const q = makeDataSource().applyTemplateVariables({ refId: 'A', queryType: 'metrics', target: 'api-.*' }, scoped);
+    expect(q.target).toBe('api-.*');
+  });
+
+  it('expands a multi-value states variable into several entries and interpolates the filters', () => {
+    const query: PprofQuery = {
+      refId: 'A',
+      queryType: 'goroutines',
+      dump: '$one',
+      filter: { states: ['$states', 'running'], include: '$one', exclude: '$target', minWaitMinutes: 2 },
+    };
+    const q = makeDataSource().applyTemplateVariables(query, scoped);
+    expect(q.dump).toBe('api-1');
+    expect(q.filter).toEqual({
+      states: ['channel', 'select', 'running'],
+      include: 'api-1',
+      exclude: '(api-1|api\\.2)',
+      minWaitMinutes: 2,
+    });
+  });
+
+  it('interpolates profile options, label filters and the baseline', () => {
+    const query: PprofQuery = {
+      refId: 'A',
+      queryType: 'profile',
+      target: 'api-1',
+      profile: {
+        profileType: 'heap',
+        focus: '$one',
+        labelFilter: { $label: '$one' },
+        groupBy: '$label',
+        baseline: { dump: '$one' },
+      },
+    };
+    const q = makeDataSource().applyTemplateVariables(query, scoped);
+    expect(q.profile).toEqual({
+      profileType: 'heap',
+      sampleType: undefined,
+      focus: 'api-1',
+      ignore: undefined,
+      hide: undefined,
+      labelFilter: { env: 'api-1' },
+      groupBy: 'env',
+      baseline: { target: undefined, dump: 'api-1' },
+    });
+  });
+
+  it('interpolates the dump source of a dumps query', () => {
+    const q = makeDataSource().applyTemplateVariables({ refId: 'A', queryType: 'dumps', dumpSource: '$src' }, scoped);
+    expect(q.dumpSource).toBe('dir:holmes');
+  });
+});
+
+describe('filterQuery', () => {
+  const ds = makeDataSource();
+
+  it.each<[string, boolean, PprofQuery]>([
+    ['a metrics query over all targets', true, { refId: 'A', queryType: 'metrics', target: '*' }],
+    ['a query without a target (all targets)', true, { refId: 'A', queryType: 'goroutines' }],
+    ['a hidden query', false, { refId: 'A', queryType: 'metrics', hide: true }],
+    ['a dump query before a dump is picked', false, { refId: 'A', queryType: 'goroutines', dump: '' }],
+    ['a dump query with a dump', true, { refId: 'A', queryType: 'goroutines', dump: 'abc' }],
+    [
+      'the latest dump of a source, before the source is picked',
+      false,
+      { refId: 'A', queryType: 'profile', dumpSource: '' },
+    ],
+    ['the latest dump of a source', true, { refId: 'A', queryType: 'goroutines', dumpSource: 'dir:holmes' }],
+    [
+      'a diff before its baseline is picked',
+      false,
+      { refId: 'A', queryType: 'profile', profile: { baseline: { target: '' } } },
+    ],
+    ['a diff against a dump', true, { refId: 'A', queryType: 'profile', profile: { baseline: { dump: 'abc' } } }],
+    ['an unknown query type', false, { refId: 'A', queryType: 'trace' as PprofQuery['queryType'] }],
+    ['a dumps query over every source', true, { refId: 'A', queryType: 'dumps' }],
+  ])('%s: %s', (_, expected, query) => {
+    expect(ds.filterQuery(query)).toBe(expected);
+  });
+});
+
+describe('metricFindQuery', () => {
+  const targets = [
+    { name: 'api-1', labels: { env: 'prod', region: 'eu' } },
+    { name: 'api-2', labels: { env: 'staging' } },
+    { name: 'worker', labels: { env: 'prod' } },
+  ];
+
+  beforeEach(() => {
+    mockBackend.get.mockImplementation(async (url: string) => {
+      switch (resourcePath(url)) {
+        case 'targets':
+          return targets;
+        case 'dumps':
+          return {
+            dumps: [{ id: 'sha1', name: 'goroutine.txt', source: 'upload', capturedAt: '2026-01-21T10:30:15Z' }],
+          };
+        case 'dumps/sources':
+          return {
+            sources: [
+              { id: 'upload', name: 'uploads', kind: 'upload' },
+              { id: 'dir:holmes', name: 'holmes', kind: 'dir' },
+            ],
+          };
+      }
+      throw new Error(`unexpected ${url}`);
+    });
+  });
+
+  it('lists target names', async () => {
+    const values = await makeDataSource().metricFindQuery({ refId: 'v', kind: 'targets' });
+    expect(values).toEqual([
+      { text: 'api-1', value: 'api-1' },
+      { text: 'api-2', value: 'api-2' },
+      { text: 'worker', value: 'worker' },
+    ]);
+  });
+
+  it('lists the distinct values of a target label, the label name interpolated', async () => {
+    const values = await makeDataSource().metricFindQuery({ refId: 'v', kind: 'labelValues', label: '$label' });
+    expect(values.map((v) => v.text)).toEqual(['prod', 'staging']);
+  });
+
+  it('lists dumps of a source and format, by id', async () => {
+    const values = await makeDataSource().metricFindQuery({
+      refId: 'v',
+      kind: 'dumps',
+      source: '$src',
+      format: 'goroutine-text',
+    });
+    expect(mockBackend.get).toHaveBeenCalledWith(
+      `${RESOURCES}dumps`,
+      { source: 'dir:holmes', format: 'goroutine-text' },
+      undefined,
+      { showErrorAlert: false }
+    );
+    expect(values).toEqual([{ text: 'goroutine.txt (2026-01-21T10:30:15Z)', value: 'sha1' }]);
+  });
+
+  it('lists dump sources by name, with their ids as values', async () => {
+    const values = await makeDataSource().metricFindQuery({ refId: 'v', kind: 'dumpSources' });
+    expect(values).toEqual([
+      { text: 'uploads', value: 'upload' },
+      { text: 'holmes', value: 'dir:holmes' },
+    ]);
+  });
+
+  it('treats a query without a kind as a list of targets', async () => {
+    const values = await makeDataSource().metricFindQuery('');
+    expect(values).toHaveLength(3);
+  });
+
+  it('reports the backend error text', async () => {
+    mockBackend.get.mockRejectedValue({ status: 500, data: { error: 'the data source settings are invalid' } });
+    await expect(makeDataSource().metricFindQuery({ refId: 'v', kind: 'targets' })).rejects.toThrow(
+      'the data source settings are invalid'
+    );
+  });
+});
+
+describe('annotations', () => {
+  it('always run as the annotations view of a dumps query', () => {
+    const ds = makeDataSource();
+    const query = ds.annotations!.prepareQuery!({
+      name: 'Dump captures',
+      enable: true,
+      iconColor: 'blue',
+      target: { refId: 'Anno', queryType: 'goroutines', dumpSource: 'dir:holmes' },
+    });
+    expect(query).toEqual({ refId: 'Anno', queryType: 'dumps', view: 'annotations', dumpSource: 'dir:holmes' });
+  });
+});
+
+describe('getQueryDisplayText', () => {
+  it('summarises the query', () => {
+    const ds = makeDataSource();
+    expect(
+      ds.getQueryDisplayText({
+        refId: 'A',
+        queryType: 'goroutines',
+        target: 'api-1',
+        view: 'groups',
+        filter: { states: ['channel'] },
+      })
+    ).toBe('Goroutines groups · target api-1 · states channel');
+    expect(
+      ds.getQueryDisplayText({ refId: 'A', queryType: 'profile', dump: 'abc', profile: { profileType: 'heap' } })
+    ).toBe('Profile flamegraph · dump abc · heap');
+  });
+});
