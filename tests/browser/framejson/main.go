@@ -1,0 +1,147 @@
+// Command framejson writes flame graph frames built from real profiles, in
+// the JSON the plugin SDK sends to Grafana, with what a browser test should
+// find once Grafana's flame graph renders them: the profile's total summed
+// straight from its samples, and the largest functions by flat value as
+// `go tool pprof -top` lists them.
+//
+//	go run ./tests/browser/framejson -out frames.json
+package main
+
+import (
+	"encoding/json"
+	"flag"
+	"log"
+	"os"
+
+	"github.com/google/pprof/profile"
+	"github.com/grafana/grafana-plugin-sdk-go/data"
+
+	"github.com/goscope/pprof/pkg/frames"
+	"github.com/goscope/pprof/pkg/profiles"
+)
+
+// view is one frame to render and what it must show.
+type view struct {
+	Frame     json.RawMessage `json:"frame"`
+	Unit      string          `json:"unit"`
+	Total     int64           `json:"total"`
+	TotalDiff int64           `json:"totalRight,omitempty"`
+	Top       []topRow        `json:"top"`
+	Rows      int             `json:"rows"`
+	// Groups are the group nodes of a tree grouped by a label, with the
+	// totals per label value computed separately.
+	Groups []topRow `json:"groups,omitempty"`
+}
+
+type topRow struct {
+	Name string `json:"name"`
+	Flat int64  `json:"flat"`
+	Cum  int64  `json:"cum"`
+}
+
+func main() {
+	dir := flag.String("testdata", "pkg/profiles/testdata", "directory of the test profiles")
+	out := flag.String("out", "frames.json", "where to write the frames")
+	flag.Parse()
+
+	views := map[string]view{
+		"heap":      single(*dir, "heap.pb.gz", "heap", profiles.Options{}),
+		"cpu":       single(*dir, "cpu.pb.gz", "cpu", profiles.Options{}),
+		"goroutine": single(*dir, "goroutine.pb.gz", "goroutine", profiles.Options{GroupBy: "handler"}),
+		"limited":   single(*dir, "cpu-large.pb.gz", "cpu", profiles.Options{MaxNodes: 500}),
+		"diff":      diff(*dir, "go1.27/goroutine.pb.gz", "goroutine.pb.gz"),
+	}
+	b, err := json.Marshal(views)
+	if err != nil {
+		log.Fatal(err)
+	}
+	if err := os.WriteFile(*out, b, 0o644); err != nil {
+		log.Fatal(err)
+	}
+}
+
+func load(dir, name string) *profile.Profile {
+	b, err := os.ReadFile(dir + "/" + name)
+	if err != nil {
+		log.Fatal(err)
+	}
+	p, err := profiles.Parse(b)
+	if err != nil {
+		log.Fatalf("%s: %v", name, err)
+	}
+	return p
+}
+
+func single(dir, name, profileType string, opts profiles.Options) view {
+	p := load(dir, name)
+	opts.SampleType = profiles.DefaultSampleType(profileType, p)
+	tree, err := profiles.Tree(p, opts)
+	if err != nil {
+		log.Fatal(err)
+	}
+	f := frames.FlameGraph(tree, frames.Origin{Name: name, Kind: "dump"})
+	v := describe(f, p, opts, tree.SampleType.GrafanaUnit())
+	if opts.GroupBy != "" {
+		counts, err := profiles.LabelCounts(p, opts)
+		if err != nil {
+			log.Fatal(err)
+		}
+		for _, c := range counts.Counts {
+			value := c.Value
+			if !c.Present {
+				value = "<unset>"
+			}
+			v.Groups = append(v.Groups, topRow{Name: opts.GroupBy + "=" + value, Cum: c.Total})
+		}
+	}
+	return v
+}
+
+func diff(dir, before, after string) view {
+	left, right := load(dir, before), load(dir, after)
+	opts := profiles.Options{SampleType: "goroutine"}
+	tree, err := profiles.Diff(left, right, opts)
+	if err != nil {
+		log.Fatal(err)
+	}
+	f := frames.FlameGraphDiff(tree, frames.Origin{Name: before, Kind: "dump"}, frames.Origin{Name: after, Kind: "dump"})
+	v := describe(f, left, opts, tree.SampleType.GrafanaUnit())
+	v.TotalDiff = sampleTotal(right, opts.SampleType)
+	return v
+}
+
+func describe(f *data.Frame, p *profile.Profile, opts profiles.Options, unit string) view {
+	if err := frames.CheckFlameGraph(f); err != nil {
+		log.Fatal(err)
+	}
+	b, err := f.MarshalJSON()
+	if err != nil {
+		log.Fatal(err)
+	}
+	top, err := profiles.Top(p, profiles.Options{SampleType: opts.SampleType})
+	if err != nil {
+		log.Fatal(err)
+	}
+	v := view{Frame: b, Unit: unit, Total: sampleTotal(p, opts.SampleType), Rows: f.Rows()}
+	// The largest rows by flat, as long as they have a flat value: Grafana
+	// orders rows of equal self differently, and shows only the first ones.
+	// A tree cut by a node limit moves part of each self into "other".
+	for _, r := range top.Rows[:min(4, len(top.Rows))] {
+		if r.Flat > 0 && opts.MaxNodes == 0 {
+			v.Top = append(v.Top, topRow{Name: r.Name, Flat: r.Flat, Cum: r.Cum})
+		}
+	}
+	return v
+}
+
+func sampleTotal(p *profile.Profile, sampleType string) int64 {
+	i, err := p.SampleIndexByName(sampleType)
+	if err != nil {
+		log.Fatal(err)
+	}
+	var total int64
+	for _, s := range p.Sample {
+		total += s.Value[i]
+	}
+	return total
+}

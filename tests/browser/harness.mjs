@@ -1,0 +1,183 @@
+// Harness for real-browser tests: bundles a page with esbuild, serves it
+// over http on 127.0.0.1 and drives Debian's headless Chromium through
+// playwright-core. Grafana's React packages need three things outside
+// Grafana: boot data on window before the bundle runs, a default-export shim
+// for the CommonJS react-custom-scrollbars-2 that @grafana/ui's ESM build
+// default-imports, and http (not file://), since icons are fetched at run
+// time.
+
+import { build } from 'esbuild';
+import { chromium } from 'playwright-core';
+import { createServer } from 'node:http';
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { dirname, extname, join, normalize, resolve, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = dirname(fileURLToPath(import.meta.url));
+export const repoRoot = resolve(here, '../..');
+export const artifactsDir = join(repoRoot, 'test-artifacts');
+
+const chromiumPath = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
+
+// Where @grafana/ui keeps its icons; the flame graph's own copy first.
+const iconDirs = [
+  'node_modules/@grafana/flamegraph/node_modules/@grafana/ui/dist/public/img/icons',
+  'node_modules/@grafana/ui/dist/public/img/icons',
+].map((d) => join(repoRoot, d));
+
+/**
+ * Bundles entry (a .jsx/.tsx/.js page) into outDir/page.js and writes an
+ * index.html that sets Grafana's boot data before loading it.
+ */
+export async function buildPage({ entry, outDir, title = 'browser test' }) {
+  await mkdir(outDir, { recursive: true });
+  await build({
+    entryPoints: [entry],
+    outfile: join(outDir, 'page.js'),
+    bundle: true,
+    format: 'esm',
+    platform: 'browser',
+    target: 'es2020',
+    jsx: 'automatic',
+    minify: true,
+    logLevel: 'error',
+    define: { 'process.env.NODE_ENV': '"production"', global: 'globalThis' },
+    alias: { 'react-custom-scrollbars-2': join(here, 'shims/react-custom-scrollbars-2.mjs') },
+    inject: [join(here, 'shims/react-global.mjs')],
+    loader: { '.svg': 'text', '.woff': 'empty', '.woff2': 'empty', '.ttf': 'empty' },
+  });
+  const html = `<!doctype html>
+<html>
+<head><meta charset="utf-8"><title>${title}</title>
+<style>html, body { margin: 0; font-family: sans-serif; } #root { padding: 8px; }</style>
+<script>
+  window.grafanaBootData = { settings: {}, user: {}, navTree: [] };
+  window.__grafana_public_path__ = '/public/';
+</script>
+</head>
+<body><div id="root"></div><script type="module" src="/page.js"></script></body>
+</html>
+`;
+  await writeFile(join(outDir, 'index.html'), html);
+}
+
+const contentTypes = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.json': 'application/json',
+  '.svg': 'image/svg+xml',
+  '.css': 'text/css',
+  '.png': 'image/png',
+};
+
+/**
+ * Serves dir over http on 127.0.0.1 (a free port), plus Grafana's icons
+ * under /public/build/img/icons/. Resolves to { url, close }.
+ */
+export async function serve(dir) {
+  const root = resolve(dir);
+  const server = createServer(async (req, res) => {
+    const path = decodeURIComponent(new URL(req.url, 'http://localhost').pathname);
+    let file = join(root, normalize(path === '/' ? '/index.html' : path));
+    const iconPrefix = '/public/build/img/icons/';
+    if (path.startsWith(iconPrefix)) {
+      const rel = normalize(path.slice(iconPrefix.length));
+      file = iconDirs.map((d) => join(d, rel)).find((f, i) => f.startsWith(iconDirs[i] + sep) && existsSync(f));
+    } else if (!file.startsWith(root + sep)) {
+      file = undefined;
+    }
+    try {
+      if (!file) {
+        throw new Error('not found');
+      }
+      const body = await readFile(file);
+      res.writeHead(200, { 'content-type': contentTypes[extname(file)] || 'application/octet-stream' });
+      res.end(body);
+    } catch {
+      res.writeHead(404);
+      res.end();
+    }
+  });
+  await new Promise((ok) => server.listen(0, '127.0.0.1', ok));
+  const { port } = server.address();
+  return {
+    url: `http://127.0.0.1:${port}/`,
+    close: () => new Promise((ok) => server.close(ok)),
+  };
+}
+
+/** Launches Debian's Chromium headless, with no network chatter of its own. */
+export async function launchBrowser() {
+  if (!existsSync(chromiumPath)) {
+    throw new Error(`${chromiumPath} is missing: apt-get install -y chromium (or set CHROMIUM_PATH)`);
+  }
+  return chromium.launch({
+    executablePath: chromiumPath,
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--no-first-run',
+    ],
+  });
+}
+
+/**
+ * Opens url in a new page and collects the page's uncaught errors and
+ * console errors into page.errors.
+ */
+export async function openPage(browser, url, { width = 1400, height = 900 } = {}) {
+  const page = await browser.newPage({ viewport: { width, height } });
+  page.errors = [];
+  page.on('pageerror', (err) => page.errors.push(String(err)));
+  page.on('console', (msg) => {
+    if (msg.type() === 'error' && !msg.text().startsWith('Failed to load resource')) {
+      page.errors.push(msg.text());
+    }
+  });
+  page.on('response', (res) => {
+    if (res.status() >= 400 && !res.url().endsWith('/favicon.ico')) {
+      page.errors.push(`${res.status()} ${res.url()}`);
+    }
+  });
+  await page.goto(url);
+  return page;
+}
+
+/** Saves a screenshot of the page under test-artifacts/ and returns its path. */
+export async function screenshot(page, name) {
+  await mkdir(artifactsDir, { recursive: true });
+  const path = join(artifactsDir, name);
+  await page.screenshot({ path, fullPage: true });
+  return path;
+}
+
+/** A minimal test runner: runs named async checks, prints results, sets the exit code. */
+export async function run(tests) {
+  let failed = 0;
+  for (const [name, fn] of tests) {
+    const started = Date.now();
+    try {
+      await fn();
+      console.log(`ok   ${name} (${Date.now() - started} ms)`);
+    } catch (err) {
+      failed++;
+      console.log(
+        `FAIL ${name}\n     ${String(err && err.stack ? err.stack : err)
+          .split('\n')
+          .join('\n     ')}`
+      );
+    }
+  }
+  console.log(failed ? `${failed} of ${tests.length} failed` : `all ${tests.length} passed`);
+  process.exitCode = failed ? 1 : 0;
+}
+
+/** Throws with message unless cond holds. */
+export function assert(cond, message) {
+  if (!cond) {
+    throw new Error(message);
+  }
+}
