@@ -33,8 +33,8 @@ type HistoryValue struct {
 // field. A snapshot is complete for each metric it reports: a series it lacks
 // is zero at its time (no goroutine was in that state), while a metric it
 // does not report at all leaves a gap (a heap profile says nothing about
-// goroutines). Of snapshots captured at the same instant, the later in the
-// list counts.
+// goroutines). Snapshots captured at the same instant are merged; for a
+// metric both report, the later in the list counts.
 func SnapshotHistory(o Origin, points []HistoryPoint) []*data.Frame {
 	points = onePerInstant(points)
 	type seriesKey struct{ metric, labels string }
@@ -81,17 +81,26 @@ func SnapshotHistory(o Origin, points []HistoryPoint) []*data.Frame {
 	return TimeSeriesMulti(out)
 }
 
-// onePerInstant sorts points by time and keeps, of points at the same
-// instant, the last one given.
+// onePerInstant sorts points by time and merges points at the same
+// instant, such as a goroutine dump and a heap profile written together:
+// for each metric, the last point given that reports it counts.
 func onePerInstant(points []HistoryPoint) []HistoryPoint {
 	sorted := slices.Clone(points)
 	slices.SortStableFunc(sorted, func(a, b HistoryPoint) int { return a.At.Compare(b.At) })
-	kept := sorted[:0]
-	for i, p := range sorted {
-		if i+1 < len(sorted) && sorted[i+1].At.Equal(p.At) {
+	var merged []HistoryPoint
+	for _, p := range sorted {
+		n := len(merged)
+		if n == 0 || !merged[n-1].At.Equal(p.At) {
+			merged = append(merged, HistoryPoint{At: p.At, Values: slices.Clone(p.Values)})
 			continue
 		}
-		kept = append(kept, p)
+		reported := map[string]bool{}
+		for _, v := range p.Values {
+			reported[v.Metric] = true
+		}
+		last := &merged[n-1]
+		last.Values = slices.DeleteFunc(last.Values, func(v HistoryValue) bool { return reported[v.Metric] })
+		last.Values = append(last.Values, p.Values...)
 	}
-	return kept
+	return merged
 }

@@ -150,3 +150,22 @@ func TestSnapshotHistory(t *testing.T) {
 		t.Errorf("no points: %v", empty)
 	}
 }
+
+func TestSnapshotHistoryMergesSnapshotsOfOneInstant(t *testing.T) {
+	at := time.Date(2026, 11, 21, 21, 15, 42, 0, time.UTC)
+	points := []HistoryPoint{
+		{At: at, Values: []HistoryValue{{Metric: "goroutines", Value: 10}}},
+		{At: at, Values: []HistoryValue{{Metric: "heap_inuse_bytes", Value: 4096}}},
+		{At: at, Values: []HistoryValue{{Metric: "goroutines", Value: 12}}},
+	}
+	got := map[string]float64{}
+	for _, f := range SnapshotHistory(Origin{Name: "holmes", Kind: "source"}, points) {
+		if f.Rows() != 1 {
+			t.Fatalf("%s has %d rows; want one merged instant", f.Name, f.Rows())
+		}
+		got[f.Fields[1].Name] = f.Fields[1].At(0).(float64)
+	}
+	if got["goroutines"] != 12 || got["heap_inuse_bytes"] != 4096 {
+		t.Errorf("merged values = %v; want the later goroutine count and the heap figure", got)
+	}
+}

@@ -14,6 +14,7 @@ import (
 	"github.com/grafana/grafana-plugin-sdk-go/backend/instancemgmt"
 	"github.com/grafana/grafana-plugin-sdk-go/backend/resource/httpadapter"
 
+	"github.com/goscope/pprof/pkg/dumps"
 	"github.com/goscope/pprof/pkg/recorder"
 	"github.com/goscope/pprof/pkg/settings"
 	"github.com/goscope/pprof/pkg/targets"
@@ -34,14 +35,20 @@ type Datasource struct {
 	settings    *settings.Settings
 	targets     *targets.Client
 	recorder    *recorder.Recorder
-	resources   backend.CallResourceHandler
+	// catalog is nil when the dump store could not be opened; catalogErr
+	// says why.
+	catalog      *dumps.Catalog
+	catalogErr   error
+	closeCatalog func()
+	history      historyCache
+	resources    backend.CallResourceHandler
 }
 
 // NewDatasource creates an instance from its settings; Grafana's instance
 // manager calls it again whenever the settings change.
 func NewDatasource(ctx context.Context, s backend.DataSourceInstanceSettings) (instancemgmt.Instance, error) {
-	d := &Datasource{}
-	d.resources = httpadapter.New(d.routes())
+	d := &Datasource{closeCatalog: func() {}}
+	defer func() { d.resources = httpadapter.New(d.routes()) }()
 	cfg, err := settings.Load(s)
 	if err != nil {
 		d.settingsErr = err
@@ -59,6 +66,7 @@ func NewDatasource(ctx context.Context, s backend.DataSourceInstanceSettings) (i
 		MinInterval:      cfg.MinInterval,
 	})
 	d.startRecorder()
+	d.catalog, d.closeCatalog, d.catalogErr = openCatalog(s, cfg, validateDump)
 	return d, nil
 }
 
@@ -99,12 +107,13 @@ func newHTTPClient(ctx context.Context, s backend.DataSourceInstanceSettings, cf
 	return httpclient.New(opts)
 }
 
-// Dispose stops the instance's recorder when settings change or Grafana
+// Dispose stops the instance's recorder and releases its dump store when settings change or Grafana
 // stops the data source.
 func (d *Datasource) Dispose() {
 	if d.recorder != nil {
 		d.recorder.Stop()
 	}
+	d.closeCatalog()
 }
 
 // ready returns the settings error, if any, in the words shown to users.

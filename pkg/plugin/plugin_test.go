@@ -45,6 +45,7 @@ func closedAddress(t *testing.T) string {
 
 func newInstance(t *testing.T, jsonData string) *Datasource {
 	t.Helper()
+	jsonData = withStoreDir(t, jsonData)
 	inst, err := NewDatasource(context.Background(), backend.DataSourceInstanceSettings{
 		UID: "test", Name: "Go pprof", Type: "goscope-pprof-datasource", JSONData: []byte(jsonData)})
 	if err != nil {
@@ -63,7 +64,11 @@ func twoTargets(t *testing.T) *Datasource {
 
 func runQuery(t *testing.T, d *Datasource, js string) backend.DataResponse {
 	t.Helper()
-	tr := backend.TimeRange{From: time.Now().Add(-time.Hour), To: time.Now().Add(time.Hour)}
+	return runQueryRange(t, d, js, backend.TimeRange{From: time.Now().Add(-time.Hour), To: time.Now().Add(time.Hour)})
+}
+
+func runQueryRange(t *testing.T, d *Datasource, js string, tr backend.TimeRange) backend.DataResponse {
+	t.Helper()
 	resp, err := d.QueryData(context.Background(), &backend.QueryDataRequest{
 		Queries: []backend.DataQuery{{RefID: "A", JSON: []byte(js), TimeRange: tr}},
 	})
@@ -318,4 +323,17 @@ func TestMetricsSeriesWhenRecordingDisabled(t *testing.T) {
 	if r.Error == nil || !strings.Contains(r.Error.Error(), "recording is disabled") {
 		t.Errorf("error = %v", r.Error)
 	}
+}
+
+// withStoreDir keeps each test's uploads in its own temporary directory.
+func withStoreDir(t *testing.T, jsonData string) string {
+	var m map[string]any
+	if json.Unmarshal([]byte(jsonData), &m) != nil {
+		return jsonData
+	}
+	if _, ok := m["dumpStoreDir"]; !ok {
+		m["dumpStoreDir"] = t.TempDir()
+	}
+	b, _ := json.Marshal(m)
+	return string(b)
 }

@@ -40,6 +40,12 @@ func (d *Datasource) query(ctx context.Context, dq backend.DataQuery) backend.Da
 	switch q.QueryType {
 	case query.TypeMetrics:
 		return d.queryMetrics(ctx, q, dq.TimeRange)
+	case query.TypeGoroutines:
+		return d.queryGoroutines(ctx, q, dq.TimeRange)
+	case query.TypeProfile:
+		return d.queryProfile(ctx, q, dq.TimeRange)
+	case query.TypeDumps:
+		return d.queryDumps(q, dq.TimeRange)
 	default:
 		return backend.ErrDataResponse(backend.StatusNotImplemented, "queryType "+string(q.QueryType)+" is not available yet")
 	}

@@ -6,6 +6,8 @@ import (
 	"net/http"
 
 	"github.com/grafana/grafana-plugin-sdk-go/backend"
+
+	"github.com/goscope/pprof/pkg/dumps"
 )
 
 // CallResource serves the plugin's HTTP resources under
@@ -17,6 +19,14 @@ func (d *Datasource) CallResource(ctx context.Context, req *backend.CallResource
 func (d *Datasource) routes() *http.ServeMux {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /targets", d.handleTargets)
+	if d.catalog != nil {
+		h := dumps.NewHandler(d.catalog, dumps.HandlerOptions{})
+		mux.Handle("/dumps", h)
+		mux.Handle("/dumps/", h)
+	} else {
+		mux.HandleFunc("/dumps/", d.handleNoCatalog)
+		mux.HandleFunc("/dumps", d.handleNoCatalog)
+	}
 	return mux
 }
 
@@ -43,4 +53,12 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
 	_ = json.NewEncoder(w).Encode(v)
+}
+
+func (d *Datasource) handleNoCatalog(w http.ResponseWriter, _ *http.Request) {
+	err := d.ready()
+	if err == nil {
+		err = d.catalogErr
+	}
+	writeJSON(w, http.StatusServiceUnavailable, map[string]string{"error": err.Error()})
 }

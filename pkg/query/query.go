@@ -40,6 +40,9 @@ type Query struct {
 	// up, ...); empty keeps them all. Alert rules name one.
 	Metric string `json:"metric,omitempty"`
 
+	// PerCategory adds one count per state category to the count view.
+	PerCategory bool `json:"perCategory,omitempty"`
+
 	Filter  GoroutineFilter `json:"filter"`
 	Profile ProfileOptions  `json:"profile"`
 }
@@ -144,7 +147,7 @@ func (q *Query) validate() error {
 // Views lists each query type's views, the default first.
 var Views = map[Type][]string{
 	TypeMetrics:    {"current", "series"},
-	TypeGoroutines: {"count", "states", "groups", "timeline", "leaks"},
+	TypeGoroutines: {"count", "states", "groups", "timeline", "leaks", "races"},
 	TypeProfile:    {"flamegraph", "top", "labels"},
 	TypeDumps:      {"list", "history", "annotations"},
 }

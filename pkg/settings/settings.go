@@ -27,6 +27,9 @@ const (
 	// 15 s samples is about 400 KiB per target.
 	DefaultRecordInterval  = 15 * time.Second
 	DefaultRecordRetention = 24 * time.Hour
+	// An upload as large as the biggest goroutine dump the runtime writes.
+	DefaultMaxUploadMiB = 64
+	DefaultDumpQuotaMiB = 1024
 )
 
 // JSONData is the non-secret configuration as Grafana stores it.
@@ -43,11 +46,16 @@ type JSONData struct {
 	RecordIntervalSeconds int    `json:"recordIntervalSeconds,omitempty"`
 	RecordRetentionHours  int    `json:"recordRetentionHours,omitempty"`
 	// RecordDisabled stops the background sampling of targets.
-	RecordDisabled    bool   `json:"recordDisabled,omitempty"`
-	TLSSkipVerify     bool   `json:"tlsSkipVerify,omitempty"`
-	TLSAuthWithCACert bool   `json:"tlsAuthWithCACert,omitempty"`
-	TLSAuth           bool   `json:"tlsAuth,omitempty"`
-	TLSServerName     string `json:"serverName,omitempty"`
+	RecordDisabled bool `json:"recordDisabled,omitempty"`
+	// DumpStoreDir is where uploaded dumps are kept on the Grafana server.
+	DumpStoreDir      string          `json:"dumpStoreDir,omitempty"`
+	MaxUploadMiB      int             `json:"maxUploadMiB,omitempty"`
+	DumpQuotaMiB      int             `json:"dumpQuotaMiB,omitempty"`
+	DumpDirectories   []DumpDirectory `json:"dumpDirectories,omitempty"`
+	TLSSkipVerify     bool            `json:"tlsSkipVerify,omitempty"`
+	TLSAuthWithCACert bool            `json:"tlsAuthWithCACert,omitempty"`
+	TLSAuth           bool            `json:"tlsAuth,omitempty"`
+	TLSServerName     string          `json:"serverName,omitempty"`
 }
 
 // TargetJSON is one configured target as stored in jsonData.
@@ -59,6 +67,15 @@ type TargetJSON struct {
 	// AuthHeaderName overrides the shared header for this target; its value
 	// is the secret TargetAuthKey(name).
 	AuthHeaderName string `json:"authHeaderName,omitempty"`
+}
+
+// DumpDirectory is a directory on the Grafana server that a tool such as
+// holmes writes dumps into; each file is a snapshot at its capture time.
+type DumpDirectory struct {
+	Name string `json:"name"`
+	Path string `json:"path"`
+	// Glob selects files by base name (or relative path, with a '/').
+	Glob string `json:"glob,omitempty"`
 }
 
 // Secret keys in secureJsonData.
@@ -87,6 +104,11 @@ type Settings struct {
 	// RecordInterval is zero when recording is disabled.
 	RecordInterval  time.Duration
 	RecordRetention time.Duration
+	// DumpStoreDir is empty when the admin left it to the default.
+	DumpStoreDir    string
+	MaxUploadBytes  int64
+	DumpQuotaBytes  int64
+	DumpDirectories []DumpDirectory
 }
 
 // Target is a validated target with its secret header, if any.
@@ -132,6 +154,11 @@ func FromJSON(j JSONData, secrets map[string]string) (*Settings, error) {
 	if j.RecordDisabled {
 		out.RecordInterval = 0
 	}
+	out.DumpStoreDir = j.DumpStoreDir
+	out.MaxUploadBytes = int64(orInt(j.MaxUploadMiB, DefaultMaxUploadMiB)) << 20
+	out.DumpQuotaBytes = int64(orInt(j.DumpQuotaMiB, DefaultDumpQuotaMiB)) << 20
+	out.DumpDirectories = j.DumpDirectories
+	errs = append(errs, checkDumpDirectories(j)...)
 	errs = append(errs, checkLimits(j)...)
 	seen := map[string]bool{}
 	for i, tj := range j.Targets {

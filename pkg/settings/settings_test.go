@@ -119,3 +119,29 @@ func TestValidationErrors(t *testing.T) {
 		})
 	}
 }
+
+func TestDumpSettings(t *testing.T) {
+	s, err := load(t, `{"dumpStoreDir":"/var/lib/dumps","maxUploadMiB":128,"dumpQuotaMiB":2048,
+		"dumpDirectories":[{"name":"holmes","path":"/var/log/holmes","glob":"goroutine.*"}]}`, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.DumpStoreDir != "/var/lib/dumps" || s.MaxUploadBytes != 128<<20 || s.DumpQuotaBytes != 2048<<20 ||
+		len(s.DumpDirectories) != 1 || s.DumpDirectories[0].Glob != "goroutine.*" {
+		t.Errorf("dump settings = %+v", s)
+	}
+	d, _ := load(t, `{}`, nil)
+	if d.MaxUploadBytes != 64<<20 || d.DumpQuotaBytes != 1<<30 || d.DumpStoreDir != "" {
+		t.Errorf("defaults = %+v", d)
+	}
+}
+
+func TestDumpSettingsErrors(t *testing.T) {
+	_, err := load(t, `{"dumpStoreDir":"dumps","dumpDirectories":[{"name":"a b","path":"logs"},{"name":"x","path":"/x","glob":"["},{"name":"x","path":"/y"}]}`, nil)
+	for _, want := range []string{`dump store directory "dumps" must be an absolute path`, `dump directory "a b": the name may only hold`,
+		`path "logs" must be an absolute path`, `glob "[" is not valid`, `dump directory "x": the name is used twice`} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("error %v lacks %q", err, want)
+		}
+	}
+}

@@ -3,6 +3,7 @@ package settings
 import (
 	"fmt"
 	"net/url"
+	"path/filepath"
 	"regexp"
 	"strings"
 )
@@ -30,6 +31,11 @@ func checkLimits(j JSONData) []error {
 	check("maximum CPU profile duration (seconds)", j.MaxProfileSeconds, 1, 600)
 	check("recording interval (seconds)", j.RecordIntervalSeconds, 5, 3600)
 	check("recording retention (hours)", j.RecordRetentionHours, 1, 24*31)
+	check("maximum upload size (MiB)", j.MaxUploadMiB, 1, 4096)
+	check("dump store quota (MiB)", j.DumpQuotaMiB, 1, 1<<20)
+	if j.DumpStoreDir != "" && !filepath.IsAbs(j.DumpStoreDir) {
+		errs = append(errs, fmt.Errorf("dump store directory %q must be an absolute path", j.DumpStoreDir))
+	}
 	if j.AuthHeaderName != "" && !headerNamePattern.MatchString(j.AuthHeaderName) {
 		errs = append(errs, fmt.Errorf("auth header name %q is not a valid HTTP header name", j.AuthHeaderName))
 	}
@@ -97,4 +103,35 @@ func checkURL(raw string) (string, error) {
 		return "", fmt.Errorf("%q must not carry credentials; use the auth header setting", raw)
 	}
 	return strings.TrimRight(u.String(), "/"), nil
+}
+
+var dumpDirNamePattern = regexp.MustCompile(`^[A-Za-z0-9._-]+$`)
+
+func checkDumpDirectories(j JSONData) []error {
+	var errs []error
+	seen := map[string]bool{}
+	for i, d := range j.DumpDirectories {
+		label := fmt.Sprintf("dump directory %d", i+1)
+		if d.Name != "" {
+			label = fmt.Sprintf("dump directory %q", d.Name)
+		}
+		switch {
+		case d.Name == "":
+			errs = append(errs, fmt.Errorf("%s: a name is required", label))
+		case !dumpDirNamePattern.MatchString(d.Name):
+			errs = append(errs, fmt.Errorf("%s: the name may only hold letters, digits and . _ -", label))
+		case seen[d.Name]:
+			errs = append(errs, fmt.Errorf("%s: the name is used twice; names must be unique", label))
+		}
+		seen[d.Name] = true
+		if !filepath.IsAbs(d.Path) {
+			errs = append(errs, fmt.Errorf("%s: path %q must be an absolute path on the Grafana server", label, d.Path))
+		}
+		if d.Glob != "" {
+			if _, err := filepath.Match(d.Glob, ""); err != nil {
+				errs = append(errs, fmt.Errorf("%s: glob %q is not valid: %v", label, d.Glob, err))
+			}
+		}
+	}
+	return errs
 }

@@ -1,0 +1,122 @@
+package plugin
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"sync"
+
+	"github.com/grafana/grafana-plugin-sdk-go/backend"
+
+	"github.com/goscope/pprof/pkg/dumpformat"
+	"github.com/goscope/pprof/pkg/dumps"
+	"github.com/goscope/pprof/pkg/settings"
+)
+
+// openCatalog opens the upload store and the dump directories of an
+// instance. A store that cannot be opened is reported, not fatal: targets
+// keep working without it.
+func openCatalog(s backend.DataSourceInstanceSettings, cfg *settings.Settings, validate func(dumpformat.Format, []byte) error) (*dumps.Catalog, func(), error) {
+	dir := cfg.DumpStoreDir
+	if dir == "" {
+		dir = defaultStoreDir(s.UID)
+	}
+	store, release, err := acquireStore(dumps.StoreOptions{
+		Dir:            dir,
+		MaxUploadBytes: cfg.MaxUploadBytes,
+		QuotaBytes:     cfg.DumpQuotaBytes,
+		Validate:       validate,
+	})
+	if err != nil {
+		return nil, func() {}, fmt.Errorf("dump store %s: %w", dir, err)
+	}
+	var dirs *dumps.Directories
+	if len(cfg.DumpDirectories) > 0 {
+		configs := make([]dumps.DirConfig, len(cfg.DumpDirectories))
+		for i, d := range cfg.DumpDirectories {
+			configs[i] = dumps.DirConfig{Name: d.Name, Path: d.Path, Glob: d.Glob}
+		}
+		dirs, err = dumps.OpenDirectories(dumps.DirOptions{Dirs: configs})
+		if err != nil {
+			release()
+			return nil, func() {}, fmt.Errorf("dump directories: %w", err)
+		}
+	}
+	return dumps.NewCatalog(store, dirs), release, nil
+}
+
+// defaultStoreDir keeps uploads beside Grafana's own data when that is
+// writable (/var/lib/grafana in packages and the Docker image), else in
+// the temporary directory; one folder per data source.
+func defaultStoreDir(uid string) string {
+	base := os.TempDir()
+	for _, candidate := range []string{os.Getenv("GF_PATHS_DATA"), "/var/lib/grafana"} {
+		if candidate != "" && writable(candidate) {
+			base = candidate
+			break
+		}
+	}
+	if uid == "" {
+		uid = "default"
+	}
+	return filepath.Join(base, "goscope-pprof-datasource", "dumps", uid)
+}
+
+func writable(dir string) bool {
+	f, err := os.CreateTemp(dir, ".write-test-*")
+	if err != nil {
+		return false
+	}
+	f.Close()
+	os.Remove(f.Name())
+	return true
+}
+
+// Stores are shared per directory across instances of the process: a
+// store assumes it is the only one on its directory (opening one clears
+// the temporary files of uploads in progress), and Grafana creates a new
+// instance before disposing of the old one when settings change.
+var stores = struct {
+	sync.Mutex
+	open map[string]*sharedStore
+}{open: map[string]*sharedStore{}}
+
+type sharedStore struct {
+	store *dumps.Store
+	opts  dumps.StoreOptions
+	refs  int
+}
+
+func acquireStore(opts dumps.StoreOptions) (*dumps.Store, func(), error) {
+	stores.Lock()
+	defer stores.Unlock()
+	s := stores.open[opts.Dir]
+	if s == nil || !sameOptions(s.opts, opts) {
+		store, err := dumps.OpenStore(opts)
+		if err != nil {
+			return nil, nil, err
+		}
+		s = &sharedStore{store: store, opts: opts}
+		stores.open[opts.Dir] = s
+	}
+	s.refs++
+	var once sync.Once
+	return s.store, func() { once.Do(func() { releaseStore(opts.Dir, s) }) }, nil
+}
+
+func releaseStore(dir string, s *sharedStore) {
+	stores.Lock()
+	defer stores.Unlock()
+	s.refs--
+	if s.refs > 0 {
+		return
+	}
+	s.store.Close()
+	if stores.open[dir] == s {
+		delete(stores.open, dir)
+	}
+}
+
+func sameOptions(a, b dumps.StoreOptions) bool {
+	return a.MaxUploadBytes == b.MaxUploadBytes && a.QuotaBytes == b.QuotaBytes
+}

@@ -1,0 +1,63 @@
+package plugin
+
+import (
+	"fmt"
+	"maps"
+	"slices"
+
+	"github.com/grafana/grafana-plugin-sdk-go/backend"
+	"github.com/grafana/grafana-plugin-sdk-go/data"
+
+	"github.com/goscope/pprof/pkg/dumps"
+	"github.com/goscope/pprof/pkg/frames"
+	"github.com/goscope/pprof/pkg/query"
+)
+
+// queryDumps answers the dump views: the list of stored dumps (for the
+// dump explorer and template variables), their capture times as
+// annotations, and history series read from the snapshots in range.
+func (d *Datasource) queryDumps(q *query.Query, tr backend.TimeRange) backend.DataResponse {
+	if err := d.requireCatalog(); err != nil {
+		return backend.ErrDataResponse(backend.StatusBadRequest, err.Error())
+	}
+	switch q.View {
+	case "list":
+		return backend.DataResponse{Frames: []*data.Frame{frames.DumpTable(d.catalog.List(dumps.Filter{Source: q.DumpSource}))}}
+	case "annotations":
+		entries := d.catalog.Snapshots(dumps.Filter{Source: q.DumpSource, From: tr.From, To: tr.To})
+		return backend.DataResponse{Frames: []*data.Frame{frames.CaptureAnnotations(entries)}}
+	}
+	return d.dumpHistory(q, tr)
+}
+
+func (d *Datasource) dumpHistory(q *query.Query, tr backend.TimeRange) backend.DataResponse {
+	entries := d.catalog.Snapshots(dumps.Filter{Source: q.DumpSource, From: tr.From, To: tr.To})
+	var notices []string
+	if len(entries) > maxHistorySnapshots {
+		notices = append(notices, fmt.Sprintf("%d snapshots in range; the newest %d are shown (narrow the time range to see the rest)", len(entries), maxHistorySnapshots))
+		entries = entries[len(entries)-maxHistorySnapshots:]
+	}
+	bySource := map[string][]frames.HistoryPoint{}
+	for _, e := range entries {
+		values, err := d.history.values(e, func() ([]byte, error) {
+			_, data, err := d.catalog.Get(e.ID)
+			return data, err
+		})
+		if err != nil {
+			notices = append(notices, fmt.Sprintf("%s: %v", e.Name, err))
+			continue
+		}
+		if len(values) > 0 {
+			bySource[e.Source] = append(bySource[e.Source], frames.HistoryPoint{At: e.CapturedAt, Values: values})
+		}
+	}
+	var out []*data.Frame
+	for _, source := range slices.Sorted(maps.Keys(bySource)) {
+		o := frames.Origin{Name: source, Kind: "source"}
+		out = append(out, frames.SnapshotHistory(o, bySource[source])...)
+	}
+	if len(out) == 0 && len(notices) == 0 {
+		notices = append(notices, "no snapshot with goroutines, threads or heap figures was captured in this time range")
+	}
+	return backend.DataResponse{Frames: withNotices(out, notices)}
+}

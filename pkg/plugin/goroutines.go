@@ -1,0 +1,137 @@
+package plugin
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/grafana/grafana-plugin-sdk-go/backend"
+	"github.com/grafana/grafana-plugin-sdk-go/data"
+
+	"github.com/goscope/pprof/pkg/frames"
+	"github.com/goscope/pprof/pkg/goroutines"
+	"github.com/goscope/pprof/pkg/query"
+	"github.com/goscope/pprof/pkg/settings"
+	"github.com/goscope/pprof/pkg/stackgroups"
+	"github.com/goscope/pprof/pkg/targets"
+)
+
+// queryGoroutines answers the goroutine views of each source's snapshot.
+func (d *Datasource) queryGoroutines(ctx context.Context, q *query.Query, tr backend.TimeRange) backend.DataResponse {
+	blobs, err := d.blobs(ctx, q, tr, isGoroutineDump, d.fetchGoroutines)
+	if err != nil {
+		return backend.ErrDataResponse(backend.StatusBadRequest, err.Error())
+	}
+	filter := stackgroups.Filter{
+		States:           q.Filter.States,
+		Include:          q.Filter.Include,
+		Exclude:          q.Filter.Exclude,
+		ExcludeCreatedBy: q.Filter.ExcludeCreatedBy,
+		MinWaitMinutes:   q.Filter.MinWaitMinutes,
+		HideSystem:       q.Filter.HideRuntime,
+	}
+	var out []*data.Frame
+	var failures []string
+	for _, b := range blobs {
+		if b.err != nil {
+			failures = append(failures, b.err.Error())
+			continue
+		}
+		fs, err := goroutineView(q, filter, b)
+		if err != nil {
+			failures = append(failures, fmt.Sprintf("%s: %v", b.origin.Name, err))
+			continue
+		}
+		out = append(out, fs...)
+	}
+	if len(out) == 0 {
+		return backend.ErrDataResponse(backend.StatusBadGateway, strings.Join(failures, "; "))
+	}
+	return backend.DataResponse{Frames: withNotices(out, failures)}
+}
+
+// goroutineView parses one snapshot and builds the requested view. A
+// partly readable dump still answers, with the parse error as a notice.
+func goroutineView(q *query.Query, filter stackgroups.Filter, b blob) ([]*data.Frame, error) {
+	snap, parseErr := goroutines.Parse(b.data)
+	if snap == nil || len(snap.Goroutines) == 0 {
+		if parseErr == nil {
+			parseErr = fmt.Errorf("the dump holds no goroutines")
+		}
+		return nil, parseErr
+	}
+	notices := b.notices
+	if parseErr != nil {
+		notices = append(notices, "only part of the dump could be read: "+parseErr.Error())
+	}
+	for _, ignored := range filter.Ignored(snap) {
+		notices = append(notices, "filter not applied: "+ignored)
+	}
+	fs, err := buildGoroutineFrames(q, filter, b.origin, snap)
+	if err != nil {
+		return nil, err
+	}
+	for _, n := range notices {
+		frames.AddNotice(fs[0], data.NoticeSeverityWarning, n)
+	}
+	return fs, nil
+}
+
+func buildGoroutineFrames(q *query.Query, filter stackgroups.Filter, o frames.Origin, snap *goroutines.Snapshot) ([]*data.Frame, error) {
+	switch q.View {
+	case "count":
+		c, err := stackgroups.Count(snap, filter)
+		if err != nil {
+			return nil, err
+		}
+		return frames.GoroutineCount(o, snap, c, q.PerCategory), nil
+	case "states":
+		stats, err := stackgroups.States(snap, filter)
+		if err != nil {
+			return nil, err
+		}
+		return []*data.Frame{frames.GoroutineStates(o, snap, stats)}, nil
+	case "groups":
+		groups, err := stackgroups.Groups(snap, filter)
+		if err != nil {
+			return nil, err
+		}
+		return []*data.Frame{frames.GoroutineGroups(o, snap, groups)}, nil
+	case "timeline":
+		tl, err := stackgroups.BuildTimeline(snap, filter, o.CapturedAt)
+		if err != nil {
+			return nil, err
+		}
+		return frames.GoroutineTimeline(o, snap, tl), nil
+	case "leaks":
+		groups, err := stackgroups.Groups(snap, filter)
+		if err != nil {
+			return nil, err
+		}
+		return []*data.Frame{frames.GoroutineLeaks(o, snap, stackgroups.Leaks(groups))}, nil
+	case "races":
+		return []*data.Frame{frames.GoroutineRaces(o, snap)}, nil
+	}
+	return nil, fmt.Errorf("unknown view %q", q.View)
+}
+
+// fetchGoroutines reads a target's goroutines: the full dump (debug=2,
+// with states and wait times) while the index page says the process has
+// at most the configured number of goroutines, and the aggregated
+// debug=1 profile above it, because a full dump stops the world for about
+// 300 ms per 100k goroutines.
+func (d *Datasource) fetchGoroutines(ctx context.Context, t settings.Target) blob {
+	ix, _, err := d.targets.Index(ctx, t)
+	if err != nil {
+		return blob{origin: targetOrigin(t, now()), err: err}
+	}
+	n, _ := ix.Goroutines()
+	if n <= int64(d.settings.MaxFullDumpGoroutines) {
+		return d.fetchPlain(ctx, t, targets.Profile("goroutine", 2))
+	}
+	b := d.fetchPlain(ctx, t, targets.Profile("goroutine", 1))
+	b.notices = append(b.notices, fmt.Sprintf(
+		"%d goroutines is above the %d allowed for a full dump (maxFullDumpGoroutines), so this is the debug=1 summary: stacks and counts, without states or wait times",
+		n, d.settings.MaxFullDumpGoroutines))
+	return b
+}

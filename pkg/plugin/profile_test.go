@@ -1,0 +1,128 @@
+package plugin
+
+import (
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/grafana/grafana-plugin-sdk-go/data"
+
+	"github.com/goscope/pprof/pkg/frames"
+)
+
+const profilesDir = "../profiles/testdata/"
+
+// profileTarget serves real captured profiles under their net/http/pprof
+// paths, recording the CPU profile's seconds parameter.
+func profileTarget(t *testing.T, cpuSeconds *string) string {
+	t.Helper()
+	files := map[string]string{
+		"/debug/pprof/heap":      "heap.pb.gz",
+		"/debug/pprof/goroutine": "goroutine.pb.gz",
+		"/debug/pprof/profile":   "cpu.pb.gz",
+		"/debug/pprof/mutex":     "mutex.pb.gz",
+	}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		name, ok := files[r.URL.Path]
+		if !ok {
+			http.Error(w, "Unknown profile", http.StatusNotFound)
+			return
+		}
+		if r.URL.Path == "/debug/pprof/profile" && cpuSeconds != nil {
+			*cpuSeconds = r.URL.Query().Get("seconds")
+		}
+		w.Write(readFile(t, profilesDir+name))
+	}))
+	t.Cleanup(srv.Close)
+	return srv.URL + "/debug/pprof"
+}
+
+func profileInstance(t *testing.T, cpuSeconds *string) *Datasource {
+	return newInstance(t, fmt.Sprintf(`{"maxProfileSeconds":20,"targets":[{"name":"svc","url":%q}]}`, profileTarget(t, cpuSeconds)))
+}
+
+func TestProfileFlameGraph(t *testing.T) {
+	d := profileInstance(t, nil)
+	r := runQuery(t, d, `{"queryType":"profile","target":"svc","profile":{"profileType":"heap"}}`)
+	if r.Error != nil {
+		t.Fatal(r.Error)
+	}
+	if len(r.Frames) != 1 {
+		t.Fatalf("%d frames", len(r.Frames))
+	}
+	f := r.Frames[0]
+	if err := frames.CheckFlameGraph(f); err != nil {
+		t.Fatal(err)
+	}
+	if f.Meta.PreferredVisualization != data.VisTypeFlameGraph {
+		t.Errorf("visualisation = %q", f.Meta.PreferredVisualization)
+	}
+	value := fieldByName(t, f, "value")
+	if value.Config == nil || value.Config.Unit != "bytes" {
+		t.Errorf("heap's default sample type (inuse_space) must be in bytes: %+v", value.Config)
+	}
+}
+
+func TestProfileTopAndCPUSeconds(t *testing.T) {
+	var seconds string
+	d := profileInstance(t, &seconds)
+	r := runQuery(t, d, `{"queryType":"profile","view":"top","target":"svc","profile":{"profileType":"cpu","seconds":3}}`)
+	if r.Error != nil {
+		t.Fatal(r.Error)
+	}
+	if seconds != "3" {
+		t.Errorf("the CPU profile was asked for %q seconds; want 3", seconds)
+	}
+	if r.Frames[0].Rows() == 0 {
+		t.Error("empty top table")
+	}
+	r = runQuery(t, d, `{"queryType":"profile","target":"svc","profile":{"profileType":"cpu","seconds":60}}`)
+	if r.Error == nil || !strings.Contains(r.Error.Error(), "longer than the 20 s this data source allows") {
+		t.Errorf("error = %v", r.Error)
+	}
+}
+
+func TestProfileDiffAgainstUploadedBaseline(t *testing.T) {
+	d := profileInstance(t, nil)
+	base := upload(t, d, "goroutine-before.pb.gz", readFile(t, profilesDir+"goroutine.pb.gz"))
+	r := runQuery(t, d, fmt.Sprintf(`{"queryType":"profile","target":"svc","profile":{"profileType":"goroutine","baseline":{"dump":%q}}}`, base.ID))
+	if r.Error != nil {
+		t.Fatal(r.Error)
+	}
+	f := r.Frames[0]
+	if err := frames.CheckFlameGraph(f); err != nil {
+		t.Fatal(err)
+	}
+	left, right := fieldByName(t, f, "value"), fieldByName(t, f, "valueRight")
+	if left.At(0) != right.At(0) {
+		t.Errorf("the same profile on both sides must have equal totals: %v vs %v", left.At(0), right.At(0))
+	}
+}
+
+func TestProfileErrors(t *testing.T) {
+	d := profileInstance(t, nil)
+	cases := map[string]string{
+		`{"queryType":"profile","target":"svc","profile":{"profileType":"gpu"}}`:           `unknown profileType "gpu"`,
+		`{"queryType":"profile","target":"svc","profile":{"profileType":"goroutineleak"}}`: "Go 1.26 and later",
+		`{"queryType":"profile","target":"svc","view":"labels"}`:                           "set groupBy",
+		`{"queryType":"profile","target":"svc","profile":{"focus":"("}}`:                   "invalid focus regular expression",
+	}
+	for js, want := range cases {
+		r := runQuery(t, d, js)
+		if r.Error == nil || !strings.Contains(r.Error.Error(), want) {
+			t.Errorf("%s: error = %v; want %q", js, r.Error, want)
+		}
+	}
+}
+
+func readFile(t *testing.T, path string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
