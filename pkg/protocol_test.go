@@ -8,6 +8,7 @@ package main
 // first (go tool mage -v build:linux); the test command does that.
 
 import (
+	"compress/gzip"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -39,7 +40,7 @@ type pluginClients struct {
 	resource    grpcplugin.ResourceClient
 }
 
-func startPlugin(t *testing.T) pluginClients {
+func startPlugin(t testing.TB) pluginClients {
 	t.Helper()
 	binary := os.Getenv("PLUGIN_BINARY")
 	if binary == "" {
@@ -156,7 +157,7 @@ func pluginContext(jsonData string) *pluginv2.PluginContext {
 	}
 }
 
-func queryData(t *testing.T, c pluginClients, pc *pluginv2.PluginContext, queryJSON string) (data.Frames, string) {
+func queryData(t testing.TB, c pluginClients, pc *pluginv2.PluginContext, queryJSON string) (data.Frames, string) {
 	t.Helper()
 	now := time.Now()
 	resp, err := c.data.QueryData(context.Background(), &pluginv2.QueryDataRequest{
@@ -269,4 +270,135 @@ func TestPluginProtocol(t *testing.T) {
 			t.Errorf("code %d body %s", msg.Code, msg.Body)
 		}
 	})
+}
+
+// callResource sends one resource request and returns the status and body.
+func callResource(t testing.TB, c pluginClients, pc *pluginv2.PluginContext, method, path string, body []byte) (int32, []byte) {
+	t.Helper()
+	stream, err := c.resource.CallResource(context.Background(), &pluginv2.CallResourceRequest{
+		PluginContext: pc, Method: method, Path: strings.SplitN(path, "?", 2)[0], Url: path, Body: body,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	msg, err := stream.Recv()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return msg.Code, msg.Body
+}
+
+// uploadChunked stores a dump through the chunked upload API, as the
+// query editor does, and returns its id.
+func uploadChunked(t testing.TB, c pluginClients, pc *pluginv2.PluginContext, name string, content []byte) string {
+	t.Helper()
+	begin, _ := json.Marshal(map[string]any{"name": name, "size": len(content)})
+	code, body := callResource(t, c, pc, "POST", "dumps/uploads", begin)
+	if code != 201 {
+		t.Fatalf("begin upload: %d %s", code, body)
+	}
+	var up struct {
+		UploadID  string `json:"uploadId"`
+		ChunkSize int    `json:"chunkSize"`
+	}
+	if err := json.Unmarshal(body, &up); err != nil || up.ChunkSize <= 0 {
+		t.Fatalf("begin upload: %s (%v)", body, err)
+	}
+	for off := 0; off < len(content); off += up.ChunkSize {
+		end := min(off+up.ChunkSize, len(content))
+		code, body := callResource(t, c, pc, "PUT", fmt.Sprintf("dumps/uploads/%s?offset=%d", up.UploadID, off), content[off:end])
+		if code != 200 {
+			t.Fatalf("chunk at %d: %d %s", off, code, body)
+		}
+	}
+	code, body = callResource(t, c, pc, "POST", "dumps/uploads/"+up.UploadID+"/finish", nil)
+	if code != 201 && code != 200 {
+		t.Fatalf("finish upload: %d %s", code, body)
+	}
+	var entry struct{ ID, Format string }
+	if err := json.Unmarshal(body, &entry); err != nil {
+		t.Fatal(err)
+	}
+	return entry.ID
+}
+
+func gunzipFile(t testing.TB, path string) []byte {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	zr, err := gzip.NewReader(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, err := io.ReadAll(zr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return data
+}
+
+func storePluginContext(t testing.TB, id int64) *pluginv2.PluginContext {
+	pc := pluginContext(fmt.Sprintf(`{"dumpStoreDir":%q}`, t.TempDir()))
+	pc.DataSourceInstanceSettings.Id = id
+	pc.DataSourceInstanceSettings.Uid = fmt.Sprintf("store-%d", id)
+	return pc
+}
+
+// A SIGQUIT dump of the Go 1.19 scenario process (2349 goroutines, of
+// which 900 wait on one mutex), uploaded in chunks and queried by id.
+func TestPluginUploadAndQueryDump(t *testing.T) {
+	c := startPlugin(t)
+	pc := storePluginContext(t, 10)
+	dump := gunzipFile(t, "goroutines/testdata/corpus/go1.19-scenario-x3/sigquit.gotraceback-all.txt.gz")
+	id := uploadChunked(t, c, pc, "sigquit.txt", dump)
+
+	frames, errText := queryData(t, c, pc, fmt.Sprintf(`{"queryType":"goroutines","view":"groups","dump":%q}`, id))
+	if errText != "" {
+		t.Fatal(errText)
+	}
+	groups := frames[0]
+	count, _ := groups.FieldByName("Goroutines")
+	stack, _ := groups.FieldByName("Stack")
+	if count == nil || stack == nil {
+		t.Fatalf("groups frame lacks Goroutines or Stack: %v", groups.Fields)
+	}
+	if n := count.At(0); fmt.Sprint(n) != "900" || !strings.Contains(stack.At(0).(string), "main.blockedOnMutex.func1") {
+		t.Errorf("first group: %v goroutines at %q", n, stack.At(0))
+	}
+
+	frames, errText = queryData(t, c, pc, fmt.Sprintf(`{"queryType":"goroutines","view":"count","dump":%q}`, id))
+	if errText != "" {
+		t.Fatal(errText)
+	}
+	if got := frames[0].Fields[0].At(0).(float64); got != 2349 {
+		t.Errorf("total = %v; want 2349", got)
+	}
+}
+
+// BenchmarkProtocolGroupsQuery times a groups query through the plugin
+// protocol on a large stored dump: GOROUTINE_DUMP names it (the
+// 100k-goroutine dump of scripts/bench-goroutines.sh).
+func BenchmarkProtocolGroupsQuery(b *testing.B) {
+	path := os.Getenv("GOROUTINE_DUMP")
+	if path == "" {
+		b.Skip("set GOROUTINE_DUMP to a goroutine dump")
+	}
+	dump, err := os.ReadFile(path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	c := startPlugin(b)
+	pc := pluginContext(fmt.Sprintf(`{"dumpStoreDir":%q,"maxUploadMiB":256}`, b.TempDir()))
+	id := uploadChunked(b, c, pc, filepath.Base(path), dump)
+	q := fmt.Sprintf(`{"queryType":"goroutines","view":"groups","dump":%q}`, id)
+	b.SetBytes(int64(len(dump)))
+	b.ResetTimer()
+	for b.Loop() {
+		if _, errText := queryData(b, c, pc, q); errText != "" {
+			b.Fatal(errText)
+		}
+	}
 }

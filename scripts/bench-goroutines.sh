@@ -41,3 +41,12 @@ END {
 	printf "ratio ours (parse) / gostackparse (parse):               %6.1fx\n", avg["Goroutines100k/parse"] / avg["Peers100k/gostackparse/parse"]
 	printf "target: at least 150 MiB/s and peak heap at most 2x input; ours: %.1f MiB/s, %.2fx\n", ours, peak["Goroutines100k/parse+group"]
 }' "$out"
+
+# The same dump through the plugin protocol: upload it to the built binary
+# and time a groups query (the issue's bar: under 1 s).
+dump="${GOROUTINE_DUMP:-$(ls -t "${XDG_CACHE_HOME:-$HOME/.cache}"/goscope-pprof/bigdump-*-100000.txt | head -1)}"
+go tool mage build:linux >/dev/null
+echo
+echo "groups query through the plugin protocol on $(basename "$dump"):"
+GOROUTINE_DUMP="$dump" go test -tags protocol ./pkg/ -run '^$' -bench ProtocolGroupsQuery -benchtime 10x -count 1 |
+	awk '/^BenchmarkProtocol/ { printf "%.0f ms per query\n", $3 / 1e6 }'

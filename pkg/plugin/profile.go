@@ -43,7 +43,9 @@ func (d *Datasource) queryProfile(ctx context.Context, q *query.Query, tr backen
 		return backend.ErrDataResponse(backend.StatusBadRequest, err.Error())
 	}
 	opts := profileOptions(po)
-	fetch := func(ctx context.Context, t settings.Target) blob { return d.fetchProfile(ctx, t, po.ProfileType, seconds) }
+	fetch := func(ctx context.Context, t settings.Target) blob {
+		return d.fetchProfile(ctx, t, po.ProfileType, seconds)
+	}
 	blobs, err := d.blobs(ctx, q, tr, isProfileDump, fetch)
 	if err != nil {
 		return backend.ErrDataResponse(backend.StatusBadRequest, err.Error())
