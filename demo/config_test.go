@@ -19,10 +19,10 @@ func TestParseConfig(t *testing.T) {
 		env  map[string]string
 		want config
 	}{
-		{"defaults", nil, nil, config{":6060", 10 * time.Second, "none"}},
-		{"environment", nil, map[string]string{"DEMO_ADDR": ":7070", "DEMO_SCENARIO": "all"}, config{":7070", 10 * time.Second, "all"}},
+		{"defaults", nil, nil, config{":6060", 10 * time.Second, "none", "", time.Minute}},
+		{"environment", nil, map[string]string{"DEMO_ADDR": ":7070", "DEMO_SCENARIO": "all"}, config{":7070", 10 * time.Second, "all", "", time.Minute}},
 		{"flags win", []string{"-addr=:8080", "-scenario=leak,rss", "-gc-interval=0"},
-			map[string]string{"DEMO_ADDR": ":7070", "DEMO_SCENARIO": "all"}, config{":8080", 0, "leak,rss"}},
+			map[string]string{"DEMO_ADDR": ":7070", "DEMO_SCENARIO": "all"}, config{":8080", 0, "leak,rss", "", time.Minute}},
 	} {
 		got, err := parseConfig(tc.args, env(tc.env))
 		if err != nil || got != tc.want {

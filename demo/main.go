@@ -35,6 +35,9 @@ func main() {
 		log.Fatalf("scenario %q: %v", cfg.scenario, err)
 	}
 	go forceGCEvery(ctx, cfg.gcInterval)
+	if cfg.dumpDir != "" {
+		go dumpEvery(ctx, cfg.dumpDir, cfg.dumpInterval)
+	}
 
 	srv := &http.Server{
 		Addr:              cfg.addr,

@@ -188,6 +188,7 @@ func TestDashboards(t *testing.T) {
 		}
 		uids[d.UID] = path
 		checkPanels(t, path, d.Panels)
+		checkVariables(t, path, d)
 	}
 }
 
@@ -308,5 +309,30 @@ func TestAlertRules(t *testing.T) {
 	}
 	if !titles["Goroutine count high"] {
 		t.Error(`the "Goroutine count high" rule is missing`)
+	}
+}
+
+// Kinds of variable query the frontend's variable editor writes.
+var variableKinds = []string{"targets", "labelValues", "dumps", "dumpSources"}
+
+func checkVariables(t *testing.T, path string, d dashboard) {
+	for _, v := range d.Templating.List {
+		if v.Type != "query" || v.Datasource == nil || v.Datasource.UID != dsUID {
+			continue
+		}
+		var q struct {
+			Kind string `json:"kind"`
+		}
+		if err := json.Unmarshal(v.Query, &q); err != nil || !slices.Contains(variableKinds, q.Kind) {
+			t.Errorf("%s: variable %s has query %s; want one of the kinds %v", path, v.Name, v.Query, variableKinds)
+		}
+	}
+	for _, a := range d.Annotations.List {
+		if a.Datasource == nil || a.Datasource.UID != dsUID {
+			continue
+		}
+		if _, err := query.Parse(a.Target, ""); err != nil {
+			t.Errorf("%s: annotation query %s: %v", path, a.Target, err)
+		}
 	}
 }
