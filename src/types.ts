@@ -94,6 +94,7 @@ export interface PprofOptions extends DataSourceJsonData {
   maxFullDumpGoroutines?: number;
   minIntervalSeconds?: number;
   maxProfileSeconds?: number;
+  maxProfileNodes?: number;
   recordIntervalSeconds?: number;
   recordRetentionHours?: number;
   recordDisabled?: boolean;

@@ -43,6 +43,11 @@ func (d *Datasource) queryProfile(ctx context.Context, q *query.Query, tr backen
 		return backend.ErrDataResponse(backend.StatusBadRequest, err.Error())
 	}
 	opts := profileOptions(po)
+	// The data source's node limit bounds every flame graph; a query may
+	// only ask for fewer nodes.
+	if opts.MaxNodes == 0 || opts.MaxNodes > d.settings.MaxProfileNodes {
+		opts.MaxNodes = d.settings.MaxProfileNodes
+	}
 	fetch := func(ctx context.Context, t settings.Target) blob {
 		return d.fetchProfile(ctx, t, po.ProfileType, seconds)
 	}

@@ -126,3 +126,24 @@ func readFile(t *testing.T, path string) []byte {
 	}
 	return b
 }
+
+func TestProfileNodeLimitFromSettings(t *testing.T) {
+	d := newInstance(t, `{"maxProfileNodes":500}`)
+	e := upload(t, d, "cpu-large.pb.gz", readFile(t, profilesDir+"cpu-large.pb.gz"))
+	for _, js := range []string{
+		fmt.Sprintf(`{"queryType":"profile","dump":%q}`, e.ID),
+		fmt.Sprintf(`{"queryType":"profile","dump":%q,"profile":{"maxNodes":100000}}`, e.ID),
+	} {
+		r := runQuery(t, d, js)
+		if r.Error != nil {
+			t.Fatal(r.Error)
+		}
+		f := r.Frames[0]
+		if err := frames.CheckFlameGraph(f); err != nil {
+			t.Fatal(err)
+		}
+		if f.Rows() > 500 || len(f.Meta.Notices) == 0 {
+			t.Errorf("%s: %d nodes, notices %v; want at most 500 and a notice that the limit applied", js, f.Rows(), f.Meta.Notices)
+		}
+	}
+}

@@ -23,6 +23,9 @@ const (
 	DefaultMaxFullDumpGoroutines = 50000
 	DefaultMinInterval           = 5 * time.Second
 	DefaultMaxProfileSeconds     = 30
+	// DefaultMaxProfileNodes keeps flame graph frames small enough for the
+	// browser while showing every function of most services.
+	DefaultMaxProfileNodes = 10000
 	// The recorder samples only cheap pages (index, /metrics); a day of
 	// 15 s samples is about 400 KiB per target.
 	DefaultRecordInterval  = 15 * time.Second
@@ -43,6 +46,7 @@ type JSONData struct {
 	MaxFullDumpGoroutines int    `json:"maxFullDumpGoroutines,omitempty"`
 	MinIntervalSeconds    int    `json:"minIntervalSeconds,omitempty"`
 	MaxProfileSeconds     int    `json:"maxProfileSeconds,omitempty"`
+	MaxProfileNodes       int    `json:"maxProfileNodes,omitempty"`
 	RecordIntervalSeconds int    `json:"recordIntervalSeconds,omitempty"`
 	RecordRetentionHours  int    `json:"recordRetentionHours,omitempty"`
 	// RecordDisabled stops the background sampling of targets.
@@ -101,6 +105,7 @@ type Settings struct {
 	MaxFullDumpGoroutines int
 	MinInterval           time.Duration
 	MaxProfileSeconds     int
+	MaxProfileNodes       int
 	// RecordInterval is zero when recording is disabled.
 	RecordInterval  time.Duration
 	RecordRetention time.Duration
@@ -148,6 +153,7 @@ func FromJSON(j JSONData, secrets map[string]string) (*Settings, error) {
 		MaxFullDumpGoroutines: orInt(j.MaxFullDumpGoroutines, DefaultMaxFullDumpGoroutines),
 		MinInterval:           orDuration(j.MinIntervalSeconds, DefaultMinInterval),
 		MaxProfileSeconds:     orInt(j.MaxProfileSeconds, DefaultMaxProfileSeconds),
+		MaxProfileNodes:       orInt(j.MaxProfileNodes, DefaultMaxProfileNodes),
 		RecordInterval:        orDuration(j.RecordIntervalSeconds, DefaultRecordInterval),
 		RecordRetention:       time.Duration(orInt(j.RecordRetentionHours, int(DefaultRecordRetention/time.Hour))) * time.Hour,
 	}

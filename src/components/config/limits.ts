@@ -8,6 +8,7 @@ type LimitKey =
   | 'maxFullDumpGoroutines'
   | 'minIntervalSeconds'
   | 'maxProfileSeconds'
+  | 'maxProfileNodes'
   | 'recordIntervalSeconds'
   | 'recordRetentionHours'
   | 'maxUploadMiB'
@@ -65,6 +66,15 @@ export const LIMITS: Record<LimitKey, Limit> = {
     min: 1,
     max: 600,
     defaultValue: 30,
+  },
+  maxProfileNodes: {
+    key: 'maxProfileNodes',
+    label: 'Max flame graph nodes',
+    tooltip:
+      "Flame graphs larger than this are cut; what is cut is merged into an 'other' node per parent, so totals stay exact. A query may ask for fewer.",
+    min: 100,
+    max: 1_000_000,
+    defaultValue: 10000,
   },
   recordIntervalSeconds: {
     key: 'recordIntervalSeconds',

@@ -161,7 +161,7 @@ export function ProfileFields({ idPrefix, profile, view, onChange, maxSeconds }:
         <InlineField
           label="Max nodes"
           labelWidth={LABEL_WIDTH}
-          tooltip="Cut the flame graph to this many nodes; what is cut is merged into an 'other' node per parent, so totals stay exact. Empty uses the default limit."
+          tooltip="Cut the flame graph to this many nodes; what is cut is merged into an 'other' node per parent, so totals stay exact. Empty uses the data source's limit (max flame graph nodes)."
           invalid={Boolean(maxNodesError)}
           error={maxNodesError}
         >
