@@ -28,9 +28,11 @@ const iconDirs = [
 
 /**
  * Bundles entry (a .jsx/.tsx/.js page) into outDir/page.js and writes an
- * index.html that sets Grafana's boot data before loading it.
+ * index.html that sets Grafana's boot data before loading it. alias maps
+ * further packages to shims, e.g. @grafana/runtime, which only works inside
+ * Grafana.
  */
-export async function buildPage({ entry, outDir, title = 'browser test' }) {
+export async function buildPage({ entry, outDir, title = 'browser test', alias = {} }) {
   await mkdir(outDir, { recursive: true });
   await build({
     entryPoints: [entry],
@@ -43,7 +45,7 @@ export async function buildPage({ entry, outDir, title = 'browser test' }) {
     minify: true,
     logLevel: 'error',
     define: { 'process.env.NODE_ENV': '"production"', global: 'globalThis' },
-    alias: { 'react-custom-scrollbars-2': join(here, 'shims/react-custom-scrollbars-2.mjs') },
+    alias: { 'react-custom-scrollbars-2': join(here, 'shims/react-custom-scrollbars-2.mjs'), ...alias },
     inject: [join(here, 'shims/react-global.mjs')],
     loader: { '.svg': 'text', '.woff': 'empty', '.woff2': 'empty', '.ttf': 'empty' },
   });
@@ -73,11 +75,16 @@ const contentTypes = {
 
 /**
  * Serves dir over http on 127.0.0.1 (a free port), plus Grafana's icons
- * under /public/build/img/icons/. Resolves to { url, close }.
+ * under /public/build/img/icons/. handle, when given, sees each request
+ * first and answers it by resolving to true (a stand-in for Grafana's API).
+ * Resolves to { url, close }.
  */
-export async function serve(dir) {
+export async function serve(dir, { handle } = {}) {
   const root = resolve(dir);
   const server = createServer(async (req, res) => {
+    if (handle && (await handle(req, res))) {
+      return;
+    }
     const path = decodeURIComponent(new URL(req.url, 'http://localhost').pathname);
     let file = join(root, normalize(path === '/' ? '/index.html' : path));
     const iconPrefix = '/public/build/img/icons/';

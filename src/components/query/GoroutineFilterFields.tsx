@@ -11,7 +11,7 @@ interface Props {
   onChange: (filter: GoroutineFilter) => void;
 }
 
-const LABEL_WIDTH = 14;
+const LABEL_WIDTH = 18;
 
 /** Narrows the goroutines every view looks at. Applies as soon as a field is left. */
 export function GoroutineFilterFields({ idPrefix, filter, onChange }: Props) {
