@@ -3,7 +3,6 @@ package plugin
 import (
 	"context"
 	"fmt"
-	"strings"
 
 	"github.com/grafana/grafana-plugin-sdk-go/backend"
 	"github.com/grafana/grafana-plugin-sdk-go/data"
@@ -30,24 +29,7 @@ func (d *Datasource) queryGoroutines(ctx context.Context, q *query.Query, tr bac
 		MinWaitMinutes:   q.Filter.MinWaitMinutes,
 		HideSystem:       q.Filter.HideRuntime,
 	}
-	var out []*data.Frame
-	var failures []string
-	for _, b := range blobs {
-		if b.err != nil {
-			failures = append(failures, b.err.Error())
-			continue
-		}
-		fs, err := goroutineView(q, filter, b)
-		if err != nil {
-			failures = append(failures, fmt.Sprintf("%s: %v", b.origin.Name, err))
-			continue
-		}
-		out = append(out, fs...)
-	}
-	if len(out) == 0 {
-		return backend.ErrDataResponse(backend.StatusBadGateway, strings.Join(failures, "; "))
-	}
-	return backend.DataResponse{Frames: withNotices(out, failures)}
+	return answerEach(blobs, func(b blob) ([]*data.Frame, error) { return goroutineView(q, filter, b) })
 }
 
 // goroutineView parses one snapshot and builds the requested view. A
@@ -60,7 +42,7 @@ func goroutineView(q *query.Query, filter stackgroups.Filter, b blob) ([]*data.F
 		}
 		return nil, parseErr
 	}
-	notices := b.notices
+	var notices []string
 	if parseErr != nil {
 		notices = append(notices, "only part of the dump could be read: "+parseErr.Error())
 	}
@@ -71,10 +53,7 @@ func goroutineView(q *query.Query, filter stackgroups.Filter, b blob) ([]*data.F
 	if err != nil {
 		return nil, err
 	}
-	for _, n := range notices {
-		frames.AddNotice(fs[0], data.NoticeSeverityWarning, n)
-	}
-	return fs, nil
+	return withNotices(fs, notices), nil
 }
 
 func buildGoroutineFrames(q *query.Query, filter stackgroups.Filter, o frames.Origin, snap *goroutines.Snapshot) ([]*data.Frame, error) {

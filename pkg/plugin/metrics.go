@@ -100,12 +100,15 @@ func (d *Datasource) metricSeries(ts []settings.Target, metric string, tr backen
 }
 
 func targetLabels(t settings.Target) data.Labels {
-	return frames.Origin{Name: t.Name, Kind: "target", Labels: t.Labels}.FieldLabels()
+	return targetOrigin(t, time.Time{}).FieldLabels()
 }
 
 // withNotices attaches warnings to the first frame, where Grafana shows
-// them, adding an empty frame when there is none.
+// them, adding an empty frame to carry them when there is none.
 func withNotices(fs []*data.Frame, warnings []string) []*data.Frame {
+	if len(warnings) == 0 {
+		return fs
+	}
 	if len(fs) == 0 {
 		fs = []*data.Frame{data.NewFrame("empty")}
 	}

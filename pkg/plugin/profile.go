@@ -62,20 +62,9 @@ func (d *Datasource) queryProfile(ctx context.Context, q *query.Query, tr backen
 			return backend.ErrDataResponse(backend.StatusBadRequest, "baseline: "+err.Error())
 		}
 	}
-	var out []*data.Frame
-	var failures []string
-	for _, b := range blobs {
-		fs, err := profileView(q.View, b, po.ProfileType, opts, baseline)
-		if err != nil {
-			failures = append(failures, fmt.Sprintf("%s: %v", b.origin.Name, err))
-			continue
-		}
-		out = append(out, fs...)
-	}
-	if len(out) == 0 {
-		return backend.ErrDataResponse(backend.StatusBadGateway, strings.Join(failures, "; "))
-	}
-	return backend.DataResponse{Frames: withNotices(out, failures)}
+	return answerEach(blobs, func(b blob) ([]*data.Frame, error) {
+		return profileView(q.View, b, po.ProfileType, opts, baseline)
+	})
 }
 
 func (d *Datasource) cpuSeconds(po query.ProfileOptions) (int, error) {
@@ -180,9 +169,6 @@ func (d *Datasource) loadBaseline(ctx context.Context, po query.ProfileOptions, 
 }
 
 func profileView(view string, b blob, profileType string, opts profiles.Options, baseline *loadedProfile) ([]*data.Frame, error) {
-	if b.err != nil {
-		return nil, b.err
-	}
 	p, err := profiles.Parse(b.data)
 	if err != nil {
 		return nil, err
@@ -226,9 +212,6 @@ func profileView(view string, b blob, profileType string, opts profiles.Options,
 		fs = []*data.Frame{frames.FlameGraph(t, b.origin)}
 	default:
 		return nil, fmt.Errorf("unknown view %q", view)
-	}
-	for _, n := range b.notices {
-		frames.AddNotice(fs[0], data.NoticeSeverityWarning, n)
 	}
 	return fs, nil
 }

@@ -4,9 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/grafana/grafana-plugin-sdk-go/backend"
+	"github.com/grafana/grafana-plugin-sdk-go/data"
 
 	"github.com/goscope/pprof/pkg/dumpformat"
 	"github.com/goscope/pprof/pkg/dumps"
@@ -119,4 +121,28 @@ func (d *Datasource) fetchPlain(ctx context.Context, t settings.Target, e target
 		return blob{origin: targetOrigin(t, r.FetchedAt), err: fmt.Errorf("target %q: %s: %w", t.Name, e, err)}
 	}
 	return blob{origin: targetOrigin(t, r.FetchedAt), data: plain}
+}
+
+// answerEach builds a view of every blob and joins the frames. A source
+// that failed becomes a notice on the frames of the others, and the query
+// fails only when every source did.
+func answerEach(blobs []blob, view func(blob) ([]*data.Frame, error)) backend.DataResponse {
+	var out []*data.Frame
+	var failures []string
+	for _, b := range blobs {
+		if b.err != nil {
+			failures = append(failures, b.err.Error())
+			continue
+		}
+		fs, err := view(b)
+		if err != nil {
+			failures = append(failures, fmt.Sprintf("%s: %v", b.origin.Name, err))
+			continue
+		}
+		out = append(out, withNotices(fs, b.notices)...)
+	}
+	if len(out) == 0 {
+		return backend.ErrDataResponse(backend.StatusBadGateway, strings.Join(failures, "; "))
+	}
+	return backend.DataResponse{Frames: withNotices(out, failures)}
 }
