@@ -15,11 +15,13 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"runtime"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -268,6 +270,81 @@ func TestPluginProtocol(t *testing.T) {
 		}
 		if msg.Code != 200 || string(msg.Body) != `[{"name":"demo","labels":{"env":"test"}}]`+"\n" {
 			t.Errorf("code %d body %s", msg.Code, msg.Body)
+		}
+	})
+}
+
+// TestPluginHostileTargets checks through the plugin protocol that a
+// redirect does not carry credentials to another origin and that a failing
+// target is asked for a full dump once per minimum interval.
+func TestPluginHostileTargets(t *testing.T) {
+	c := startPlugin(t)
+	const secret = "s3cr3t-Tok3n-value"
+
+	t.Run("redirect with credentials", func(t *testing.T) {
+		var witnessed atomic.Int32
+		witness := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			witnessed.Add(1)
+		}))
+		defer witness.Close()
+		location := witness.URL + "/debug/pprof/"
+		target := httptest.NewServer(http.RedirectHandler(location, http.StatusTemporaryRedirect))
+		defer target.Close()
+		pc := pluginContext(fmt.Sprintf(`{"authHeaderName":"X-Token","targets":[{"name":"t","url":%q}]}`, target.URL+"/debug/pprof"))
+		pc.DataSourceInstanceSettings.Id = 20
+		pc.DataSourceInstanceSettings.DecryptedSecureJsonData = map[string]string{"authHeaderValue": secret}
+
+		res, err := c.diagnostics.CheckHealth(context.Background(), &pluginv2.CheckHealthRequest{PluginContext: pc})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.Status != pluginv2.CheckHealthResponse_ERROR || !strings.Contains(res.Message, "redirected to "+location) {
+			t.Errorf("health %v: %s", res.Status, res.Message)
+		}
+		_, errText := queryData(t, c, pc, `{"queryType":"goroutines","view":"count","target":"t"}`)
+		if !strings.Contains(errText, "HTTP 307 Temporary Redirect redirects to another origin") {
+			t.Errorf("query error = %q", errText)
+		}
+		if n := witnessed.Load(); n != 0 {
+			t.Errorf("the other origin got %d requests", n)
+		}
+		if strings.Contains(res.Message+errText, secret) {
+			t.Errorf("a message relays the secret: %s / %s", res.Message, errText)
+		}
+	})
+
+	t.Run("fetch counts at a failing target", func(t *testing.T) {
+		index, err := os.ReadFile("indexpage/testdata/go1.19.html")
+		if err != nil {
+			t.Fatal(err)
+		}
+		var fullDumps atomic.Int32
+		target := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			switch r.URL.RequestURI() {
+			case "/debug/pprof/":
+				w.Write(index)
+			case "/debug/pprof/goroutine?debug=2":
+				fullDumps.Add(1)
+				w.Write(make([]byte, 2<<20))
+			default:
+				http.NotFound(w, r)
+			}
+		}))
+		defer target.Close()
+		pc := pluginContext(fmt.Sprintf(`{"maxResponseMiB":1,"minIntervalSeconds":60,"targets":[{"name":"t","url":%q}]}`, target.URL+"/debug/pprof"))
+		pc.DataSourceInstanceSettings.Id = 21
+		var errText string
+		for range 10 {
+			_, errText = queryData(t, c, pc, `{"queryType":"goroutines","view":"groups","target":"t"}`)
+			if !strings.Contains(errText, "larger than the 1 MiB limit") {
+				t.Fatalf("query error = %q", errText)
+			}
+		}
+		if n := fullDumps.Load(); n != 1 {
+			t.Errorf("10 queries within the minimum interval fetched the full dump %d times; want 1", n)
+		}
+		if !strings.Contains(errText, "next attempt after the 60 s minimum interval") {
+			t.Errorf("a remembered failure must say so: %q", errText)
 		}
 	})
 }

@@ -8,7 +8,9 @@ import (
 	"fmt"
 	"net"
 	"net/url"
+	"strconv"
 	"syscall"
+	"time"
 )
 
 // Kind says what went wrong with a fetch, in terms a person can act on.
@@ -27,6 +29,7 @@ const (
 	KindRequest       Kind = "bad request"
 	KindNotConfigured Kind = "not configured"
 	KindNetwork       Kind = "network error"
+	KindRedirect      Kind = "redirect refused"
 )
 
 // FetchError is a failed fetch of one target's endpoint.
@@ -35,13 +38,25 @@ type FetchError struct {
 	Endpoint string
 	// URL is the full address; it is only shown to admins (health checks),
 	// since queries and their errors are seen by viewers.
-	URL  string
-	Kind Kind
-	Err  error
+	URL string
+	// Location is where a refused redirect pointed, for admins too.
+	Location string
+	Kind     Kind
+	Err      error
+	// Remembered is set when the error is a failure of an expensive
+	// endpoint given again within the minimum interval, without a fetch.
+	Remembered *Remembered
+}
+
+// Remembered says when a remembered failure happened and when the next
+// attempt may be made.
+type Remembered struct {
+	Ago         time.Duration
+	MinInterval time.Duration
 }
 
 func (e *FetchError) Error() string {
-	return fmt.Sprintf("target %q: %s", e.Target, e.describe())
+	return fmt.Sprintf("target %q: %s%s", e.Target, e.describe(), e.remembered())
 }
 
 // AdminError is Error with the URL, for the health check.
@@ -49,7 +64,26 @@ func (e *FetchError) AdminError() string {
 	if e.URL == "" {
 		return e.Error()
 	}
-	return fmt.Sprintf("target %q: %s (GET %s)", e.Target, e.describe(), e.URL)
+	addr := "GET " + e.URL
+	if e.Location != "" {
+		addr += ", redirected to " + e.Location
+	}
+	return fmt.Sprintf("target %q: %s (%s)%s", e.Target, e.describe(), addr, e.remembered())
+}
+
+func (e *FetchError) remembered() string {
+	if e.Remembered == nil {
+		return ""
+	}
+	ago := "less than 1 s ago"
+	if s := e.Remembered.Ago.Round(time.Second); s >= time.Second {
+		ago = fmt.Sprintf("%d s ago", s/time.Second)
+	}
+	return fmt.Sprintf(" (last tried %s; next attempt after the %s minimum interval)", ago, seconds(e.Remembered.MinInterval))
+}
+
+func seconds(d time.Duration) string {
+	return strconv.FormatFloat(d.Seconds(), 'f', -1, 64) + " s"
 }
 
 func (e *FetchError) describe() string {
@@ -60,7 +94,7 @@ func (e *FetchError) describe() string {
 		return "timed out: the target did not answer in time (check the address, or raise the timeout)"
 	case KindDNS:
 		return "host not found: " + rootMessage(e.Err)
-	case KindHTTPStatus, KindTooLarge, KindNotIndex, KindNotConfigured:
+	case KindHTTPStatus, KindTooLarge, KindNotIndex, KindNotConfigured, KindRedirect:
 		return e.Err.Error()
 	default:
 		return fmt.Sprintf("%s: %s", e.Kind, rootMessage(e.Err))
@@ -76,7 +110,10 @@ func classify(err error) Kind {
 	var hostErr x509.HostnameError
 	var recordErr tls.RecordHeaderError
 	var netErr net.Error
+	var redirectErr *RedirectError
 	switch {
+	case errors.As(err, &redirectErr):
+		return KindRedirect
 	case errors.Is(err, syscall.ECONNREFUSED):
 		return KindRefused
 	case errors.Is(err, context.DeadlineExceeded):
