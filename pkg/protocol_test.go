@@ -298,7 +298,7 @@ func TestPluginHostileTargets(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if res.Status != pluginv2.CheckHealthResponse_ERROR || !strings.Contains(res.Message, "redirected to "+location) {
+		if res.Status != pluginv2.CheckHealthResponse_ERROR || !strings.Contains(res.Message, "it points to "+location) {
 			t.Errorf("health %v: %s", res.Status, res.Message)
 		}
 		_, errText := queryData(t, c, pc, `{"queryType":"goroutines","view":"count","target":"t"}`)

@@ -171,7 +171,7 @@ func TestRedirectsWithCredentialsAreNotFollowed(t *testing.T) {
 			d := instanceWithSecrets(t, c.settings)
 
 			res := checkHealth(t, d)
-			if res.Status != backend.HealthStatusError || !strings.Contains(res.Message, "redirected to "+c.location) {
+			if res.Status != backend.HealthStatusError || !strings.Contains(res.Message, "it points to "+c.location) {
 				t.Errorf("health: %v %s", res.Status, res.Message)
 			}
 			r := runQuery(t, d, `{"queryType":"goroutines","view":"count","target":"t"}`)

@@ -39,7 +39,8 @@ type FetchError struct {
 	// URL is the full address; it is only shown to admins (health checks),
 	// since queries and their errors are seen by viewers.
 	URL string
-	// Location is where a refused redirect pointed, for admins too.
+	// Location is where a refused redirect pointed, redacted and without
+	// query or user info; everyone is told, so that the fix is obvious.
 	Location string
 	Kind     Kind
 	Err      error
@@ -64,11 +65,7 @@ func (e *FetchError) AdminError() string {
 	if e.URL == "" {
 		return e.Error()
 	}
-	addr := "GET " + e.URL
-	if e.Location != "" {
-		addr += ", redirected to " + e.Location
-	}
-	return fmt.Sprintf("target %q: %s (%s)%s", e.Target, e.describe(), addr, e.remembered())
+	return fmt.Sprintf("target %q: %s (GET %s)%s", e.Target, e.describe(), e.URL, e.remembered())
 }
 
 func (e *FetchError) remembered() string {
@@ -94,7 +91,12 @@ func (e *FetchError) describe() string {
 		return "timed out: the target did not answer in time (check the address, or raise the timeout)"
 	case KindDNS:
 		return "host not found: " + rootMessage(e.Err)
-	case KindHTTPStatus, KindTooLarge, KindNotIndex, KindNotConfigured, KindRedirect:
+	case KindRedirect:
+		if e.Location == "" {
+			return e.Err.Error()
+		}
+		return fmt.Sprintf("%v (it points to %s)", e.Err, e.Location)
+	case KindHTTPStatus, KindTooLarge, KindNotIndex, KindNotConfigured:
 		return e.Err.Error()
 	default:
 		return fmt.Sprintf("%s: %s", e.Kind, rootMessage(e.Err))

@@ -15,8 +15,7 @@ const maxRedirects = 5
 type RedirectError struct {
 	// Status is the redirecting response's status, such as "302 Found".
 	Status string
-	// Location is where it pointed; it is an address, so it is shown to
-	// admins only.
+	// Location is where it pointed.
 	Location *url.URL
 	// CrossOrigin is true for a redirect that leaves the configured
 	// scheme, host and port; otherwise there were too many redirects.
@@ -25,7 +24,7 @@ type RedirectError struct {
 
 func (e *RedirectError) Error() string {
 	if e.CrossOrigin {
-		return fmt.Sprintf("HTTP %s redirects to another origin, which is not followed so that no credential is sent there (set the target's URL to the final address; the health check names it)", e.Status)
+		return fmt.Sprintf("HTTP %s redirects to another origin, which is not followed so that no credential is sent there (set the target's URL to the final address)", e.Status)
 	}
 	return fmt.Sprintf("HTTP %s: more than %d redirects", e.Status, maxRedirects)
 }
