@@ -479,3 +479,75 @@ func BenchmarkProtocolGroupsQuery(b *testing.B) {
 		}
 	}
 }
+
+// pprofTopRows runs the real `go tool pprof -top` on a profile and counts
+// the rows it prints.
+func pprofTopRows(t *testing.T, path string) int {
+	t.Helper()
+	out, err := exec.Command("go", "tool", "pprof", "-top", path).Output()
+	if err != nil {
+		t.Fatalf("go tool pprof -top %s: %v", path, err)
+	}
+	rows := -1
+	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+		switch {
+		case strings.Contains(line, "flat  flat%"):
+			rows = 0
+		case rows >= 0:
+			rows++
+		}
+	}
+	if rows <= 0 {
+		t.Fatalf("no rows in go tool pprof -top's report:\n%s", out)
+	}
+	return rows
+}
+
+// Real profiles uploaded and queried through the protocol: a diff of a
+// profile against itself has the baseline alone in value (Grafana's flame
+// graph adds valueRight to it), and a top table has the rows `go tool
+// pprof -top` prints for the same file.
+func TestPluginProfiles(t *testing.T) {
+	c := startPlugin(t)
+	pc := storePluginContext(t, 11)
+
+	cpuPath := "profiles/testdata/cpu.pb.gz"
+	cpu, err := os.ReadFile(cpuPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := uploadChunked(t, c, pc, "cpu.pb.gz", cpu)
+	frames, errText := queryData(t, c, pc, fmt.Sprintf(
+		`{"queryType":"profile","view":"flamegraph","dump":%q,"profile":{"profileType":"cpu","baseline":{"dump":%q}}}`, id, id))
+	if errText != "" {
+		t.Fatal(errText)
+	}
+	f := frames[0]
+	value, _ := f.FieldByName("value")
+	right, _ := f.FieldByName("valueRight")
+	if value == nil || right == nil {
+		t.Fatalf("diff frame fields: %v", f.Fields)
+	}
+	root, rootRight := value.At(0).(int64), right.At(0).(int64)
+	// Grafana draws the root root+rootRight wide and reads the baseline
+	// back as that width minus valueRight.
+	if width := root + rootRight; root == 0 || width != 2*rootRight || width-rootRight != root {
+		t.Errorf("root value %d, valueRight %d: Grafana would draw %d and read a baseline of %d; want value = valueRight", root, rootRight, width, width-rootRight)
+	}
+
+	large := "profiles/testdata/cpu-large.pb.gz"
+	content, err := os.ReadFile(large)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := pprofTopRows(t, large)
+	id = uploadChunked(t, c, pc, "cpu-large.pb.gz", content)
+	frames, errText = queryData(t, c, pc, fmt.Sprintf(`{"queryType":"profile","view":"top","dump":%q}`, id))
+	if errText != "" {
+		t.Fatal(errText)
+	}
+	if got := frames[0].Rows(); got != want {
+		t.Errorf("the top table has %d rows; go tool pprof -top prints %d", got, want)
+	}
+	t.Logf("top: %d rows, as go tool pprof -top; notices %v", want, frames[0].Meta.Notices)
+}
