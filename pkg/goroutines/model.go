@@ -27,6 +27,8 @@ const (
 	FormatProtobuf Format = "protobuf"
 	// FormatRace is race detector output without a goroutine dump.
 	FormatRace Format = "race"
+	// FormatCore is a core dump of a Go process, read by package cores.
+	FormatCore Format = "core"
 )
 
 // Snapshot is one dump: the goroutines of a process at one moment.
@@ -49,6 +51,8 @@ type Snapshot struct {
 	Crash *Crash
 	// Races are the race detector reports found in the input.
 	Races []Race
+	// Core is set for a snapshot read from a core dump.
+	Core *Core
 }
 
 // Goroutine is one goroutine, or in debug=1 and protobuf one record of

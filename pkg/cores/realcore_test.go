@@ -1,0 +1,211 @@
+package cores_test
+
+import (
+	"bufio"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/goscope/pprof/pkg/goroutines"
+)
+
+// toolchains are the Go versions whose cores the normal test run reads: the
+// oldest supported one and the installed one. GOPPROF_CORE_TOOLCHAINS names
+// others, e.g. "go1.21.0 go1.22.0 go1.23.0 go1.24.0 go1.25.0 go1.26.0 go1.27.3".
+func toolchains() []string {
+	if v := os.Getenv("GOPPROF_CORE_TOOLCHAINS"); v != "" {
+		return strings.Fields(v)
+	}
+	return []string{"go1.21.0", "local"}
+}
+
+// program is the scenario built with one toolchain.
+type program struct {
+	toolchain, bin string
+}
+
+var builds sync.Map // toolchain -> *program or error
+
+// build compiles testdata/scenario with a toolchain ("local" is the go
+// command running the test) and build flags, once per test binary.
+func build(t *testing.T, toolchain string, flags ...string) *program {
+	t.Helper()
+	key := strings.Join(append([]string{toolchain}, flags...), " ")
+	if v, ok := builds.Load(key); ok {
+		if p, ok := v.(*program); ok {
+			return p
+		}
+		t.Skip(v)
+	}
+	dir, err := os.MkdirTemp("", "scenario-"+toolchain+"-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	bin := filepath.Join(dir, "scenario")
+	cmd := exec.Command("go", append(append([]string{"build", "-o", bin}, flags...), ".")...)
+	cmd.Dir = filepath.Join("testdata", "scenario")
+	cmd.Env = append(os.Environ(), "GOFLAGS=", "CGO_ENABLED=0")
+	if toolchain != "local" {
+		cmd.Env = append(cmd.Env, "GOTOOLCHAIN="+toolchain)
+	}
+	if out, err := cmd.CombinedOutput(); err != nil {
+		msg := fmt.Sprintf("building the scenario with %s: %v\n%s", toolchain, err, out)
+		if strings.Contains(string(out), "toolchain") && strings.Contains(string(out), "download") {
+			builds.Store(key, "the Go toolchain "+toolchain+" cannot be fetched here: "+msg)
+			t.Skip(msg)
+		}
+		t.Fatal(msg)
+	}
+	p := &program{toolchain: toolchain, bin: bin}
+	builds.Store(key, p)
+	return p
+}
+
+// capture is one moment of a scenario process: its own debug=2 dump and a
+// core.
+type capture struct {
+	dump, core string
+	stderr     string
+}
+
+// gcoreCapture runs the scenario until it has written its dump, takes a core
+// of it with gdb's gcore and stops it.
+func gcoreCapture(t *testing.T, p *program) capture {
+	t.Helper()
+	gcore, err := exec.LookPath("gcore")
+	if err != nil {
+		t.Skip("gcore (Debian's gdb package) is not installed; cores of live processes cannot be taken")
+	}
+	dir := t.TempDir()
+	c := capture{dump: filepath.Join(dir, "goroutines.txt")}
+	cmd, pid := startScenario(t, p, c.dump, "wait", dir)
+	defer func() {
+		_ = cmd.Process.Kill()
+		_ = cmd.Wait()
+	}()
+	prefix := filepath.Join(dir, "core")
+	if out, err := exec.Command(gcore, "-o", prefix, pid).CombinedOutput(); err != nil {
+		t.Fatalf("gcore %s: %v\n%s", pid, err, out)
+	}
+	c.core = prefix + "." + pid
+	return c
+}
+
+// crashCapture runs the scenario with GOTRACEBACK=crash so that it panics
+// and the kernel writes its core into the working directory.
+func crashCapture(t *testing.T, p *program) capture {
+	t.Helper()
+	pattern, err := os.ReadFile("/proc/sys/kernel/core_pattern")
+	if err != nil {
+		t.Skipf("no kernel core pattern to read: %v", err)
+	}
+	pat := strings.TrimSpace(string(pattern))
+	if strings.HasPrefix(pat, "|") || strings.Contains(pat, "/") || strings.Contains(pat, "%") {
+		t.Skipf("the kernel's core_pattern is %q: cores go to a handler or another directory, not the process's working directory", pat)
+	}
+	var old syscall.Rlimit
+	if err := syscall.Getrlimit(syscall.RLIMIT_CORE, &old); err != nil {
+		t.Fatal(err)
+	}
+	raised := syscall.Rlimit{Cur: old.Max, Max: old.Max}
+	if err := syscall.Setrlimit(syscall.RLIMIT_CORE, &raised); err != nil || raised.Cur < 64<<20 {
+		t.Skipf("RLIMIT_CORE cannot be raised (hard limit %d): %v", old.Max, err)
+	}
+	defer func() { _ = syscall.Setrlimit(syscall.RLIMIT_CORE, &old) }()
+	dir := t.TempDir()
+	c := capture{dump: filepath.Join(dir, "goroutines.txt")}
+	cmd, pid := startScenario(t, p, c.dump, "crash", dir)
+	_ = cmd.Wait()
+	c.stderr = cmd.Stderr.(*strings.Builder).String()
+	for _, name := range []string{pat, pat + "." + pid} {
+		if _, err := os.Stat(filepath.Join(dir, name)); err == nil {
+			c.core = filepath.Join(dir, name)
+			return c
+		}
+	}
+	t.Skipf("the crash left no core in %s (core_pattern %q)", dir, pat)
+	return c
+}
+
+func startScenario(t *testing.T, p *program, dump, mode, dir string) (*exec.Cmd, string) {
+	t.Helper()
+	cmd := exec.Command(p.bin, dump, mode)
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), "GOTRACEBACK=crash", "GODEBUG=tracebacklabels=1")
+	cmd.Stderr = &strings.Builder{}
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	ready := make(chan string, 1)
+	go func() {
+		sc := bufio.NewScanner(out)
+		for sc.Scan() {
+			if pid, ok := strings.CutPrefix(sc.Text(), "ready "); ok {
+				ready <- pid
+				return
+			}
+		}
+		close(ready)
+	}()
+	select {
+	case pid, ok := <-ready:
+		if !ok {
+			_ = cmd.Wait()
+			t.Fatalf("the scenario ended before it was ready:\n%s", cmd.Stderr)
+		}
+		return cmd, pid
+	case <-time.After(2 * time.Minute):
+		_ = cmd.Process.Kill()
+		t.Fatal("the scenario did not get ready in two minutes")
+	}
+	return nil, ""
+}
+
+func readDump(t *testing.T, path string) *goroutines.Snapshot {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	snap, err := goroutines.Parse(data)
+	if err != nil {
+		t.Fatalf("the scenario's own dump: %v", err)
+	}
+	return snap
+}
+
+// writerOf returns the id of the goroutine that wrote the dump: the only one
+// running in it.
+func writerOf(t *testing.T, dump *goroutines.Snapshot) int64 {
+	t.Helper()
+	var ids []int64
+	for _, g := range dump.Goroutines {
+		if g.State == "running" {
+			ids = append(ids, g.ID)
+		}
+	}
+	if len(ids) != 1 {
+		t.Fatalf("the dump has %d running goroutines %v, want the writer alone", len(ids), ids)
+	}
+	return ids[0]
+}
+
+func without(s *goroutines.Snapshot, ids ...int64) *goroutines.Snapshot {
+	out := *s
+	out.Goroutines = slices.DeleteFunc(slices.Clone(s.Goroutines), func(g goroutines.Goroutine) bool {
+		return slices.Contains(ids, g.ID)
+	})
+	out.Total = len(out.Goroutines)
+	return &out
+}
