@@ -13,12 +13,17 @@ var (
 	// goroutine profile: total 18, threadcreate profile: total 7, …
 	countProfileHeader = regexp.MustCompile(`^(\w+) profile: total \d+`)
 	// The first line the runtime prints when a program dies or is asked to
-	// dump itself, and the race detector's report header.
-	crashMarker = regexp.MustCompile(`^(?:panic: |fatal error: |SIG[A-Z0-9]+: |WARNING: DATA RACE|unexpected fault address )`)
+	// dump itself.
+	crashMarker = regexp.MustCompile(`^(?:panic: |fatal error: |SIG[A-Z0-9]+: |unexpected fault address )`)
+	// 2026-12-01T10:00:00.123456789Z [stderr F ] before a collected line.
+	stampedLine = regexp.MustCompile(`^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:\d{2}) (?:std(?:out|err) [FP] )?`)
 	htmlTitle   = regexp.MustCompile(`(?is)<title[^>]*>(.*?)</title>`)
 )
 
-var utf8BOM = []byte("\xef\xbb\xbf")
+var (
+	utf8BOM    = []byte("\xef\xbb\xbf")
+	raceMarker = []byte("WARNING: DATA RACE")
+)
 
 // detectText classifies text from its first line, or, for goroutine dumps and
 // crash output, from the first goroutine header or crash marker: test runners
@@ -40,16 +45,46 @@ func detectText(head []byte) Detection {
 	if isHTML(head) {
 		return detectHTML(head)
 	}
+	races := 0
 	for line := range bytes.Lines(head) {
-		line = bytes.TrimRight(line, "\r\n")
+		line = trimLogPrefix(bytes.TrimRight(line, "\r\n"))
 		switch {
+		case bytes.HasPrefix(line, raceMarker):
+			// Race reports come before any crash of the same run: read on
+			// to tell a race log from a crash that reported races first.
+			races++
 		case crashMarker.Match(line):
 			return Detection{Format: CrashText, Detail: clip(string(line))}
 		case goroutineHeader.Match(line):
+			if races > 0 {
+				return Detection{Format: CrashText, Detail: string(raceMarker)}
+			}
 			return Detection{Format: GoroutineText}
 		}
 	}
+	if races > 0 {
+		return Detection{Format: RaceText, Detail: pluralize(races, "data race report")}
+	}
 	return unknown(textReason(first))
+}
+
+// trimLogPrefix removes what a log collector or an indentation put before a
+// line of a dump: white space, or a time stamp such as kubectl logs
+// --timestamps writes, with a container runtime's stream and tag after it.
+func trimLogPrefix(line []byte) []byte {
+	if len(line) > 0 && line[0] >= '0' && line[0] <= '9' {
+		if m := stampedLine.FindIndex(line); m != nil {
+			line = line[m[1]:]
+		}
+	}
+	return bytes.TrimLeft(line, " \t")
+}
+
+func pluralize(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
 }
 
 func countProfile(name, header string) Detection {
