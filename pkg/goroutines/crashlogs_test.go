@@ -300,3 +300,29 @@ func TestStampedLogs(t *testing.T) {
 		}
 	}
 }
+
+func TestNewest(t *testing.T) {
+	snaps, err := ParseAll(plainTestdata(t, "crashlogs/multicrash.json.txt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	file := time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)
+	if i := Newest(snaps, file, time.Time{}); i != len(snaps)-1 {
+		t.Errorf("newest is %d, want the last, %d", i, len(snaps)-1)
+	}
+	third := snaps[2].CapturedAt
+	if i := Newest(snaps, file, third.Add(time.Millisecond)); i != 2 {
+		t.Errorf("newest at %v is %d, want 2", third, i)
+	}
+	if i := Newest(snaps, file, snaps[0].CapturedAt.Add(-time.Second)); i != -1 {
+		t.Errorf("newest before the first is %d, want none", i)
+	}
+	// Without times of their own, snapshots share the file's time and the
+	// last in the input is the newest.
+	for _, s := range snaps {
+		s.CapturedAt = time.Time{}
+	}
+	if i := Newest(snaps, file, time.Time{}); i != len(snaps)-1 {
+		t.Errorf("newest without log times is %d, want the last", i)
+	}
+}
