@@ -78,10 +78,12 @@ describe('applyTemplateVariables', () => {
       refId: 'A',
       queryType: 'goroutines',
       dump: '$one',
+      snapshot: '$one',
       filter: { states: ['$states', 'running'], include: '$one', exclude: '$target', minWaitMinutes: 2 },
     };
     const q = makeDataSource().applyTemplateVariables(query, scoped);
     expect(q.dump).toBe('api-1');
+    expect(q.snapshot).toBe('api-1');
     expect(q.filter).toEqual({
       states: ['channel', 'select', 'running'],
       include: 'api-1',

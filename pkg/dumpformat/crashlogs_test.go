@@ -50,6 +50,7 @@ func TestDetectLogs(t *testing.T) {
 			"CRLF":       bytes.ReplaceAll(data, []byte("\n"), []byte("\r\n")),
 			"indented":   indent.ReplaceAll(data, []byte("        $1")),
 			"stamped":    stamp.ReplaceAll(data, []byte("2026-12-01T10:00:00.123456789Z stderr F $1")),
+			"journal":    stamp.ReplaceAll(data, []byte("Dec 06 05:06:51 web-3 service[4242]: $1")),
 		} {
 			d := Detect("log.txt", in)
 			if d.Format != c.want || d.Detail != c.detail && !bytes.HasPrefix([]byte(d.Detail), []byte(c.detail)) {

@@ -85,9 +85,9 @@ func addSnapshotNotices(f *data.Frame, snap *goroutines.Snapshot) {
 	}
 	if c := snap.Crash; c != nil {
 		AddNotice(f, data.NoticeSeverityInfo, "Crash: "+crashLine(c))
-		if n := len(c.Threads); n > 0 {
+		if n := len(c.Threads); n > 1 {
 			AddNotice(f, data.NoticeSeverityInfo, fmt.Sprintf(
-				"The crash output also holds the stacks of %d OS threads; a thread's own stack (\"goroutine 0\") is not a goroutine and is not counted.", n))
+				"The crash output also holds the stacks of %d OS threads (GOTRACEBACK=crash); a thread's own stack (\"goroutine 0\") is not a goroutine and is not counted.", n))
 		}
 	}
 	if n := len(snap.Races); n > 0 {
@@ -159,9 +159,6 @@ func MarkSnapshot(fs []*data.Frame, index, count int, capturedAt time.Time) {
 	if !capturedAt.IsZero() {
 		at = ", captured " + capturedAt.UTC().Format("2006-01-02 15:04:05Z")
 	}
-	AddNotice(fs[0], data.NoticeSeverityInfo, fmt.Sprintf(
-		"This file holds %d snapshots; this is snapshot %d%s. Set the query's snapshot to a position (1 to %d) or a capture time to see another; empty shows the newest.",
-		count, index, at, count))
 	for _, f := range fs {
 		if f.Meta == nil {
 			f.Meta = &data.FrameMeta{}
@@ -177,4 +174,9 @@ func MarkSnapshot(fs []*data.Frame, index, count int, capturedAt time.Time) {
 		}
 		f.Meta.Custom = custom
 	}
+	// First: it says what every other notice is about.
+	notice := data.Notice{Severity: data.NoticeSeverityInfo, Text: fmt.Sprintf(
+		"This file holds %d snapshots; this is snapshot %d%s. Set the query's snapshot to a position (1 to %d) or a capture time to see another; empty shows the newest.",
+		count, index, at, count)}
+	fs[0].Meta.Notices = append([]data.Notice{notice}, fs[0].Meta.Notices...)
 }

@@ -239,21 +239,27 @@ func TestRaceLogs(t *testing.T) {
 	}
 }
 
-// stamped puts a collector's time stamp before every line, as `kubectl
-// logs --timestamps` (cri false) or a container runtime's log file (cri
-// true) hand a log over; line i is stamped base plus i milliseconds.
-func stamped(data []byte, base time.Time, cri bool) []byte {
+// collected puts a log collector's prefix before every line, line i
+// stamped base plus i milliseconds: as `kubectl logs --timestamps`, a
+// container runtime's log file, and journalctl in its default format (no
+// year, so no capture time) and its short-iso format hand a log over.
+func collected(data []byte, base time.Time, collector string) []byte {
 	var out bytes.Buffer
-	lines := bytes.SplitAfter(data, []byte("\n"))
-	for i, line := range lines {
+	for i, line := range bytes.SplitAfter(data, []byte("\n")) {
 		if len(line) == 0 {
 			continue
 		}
-		out.WriteString(base.Add(time.Duration(i) * time.Millisecond).Format(time.RFC3339Nano))
-		if cri {
-			out.WriteString(" stderr F")
+		at := base.Add(time.Duration(i) * time.Millisecond)
+		switch collector {
+		case "kubectl":
+			out.WriteString(at.Format(time.RFC3339Nano) + " ")
+		case "cri":
+			out.WriteString(at.Format(time.RFC3339Nano) + " stderr F ")
+		case "journal":
+			out.WriteString(at.Format("Jan 02 15:04:05") + " web-3 service[4242]: ")
+		case "journal-iso":
+			out.WriteString(at.Format("2006-01-02T15:04:05-0700") + " web-3 service[4242]: ")
 		}
-		out.WriteByte(' ')
 		out.Write(line)
 	}
 	return out.Bytes()
@@ -275,26 +281,33 @@ func TestStampedLogs(t *testing.T) {
 				wantTimes = append(wantTimes, base.Add(time.Duration(i)*time.Millisecond))
 			}
 		}
-		for _, cri := range []bool{false, true} {
-			snaps, err := ParseAll(stamped(plain, base, cri))
+		for _, collector := range []string{"kubectl", "cri", "journal", "journal-iso"} {
+			snaps, err := ParseAll(collected(plain, base, collector))
 			if err != nil {
-				t.Fatalf("%s (cri %v): %v", name, cri, err)
+				t.Fatalf("%s (%s): %v", name, collector, err)
 			}
 			if len(snaps) != len(want) {
-				t.Fatalf("%s (cri %v): %d snapshots, want %d", name, cri, len(snaps), len(want))
+				t.Fatalf("%s (%s): %d snapshots, want %d", name, collector, len(snaps), len(want))
 			}
 			for i, s := range snaps {
 				w := want[i]
 				if s.Format != w.Format || s.Total != w.Total || len(s.Races) != len(w.Races) ||
 					(s.Crash == nil) != (w.Crash == nil) || s.Crash != nil && len(s.Crash.Threads) != len(w.Crash.Threads) {
-					t.Errorf("%s (cri %v) %d: %s %d goroutines %d races, want %s %d %d", name, cri, i,
+					t.Errorf("%s (%s) %d: %s %d goroutines %d races, want %s %d %d", name, collector, i,
 						s.Format, s.Total, len(s.Races), w.Format, w.Total, len(w.Races))
 				}
 				if w.Total > 0 && s.Goroutines[0].Stack.String() != w.Goroutines[0].Stack.String() {
-					t.Errorf("%s (cri %v) %d: first stack\n%s\nwant\n%s", name, cri, i, s.Goroutines[0].Stack, w.Goroutines[0].Stack)
+					t.Errorf("%s (%s) %d: first stack\n%s\nwant\n%s", name, collector, i, s.Goroutines[0].Stack, w.Goroutines[0].Stack)
 				}
-				if !s.CapturedAt.Equal(wantTimes[i]) {
-					t.Errorf("%s (cri %v) %d: captured at %v, want %v", name, cri, i, s.CapturedAt, wantTimes[i])
+				wantTime := wantTimes[i]
+				switch collector {
+				case "journal":
+					wantTime = w.CapturedAt // no year in the stamp: the program's own log time
+				case "journal-iso":
+					wantTime = wantTime.Truncate(time.Second)
+				}
+				if !s.CapturedAt.Equal(wantTime) {
+					t.Errorf("%s (%s) %d: captured at %v, want %v", name, collector, i, s.CapturedAt, wantTime)
 				}
 			}
 		}

@@ -1,32 +1,38 @@
 package goroutines
 
-import "bytes"
+import (
+	"bytes"
+
+	"github.com/goscope/pprof/pkg/dumpformat"
+)
 
 // A dump rarely reaches a person as the runtime wrote it: log collectors
 // put a time stamp before every line, and a dump pasted into a document or
 // a ticket is indented. The parser strips such a prefix from every line
-// when the input's first line has one.
+// that has it.
 type linePrefix uint8
 
 const (
 	noPrefix linePrefix = iota
 	// indentPrefix is white space before every line.
 	indentPrefix
-	// stampPrefix is an RFC 3339 time stamp and a space before each line,
-	// as `kubectl logs --timestamps` and `docker logs -t` write, optionally
-	// followed by the stream and tag of a container runtime's log file
-	// ("2026-12-01T10:00:00.123456789Z stderr F ").
-	stampPrefix
+	// collectorPrefix is what dumpformat.LogPrefixLen recognises: kubectl
+	// and docker time stamps, container runtime log files, journalctl.
+	collectorPrefix
 )
 
-// detectPrefix looks at the first non-empty line. For indentation, the
-// prefix is the least indentation of any non-empty line, so the relative
-// indentation of frames and file lines survives.
+// detectPrefix decides how the input's lines are prefixed. A collector's
+// prefix is looked for on the first line of a dump (a goroutine header or
+// a race report), not on the first line of the input, so that a program
+// whose own log lines start with a time stamp is not taken for a collected
+// log. For indentation, the prefix is the least indentation of any
+// non-empty line, so the relative indentation of frames and file lines
+// survives.
 func detectPrefix(data []byte) (linePrefix, int) {
-	first := bytes.TrimLeft(data, "\r\n")
-	if stampPrefixLen(first) > 0 {
-		return stampPrefix, 0
+	if line := firstDumpLine(data); line != nil && dumpformat.LogPrefixLen(line) > 0 {
+		return collectorPrefix, 0
 	}
+	first := bytes.TrimLeft(data, "\r\n")
 	if len(first) == 0 || first[0] != ' ' && first[0] != '\t' {
 		return noPrefix, 0
 	}
@@ -55,6 +61,38 @@ func detectPrefix(data []byte) (linePrefix, int) {
 	return indentPrefix, max(least, 0)
 }
 
+// firstDumpLine returns the first line holding a goroutine header or a
+// race report's title, nil when there is none.
+func firstDumpLine(data []byte) []byte {
+	at := -1
+	for _, marker := range [][]byte{[]byte("WARNING: DATA RACE"), []byte("goroutine ")} {
+		for from := 0; ; {
+			i := bytes.Index(data[from:], marker)
+			if i < 0 {
+				break
+			}
+			i += from
+			end := i + len(marker)
+			if marker[0] == 'W' || end < len(data) && data[end] >= '0' && data[end] <= '9' {
+				if at < 0 || i < at {
+					at = i
+				}
+				break
+			}
+			from = end
+		}
+	}
+	if at < 0 {
+		return nil
+	}
+	start := bytes.LastIndexByte(data[:at], '\n') + 1
+	end := len(data)
+	if i := bytes.IndexByte(data[at:], '\n'); i >= 0 {
+		end = at + i
+	}
+	return bytes.TrimRight(data[start:end], "\r")
+}
+
 // stripPrefix removes the input's line prefix from one line.
 func (p *textParser) stripPrefix(l []byte) []byte {
 	switch p.prefix {
@@ -62,51 +100,8 @@ func (p *textParser) stripPrefix(l []byte) []byte {
 		for i := 0; i < p.prefixLen && len(l) > 0 && (l[0] == ' ' || l[0] == '\t'); i++ {
 			l = l[1:]
 		}
-	case stampPrefix:
-		l = l[stampPrefixLen(l):]
+	case collectorPrefix:
+		l = l[dumpformat.LogPrefixLen(l):]
 	}
 	return l
-}
-
-// stampPrefixLen returns the length of "2026-12-01T10:00:00[.frac](Z|±hh:mm) "
-// and of a following "stdout F " or "stderr P " at the start of l, 0 when
-// l does not start with a stamp.
-func stampPrefixLen(l []byte) int {
-	const layout = "dddd-dd-ddTdd:dd:dd"
-	if len(l) < len(layout)+2 {
-		return 0
-	}
-	for i := 0; i < len(layout); i++ {
-		c := l[i]
-		if layout[i] == 'd' && (c < '0' || c > '9') || layout[i] != 'd' && c != layout[i] {
-			return 0
-		}
-	}
-	i := len(layout)
-	if l[i] == '.' {
-		i++
-		for i < len(l) && l[i] >= '0' && l[i] <= '9' {
-			i++
-		}
-	}
-	switch {
-	case i < len(l) && l[i] == 'Z':
-		i++
-	case i+6 <= len(l) && (l[i] == '+' || l[i] == '-') && l[i+3] == ':':
-		i += 6
-	default:
-		return 0
-	}
-	if i >= len(l) || l[i] != ' ' {
-		return 0
-	}
-	i++
-	for _, stream := range []string{"stdout ", "stderr "} {
-		if hasPrefixAt(l, i, stream) && i+len(stream)+1 < len(l) && l[i+len(stream)+1] == ' ' {
-			if tag := l[i+len(stream)]; tag == 'F' || tag == 'P' {
-				return i + len(stream) + 2
-			}
-		}
-	}
-	return i
 }

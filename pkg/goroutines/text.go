@@ -399,7 +399,7 @@ func (p *textParser) finishSnapshot() {
 	}
 	if p.curStart >= 0 {
 		end := p.curStart
-		if p.prefix == stampPrefix {
+		if p.prefix == collectorPrefix {
 			// Every line is stamped: the dump's own first line says when
 			// it was written.
 			end = lineEnd(p.data, end)
