@@ -8,6 +8,7 @@ package main
 // first (go tool mage -v build:linux); the test command does that.
 
 import (
+	"bytes"
 	"compress/gzip"
 	"context"
 	"encoding/json"
@@ -19,6 +20,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"runtime"
 	"strings"
 	"sync/atomic"
@@ -453,6 +455,81 @@ func TestPluginUploadAndQueryDump(t *testing.T) {
 	if got := frames[0].Fields[0].At(0).(float64); got != 2349 {
 		t.Errorf("total = %v; want 2349", got)
 	}
+}
+
+// Logs of ../goroutines/testdata/crashlogs, uploaded in chunks as the
+// query editor does: a service's log of six crashes, a race log, and
+// GOTRACEBACK=crash output with per-thread sections.
+func TestPluginCrashLogs(t *testing.T) {
+	c := startPlugin(t)
+	pc := storePluginContext(t, 11)
+	const logs = "goroutines/testdata/crashlogs/"
+	count := func(t *testing.T, query string) (float64, *data.Frame) {
+		t.Helper()
+		frames, errText := queryData(t, c, pc, query)
+		if errText != "" {
+			t.Fatal(errText)
+		}
+		return frames[0].Fields[0].At(0).(float64), frames[0]
+	}
+
+	t.Run("a log of six crashes reads the newest and says it holds six", func(t *testing.T) {
+		id := uploadChunked(t, c, pc, "service.log", gunzipFile(t, logs+"multicrash.logfmt.txt.gz"))
+		q := `{"queryType":"goroutines","view":"count","dump":%q,"filter":{"hideRuntime":true}%s}`
+		n, f := count(t, fmt.Sprintf(q, id, ""))
+		meta, _ := f.Meta.Custom.(map[string]any)
+		if n != 10 || fmt.Sprint(meta["snapshots"]) != "6" || fmt.Sprint(meta["snapshot"]) != "6" {
+			t.Errorf("newest: %v goroutines, meta %v; want 10 in snapshot 6 of 6", n, meta)
+		}
+		if len(f.Meta.Notices) == 0 || !strings.Contains(f.Meta.Notices[0].Text, "holds 6 snapshots") {
+			t.Errorf("notices %v", f.Meta.Notices)
+		}
+		total := 0.0
+		for i := 1; i <= 6; i++ {
+			n, _ := count(t, fmt.Sprintf(q, id, fmt.Sprintf(`,"snapshot":"%d"`, i)))
+			total += n
+		}
+		if total != 36 {
+			t.Errorf("%v goroutines in the six crashes, want 36", total)
+		}
+	})
+
+	t.Run("a race log shows its races", func(t *testing.T) {
+		id := uploadChunked(t, c, pc, "race.log", readFile(t, logs+"race.gotest.txt"))
+		frames, errText := queryData(t, c, pc, fmt.Sprintf(`{"queryType":"goroutines","view":"races","dump":%q}`, id))
+		if errText != "" {
+			t.Fatal(errText)
+		}
+		event, _ := frames[0].FieldByName("Event")
+		if frames[0].Rows() != 12 || event == nil || event.At(0) != "Read" || event.At(1) != "Previous write" {
+			t.Errorf("races: %d rows", frames[0].Rows())
+		}
+		_, errText = queryData(t, c, pc, fmt.Sprintf(`{"queryType":"goroutines","view":"count","dump":%q}`, id))
+		if !strings.Contains(errText, "a race report has no goroutine states") {
+			t.Errorf("count of a race log: %q", errText)
+		}
+	})
+
+	t.Run("GOTRACEBACK=crash counts goroutines, not threads", func(t *testing.T) {
+		for _, v := range []string{"1.21", "1.23", "1.25"} {
+			dump := gunzipFile(t, logs+"threads.go"+v+".txt.gz")
+			list, _, _ := bytes.Cut(dump, []byte("\n-----\n"))
+			want := float64(len(regexp.MustCompile(`(?m)^goroutine [1-9]\d* `).FindAll(list, -1)))
+			id := uploadChunked(t, c, pc, "threads-"+v+".txt", dump)
+			if n, _ := count(t, fmt.Sprintf(`{"queryType":"goroutines","view":"count","dump":%q}`, id)); n != want {
+				t.Errorf("go%s: %v goroutines, want %v", v, n, want)
+			}
+		}
+	})
+}
+
+func readFile(t testing.TB, path string) []byte {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return data
 }
 
 // BenchmarkProtocolGroupsQuery times a groups query through the plugin

@@ -59,6 +59,12 @@ export interface PprofQuery extends DataQuery {
   metric?: string;
   /** Adds one count per state category to the goroutines count view. */
   perCategory?: boolean;
+  /**
+   * One snapshot of a dump that holds several (a log of several crashes):
+   * its position from 1, or a capture time (RFC 3339) for the newest at or
+   * before it. Empty for the newest.
+   */
+  snapshot?: string;
   filter?: GoroutineFilter;
   profile?: ProfileOptions;
 }
@@ -151,13 +157,28 @@ export interface DumpInfo {
   compressed?: boolean;
   size: number;
   capturedAt?: string;
-  /** Where the capture time came from: content, name, upload, modified or user. */
+  /** Where the capture time came from: content, log, name, upload, modified or user. */
   capturedFrom?: string;
+  /** How many snapshots a file of several holds (a log of several crashes). */
+  snapshotCount?: number;
+  /** The snapshots of such a file, in file order (the newest 1000 at most). */
+  snapshots?: DumpSnapshotInfo[];
   uploader?: string;
   uploadedAt?: string;
   modifiedAt?: string;
   /** Why a file in a dump directory cannot be used. */
   error?: string;
+}
+
+/** One snapshot of a file that holds several (pkg/dumps SnapshotInfo). */
+export interface DumpSnapshotInfo {
+  /** Position in the file, from 1. */
+  index: number;
+  /** The time stamp of the log line before it, when there is one. */
+  loggedAt?: string;
+  kind: string;
+  detail?: string;
+  goroutines: number;
 }
 
 /** A place dumps come from: the uploads, or a dump directory configured by an admin. */

@@ -42,7 +42,7 @@ func TestInspectRealFiles(t *testing.T) {
 		{"go1.27/segv.txt", CrashText, false, "panic: runtime error: invalid memory address or nil pointer dereference"},
 		{"go1.27/segv_crash.txt", CrashText, false, "panic: runtime error"},
 		{"go1.26/sigquit.txt", CrashText, false, "SIGQUIT: quit"},
-		{"go1.26/race.txt", CrashText, false, "WARNING: DATA RACE"},
+		{"go1.26/race.txt", RaceText, false, "1 data race report"},
 		{"go1.19/goroutine.debug1.txt", GoroutineDebug1, false, "goroutine profile: total 2345"},
 		{"go1.27/goroutine_debug_1.txt", GoroutineDebug1, false, "goroutine profile: total 18"},
 		{"go1.27/goroutineleak_debug_1.txt", GoroutineLeakDebug1, false, "goroutineleak profile: total 10"},

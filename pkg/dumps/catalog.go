@@ -33,7 +33,8 @@ type Filter struct {
 	// Profile selects every format of a profile ("goroutine" takes
 	// goroutine dumps, crash output, debug=1 text and protobuf alike).
 	Profile string
-	// From and To bound the capture time, both inclusive.
+	// From and To bound the capture time, both inclusive; a file of several
+	// snapshots matches when any of them was captured in between.
 	From, To time.Time
 }
 
@@ -47,12 +48,12 @@ func (f Filter) matches(e Entry) bool {
 		return false
 	case f.Profile != "" && e.Format.Profile() != f.Profile:
 		return false
-	case !f.From.IsZero() && e.CapturedAt.Before(f.From):
-		return false
-	case !f.To.IsZero() && e.CapturedAt.After(f.To):
-		return false
 	}
-	return true
+	if f.From.IsZero() && f.To.IsZero() {
+		return true
+	}
+	_, within := e.NewestWithin(f.From, f.To)
+	return within
 }
 
 // List returns the matching entries, most recently captured first,

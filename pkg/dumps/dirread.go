@@ -36,7 +36,9 @@ func (w *watchedDir) get(rel string) (Entry, []byte, error) {
 	if info.Size() != f.size || !info.ModTime().Equal(f.modTime) {
 		e.Size, e.ModifiedAt = info.Size(), info.ModTime().UTC()
 		e.CapturedAt, e.CapturedFrom = e.ModifiedAt, CapturedFromModified
+		e.SnapshotCount, e.Snapshots = 0, nil
 		w.applyDetection(&e, d)
+		w.validate(&e, plain)
 		w.mu.Lock()
 		w.files[rel] = &dirFile{size: info.Size(), modTime: info.ModTime(), entry: e}
 		w.mu.Unlock()
@@ -53,6 +55,16 @@ func (w *watchedDir) read(rel string) ([]byte, fs.FileInfo, error) {
 		return nil, nil, err
 	}
 	defer root.Close()
+	return readFileInfo(root, rel, w.opts.MaxFileBytes)
+}
+
+// readFile reads a regular file of the directory, up to limit bytes.
+func readFile(root *os.Root, rel string, limit int64) ([]byte, error) {
+	data, _, err := readFileInfo(root, rel, limit)
+	return data, err
+}
+
+func readFileInfo(root *os.Root, rel string, limit int64) ([]byte, fs.FileInfo, error) {
 	f, err := root.Open(rel)
 	if err != nil {
 		return nil, nil, err
@@ -65,11 +77,11 @@ func (w *watchedDir) read(rel string) ([]byte, fs.FileInfo, error) {
 	if !info.Mode().IsRegular() {
 		return nil, nil, errors.New("not a regular file")
 	}
-	if info.Size() > w.opts.MaxFileBytes {
+	if info.Size() > limit {
 		return nil, nil, fmt.Errorf("the file has grown to %s, above the %s limit",
-			dumpformat.FormatSize(info.Size()), dumpformat.FormatSize(w.opts.MaxFileBytes))
+			dumpformat.FormatSize(info.Size()), dumpformat.FormatSize(limit))
 	}
-	data, err := io.ReadAll(io.LimitReader(f, w.opts.MaxFileBytes))
+	data, err := io.ReadAll(io.LimitReader(f, limit))
 	return data, info, err
 }
 

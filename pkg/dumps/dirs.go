@@ -49,6 +49,11 @@ type DirOptions struct {
 	// MaxDepth bounds how deep subdirectories are walked (1: no
 	// subdirectories).
 	MaxDepth int
+	// Validate, when set, reads each goroutine dump, crash log and race log
+	// when it is listed (again when it changes): a file it refuses is listed
+	// with its reason and never used, and a log of several snapshots is
+	// listed with them. Other formats are read only when queried.
+	Validate Validator
 	// Location is the time zone of file name timestamps that carry none;
 	// UTC when nil.
 	Location *time.Location
@@ -88,7 +93,8 @@ const dirSourcePrefix = "dir:"
 func DirSource(name string) string { return dirSourcePrefix + name }
 
 // Directories lists and reads the dump files of admin-configured directories.
-// Each file is a snapshot at its capture time. Listings follow the disk
+// Each file is a snapshot at its capture time, or several snapshots each at
+// its own time (a service's log of several crashes). Listings follow the disk
 // without a restart; a directory that is missing or unreadable, and files
 // that cannot be read or recognised, show up as entries with an error.
 type Directories struct {

@@ -169,13 +169,52 @@ func (w *watchedDir) describeFile(root *os.Root, rel string, info fs.FileInfo) E
 			dumpformat.FormatSize(info.Size()), dumpformat.FormatSize(w.opts.MaxFileBytes))
 		return e
 	}
-	d, err := w.detect(root, rel, info.Size())
+	d, plain, err := w.detect(root, rel, info.Size())
 	if err != nil {
 		e.Error = describeError(err)
 		return e
 	}
 	w.applyDetection(&e, d)
+	if w.validates(e) && plain == nil {
+		// Only the head was read to detect the format; the snapshots need
+		// the whole file.
+		raw, err := readFile(root, rel, w.opts.MaxFileBytes)
+		if err == nil {
+			plain, _, err = dumpformat.Decode(raw, w.opts.MaxDecompressedBytes)
+		}
+		if err != nil {
+			e.Error = describeError(err)
+			return e
+		}
+	}
+	w.validate(&e, plain)
 	return e
+}
+
+// validates reports whether an entry is validated when it is listed: text
+// a program printed, which a log may hold several of. Profiles are read
+// only when queried.
+func (w *watchedDir) validates(e Entry) bool {
+	switch e.Format {
+	case dumpformat.GoroutineText, dumpformat.CrashText, dumpformat.RaceText:
+		return w.opts.Validate != nil && e.Error == ""
+	}
+	return false
+}
+
+// validate runs the validator on a listed file's content: a file it refuses
+// is listed with the reason, and the snapshots it finds are listed.
+func (w *watchedDir) validate(e *Entry, plain []byte) {
+	if !w.validates(*e) {
+		return
+	}
+	snaps, err := w.opts.Validate(e.Format, plain)
+	if err != nil {
+		e.Error = fmt.Sprintf("invalid %s: %v", e.Format.Description(), err)
+		return
+	}
+	e.SnapshotCount, e.Snapshots = snaps.listing()
+	e.CapturedAt, e.CapturedFrom = snaps.captureTime(e.CapturedAt, e.CapturedFrom)
 }
 
 func (w *watchedDir) applyDetection(e *Entry, d dumpformat.Detection) {
@@ -191,33 +230,33 @@ func (w *watchedDir) applyDetection(e *Entry, d dumpformat.Detection) {
 }
 
 // detect reads as little of the file as its format allows: the first MiB
-// tells a text format, while gzip and protobuf need the whole file.
-func (w *watchedDir) detect(root *os.Root, rel string, size int64) (dumpformat.Detection, error) {
+// tells a text format, while gzip and protobuf need the whole file. plain
+// is the content when the whole file was read, nil otherwise.
+func (w *watchedDir) detect(root *os.Root, rel string, size int64) (d dumpformat.Detection, plain []byte, err error) {
 	f, err := root.Open(rel)
 	if err != nil {
-		return dumpformat.Detection{}, err
+		return dumpformat.Detection{}, nil, err
 	}
 	defer f.Close()
 	var data []byte
 	if size > dumpformat.HeadSize {
 		head := make([]byte, dumpformat.HeadSize)
 		if _, err := io.ReadFull(f, head); err != nil {
-			return dumpformat.Detection{}, err
+			return dumpformat.Detection{}, nil, err
 		}
 		if !dumpformat.IsGzip(head) {
 			d := dumpformat.Detect(rel, head)
 			if d.Format.Known() && d.Format.Encoding() != dumpformat.EncodingProtobuf {
-				return d, nil
+				return d, nil, nil
 			}
 		}
 		data = head
 	}
 	rest, err := io.ReadAll(io.LimitReader(f, w.opts.MaxFileBytes-int64(len(data))))
 	if err != nil {
-		return dumpformat.Detection{}, err
+		return dumpformat.Detection{}, nil, err
 	}
-	d, _, err := dumpformat.Inspect(rel, append(data, rest...), w.opts.MaxDecompressedBytes)
-	return d, err
+	return dumpformat.Inspect(rel, append(data, rest...), w.opts.MaxDecompressedBytes)
 }
 
 func (w *watchedDir) errorEntry(rel, msg string) Entry {

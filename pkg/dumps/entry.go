@@ -13,6 +13,7 @@ const SourceUpload = "upload"
 // Where a capture time came from.
 const (
 	CapturedFromContent  = "content"  // recorded in the dump (pprof profiles)
+	CapturedFromLog      = "log"      // stamped on the log lines before the dump
 	CapturedFromName     = "name"     // a timestamp in the file name
 	CapturedFromUpload   = "upload"   // the upload time, for lack of anything better
 	CapturedFromModified = "modified" // a directory file's modification time
@@ -42,10 +43,16 @@ type Entry struct {
 	// cannot be read.
 	CapturedAt time.Time `json:"capturedAt,omitzero"`
 	// CapturedFrom says where CapturedAt came from (CapturedFrom...).
-	CapturedFrom string    `json:"capturedFrom"`
-	Uploader     string    `json:"uploader,omitempty"`
-	UploadedAt   time.Time `json:"uploadedAt,omitzero"`
-	ModifiedAt   time.Time `json:"modifiedAt,omitzero"`
+	CapturedFrom string `json:"capturedFrom"`
+	// SnapshotCount is how many snapshots the file holds when it holds
+	// several (a log of several crashes), 0 otherwise; Snapshots describe
+	// them, the newest MaxListedSnapshots at most. CapturedAt is then the
+	// newest snapshot's time.
+	SnapshotCount int            `json:"snapshotCount,omitempty"`
+	Snapshots     []SnapshotInfo `json:"snapshots,omitempty"`
+	Uploader      string         `json:"uploader,omitempty"`
+	UploadedAt    time.Time      `json:"uploadedAt,omitzero"`
+	ModifiedAt    time.Time      `json:"modifiedAt,omitzero"`
 	// Error says why a directory file cannot be used (unreadable,
 	// unrecognised, too large). Such entries are listed but are never
 	// snapshots.

@@ -74,8 +74,9 @@ func (s *Store) describeUpload(tempPath, name, uploader string) (sidecar, error)
 	if !d.Format.Known() {
 		return sidecar{}, errorf(ErrInvalid, "unrecognised file: %s", d.Reason)
 	}
+	var snaps Snapshots
 	if s.opts.Validate != nil {
-		if err := s.opts.Validate(d.Format, plain); err != nil {
+		if snaps, err = s.opts.Validate(d.Format, plain); err != nil {
 			return sidecar{}, errorf(ErrInvalid, "invalid %s: %v", d.Format.Description(), err)
 		}
 	}
@@ -96,7 +97,7 @@ func (s *Store) describeUpload(tempPath, name, uploader string) (sidecar, error)
 	if m.DetectedAt.IsZero() {
 		m.DetectedAt, m.DetectedFrom = now, CapturedFromUpload
 	}
-	m.CapturedAt, m.CapturedFrom = m.DetectedAt, m.DetectedFrom
+	m.describeSnapshots(snaps)
 	return m, nil
 }
 

@@ -37,6 +37,9 @@ type sidecar struct {
 	DetectedFrom string    `json:"detectedFrom"`
 	Uploader     string    `json:"uploader,omitempty"`
 	UploadedAt   time.Time `json:"uploadedAt"`
+	// SnapshotCount and Snapshots describe a file of several snapshots.
+	SnapshotCount int            `json:"snapshotCount,omitempty"`
+	Snapshots     []SnapshotInfo `json:"snapshots,omitempty"`
 }
 
 func (m sidecar) entry() Entry {
@@ -52,6 +55,9 @@ func (m sidecar) entry() Entry {
 		CapturedFrom: m.CapturedFrom,
 		Uploader:     m.Uploader,
 		UploadedAt:   m.UploadedAt,
+
+		SnapshotCount: m.SnapshotCount,
+		Snapshots:     m.Snapshots,
 	}
 	describe(&e)
 	return e
@@ -151,7 +157,7 @@ func (s *Store) rebuildSidecar(id string, info os.FileInfo) (sidecar, error) {
 	if err != nil {
 		return sidecar{}, err
 	}
-	d, _, err := dumpformat.Inspect("", raw, s.opts.MaxDecompressedBytes)
+	d, plain, err := dumpformat.Inspect("", raw, s.opts.MaxDecompressedBytes)
 	if err != nil {
 		return sidecar{}, fmt.Errorf("rebuilding metadata of dump %s: %w", id, err)
 	}
@@ -170,6 +176,20 @@ func (s *Store) rebuildSidecar(id string, info os.FileInfo) (sidecar, error) {
 	if m.DetectedAt.IsZero() {
 		m.DetectedAt, m.DetectedFrom = m.UploadedAt, CapturedFromUpload
 	}
-	m.CapturedAt, m.CapturedFrom = m.DetectedAt, m.DetectedFrom
+	var snaps Snapshots
+	if s.opts.Validate != nil && d.Format.Known() {
+		// The dump was accepted when it was uploaded; only its snapshots
+		// are wanted here.
+		snaps, _ = s.opts.Validate(d.Format, plain)
+	}
+	m.describeSnapshots(snaps)
 	return m, s.writeSidecar(m)
+}
+
+// describeSnapshots records the snapshots a dump holds and the capture time
+// its log gives, then makes the detected time the capture time.
+func (m *sidecar) describeSnapshots(snaps Snapshots) {
+	m.SnapshotCount, m.Snapshots = snaps.listing()
+	m.DetectedAt, m.DetectedFrom = snaps.captureTime(m.DetectedAt, m.DetectedFrom)
+	m.CapturedAt, m.CapturedFrom = m.DetectedAt, m.DetectedFrom
 }

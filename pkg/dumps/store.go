@@ -48,9 +48,10 @@ type StoreOptions struct {
 	MaxUploadsInProgress int
 	// Validate, when set, is given every new dump's format and content
 	// (decompressed) before it is stored; an error rejects the upload with
-	// the error's message. It is where the caller runs the real parsers.
-	// Uploads run concurrently, and so may Validate.
-	Validate func(format dumpformat.Format, data []byte) error
+	// the error's message. It is where the caller runs the real parsers,
+	// which also say which snapshots the dump holds. Uploads run
+	// concurrently, and so may Validate.
+	Validate Validator
 	// Location is the time zone of file name timestamps that carry none
 	// (holmes writes local time); UTC when nil.
 	Location *time.Location

@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -42,7 +43,7 @@ func TestPutStoresAndSurvivesReopen(t *testing.T) {
 		Uploader:          "alice",
 		UploadedAt:        clock.Now(),
 	}
-	if e != want {
+	if !reflect.DeepEqual(e, want) {
 		t.Fatalf("entry:\n got %+v\nwant %+v", e, want)
 	}
 	s.Close()
@@ -52,7 +53,7 @@ func TestPutStoresAndSurvivesReopen(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got != want || !bytes.Equal(content, data) {
+	if !reflect.DeepEqual(got, want) || !bytes.Equal(content, data) {
 		t.Fatalf("after reopen: entry %+v, content equal %v", got, bytes.Equal(content, data))
 	}
 	if u := reopened.Usage(); u.Dumps != 1 || u.UsedBytes != int64(len(data)) {
@@ -121,15 +122,15 @@ func TestCaptureTimeFallbackAndCorrection(t *testing.T) {
 func TestRejectedUploadsLeaveNothing(t *testing.T) {
 	dir := t.TempDir()
 	var validated []dumpformat.Format
-	s := openTestStore(t, StoreOptions{Dir: dir, Validate: func(f dumpformat.Format, data []byte) error {
+	s := openTestStore(t, StoreOptions{Dir: dir, Validate: func(f dumpformat.Format, data []byte) (Snapshots, error) {
 		validated = append(validated, f)
 		if !bytes.HasPrefix(data, []byte("goroutine profile:")) {
-			return errors.New("line 1: want a goroutine profile header")
+			return nil, errors.New("line 1: want a goroutine profile header")
 		}
 		if bytes.Contains(data, []byte("main.leak")) {
-			return errors.New("line 4: malformed frame")
+			return nil, errors.New("line 4: malformed frame")
 		}
-		return nil
+		return nil, nil
 	}})
 	cases := []struct {
 		name, content, message string

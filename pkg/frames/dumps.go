@@ -14,7 +14,8 @@ import (
 // DumpTable lists dumps as a table for the Dump explorer. Its "value"
 // (the dump id) and "text" (name and capture time) fields are what Grafana
 // takes for a template variable's values and labels; the table shows them as
-// "ID" and "Dump".
+// "ID" and "Dump". "Snapshots" says how many snapshots each file holds (a
+// log of several crashes holds one per crash).
 func DumpTable(entries []dumps.Entry) *data.Frame {
 	f := data.NewFrame("dumps",
 		dumpField("value", "ID", []string{}),
@@ -25,6 +26,7 @@ func DumpTable(entries []dumps.Entry) *data.Frame {
 		dumpField("format", "Format", []string{}),
 		dumpField("kind", "Kind", []string{}),
 		dumpField("size", "Size", []int64{}),
+		dumpField("snapshots", "Snapshots", []int64{}),
 		dumpField("capturedFrom", "Capture time from", []string{}),
 		dumpField("detail", "Detail", []string{}),
 		dumpField("uploader", "Uploaded by", []string{}),
@@ -34,7 +36,7 @@ func DumpTable(entries []dumps.Entry) *data.Frame {
 	f.Fields[7].Config.Unit = "bytes"
 	for _, e := range entries {
 		f.AppendRow(e.ID, dumpLabel(e), dumpTime(e.CapturedAt), e.Name, e.Source, string(e.Format),
-			e.FormatDescription, e.Size, e.CapturedFrom, e.Detail, e.Uploader, dumpTime(e.UploadedAt), e.Error)
+			e.FormatDescription, e.Size, int64(max(e.SnapshotCount, 1)), e.CapturedFrom, e.Detail, e.Uploader, dumpTime(e.UploadedAt), e.Error)
 	}
 	f.Meta = &data.FrameMeta{Type: data.FrameTypeTable, PreferredVisualization: data.VisTypeTable}
 	if len(entries) == 0 {
@@ -70,8 +72,21 @@ func CaptureAnnotations(entries []dumps.Entry) *data.Frame {
 		data.NewField("id", nil, []string{}),
 	)
 	for _, e := range entries {
-		if !e.CapturedAt.IsZero() {
+		if e.CapturedAt.IsZero() {
+			continue
+		}
+		if len(e.Snapshots) == 0 {
 			f.AppendRow(e.CapturedAt, e.Name, annotationText(e), strings.Join(annotationTags(e), ","), e.ID)
+			continue
+		}
+		// A log of several snapshots is marked at each snapshot's time.
+		for _, info := range e.Snapshots {
+			title := fmt.Sprintf("%s (snapshot %d of %d)", e.Name, info.Index, e.SnapshotCount)
+			text := annotationText(e)
+			if info.Detail != "" {
+				text = info.Detail + " · " + text
+			}
+			f.AppendRow(e.SnapshotTime(info), title, text, strings.Join(annotationTags(e), ","), e.ID)
 		}
 	}
 	return f
@@ -107,6 +122,9 @@ func dumpLabel(e dumps.Entry) string {
 	name := e.Name
 	if name == "" {
 		name = e.ID
+	}
+	if e.SnapshotCount > 1 {
+		name = fmt.Sprintf("%s [%d snapshots]", name, e.SnapshotCount)
 	}
 	if e.CapturedAt.IsZero() {
 		return name

@@ -1,6 +1,7 @@
 package frames
 
 import (
+	"slices"
 	"time"
 
 	"github.com/grafana/grafana-plugin-sdk-go/data"
@@ -12,6 +13,9 @@ type Series struct {
 	Labels data.Labels
 	Times  []time.Time
 	Values []float64
+	// Null marks the values that are unknown (shown as gaps); nil when
+	// every value is known.
+	Null []bool
 	// Unit is a Grafana unit id such as "short" or "bytes".
 	Unit string
 }
@@ -24,6 +28,15 @@ func TimeSeriesMulti(series []Series) []*data.Frame {
 	out := make([]*data.Frame, 0, len(series))
 	for _, s := range series {
 		value := data.NewField(s.Name, s.Labels, s.Values)
+		if slices.Contains(s.Null, true) {
+			nullable := make([]*float64, len(s.Values))
+			for i := range s.Values {
+				if !s.Null[i] {
+					nullable[i] = &s.Values[i]
+				}
+			}
+			value = data.NewField(s.Name, s.Labels, nullable)
+		}
 		if s.Unit != "" {
 			value.Config = &data.FieldConfig{Unit: s.Unit}
 		}

@@ -77,6 +77,18 @@ func checkSnapshots(t *testing.T, snaps []*Snapshot) {
 		if s.Total != sum {
 			t.Fatalf("total %d, counts sum to %d", s.Total, sum)
 		}
+		if s.Crash != nil {
+			for _, g := range s.Goroutines {
+				if g.ID == 0 {
+					t.Fatal("a thread's scheduler stack is counted as a goroutine")
+				}
+			}
+			for _, th := range s.Crash.Threads {
+				if th.State != "" && th.Stack == nil {
+					t.Fatalf("thread %d has a state and no stack", th.M)
+				}
+			}
+		}
 		if s.StatesKnown != (s.Format == FormatDebug2 || s.Format == FormatCrash) {
 			t.Fatalf("format %s with StatesKnown %v", s.Format, s.StatesKnown)
 		}

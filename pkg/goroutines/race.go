@@ -14,6 +14,9 @@ type Race struct {
 	// Notes are the report's other lines, such as "Location is global
 	// 'counter' of size 8 at 0x… (main+0x…)".
 	Notes []string
+	// Test is the test that was running, from the last "=== RUN" or
+	// "=== CONT" line of `go test -v` before the report; empty otherwise.
+	Test string
 }
 
 // RaceAccess is "Write at 0x… by goroutine 7:" and its stack.
@@ -39,7 +42,7 @@ const raceSeparator = "=================="
 
 // race reads a report up to its closing separator line.
 func (p *textParser) race() {
-	var r Race
+	r := Race{Test: p.lastTest}
 	var section func(*Stack)
 	refs := p.refs[:0]
 	flush := func() {

@@ -8,7 +8,6 @@ import (
 
 	"github.com/grafana/grafana-plugin-sdk-go/backend"
 
-	"github.com/goscope/pprof/pkg/dumpformat"
 	"github.com/goscope/pprof/pkg/dumps"
 	"github.com/goscope/pprof/pkg/settings"
 )
@@ -16,7 +15,7 @@ import (
 // openCatalog opens the upload store and the dump directories of an
 // instance. A store that cannot be opened is reported, not fatal: targets
 // keep working without it.
-func openCatalog(s backend.DataSourceInstanceSettings, cfg *settings.Settings, validate func(dumpformat.Format, []byte) error) (*dumps.Catalog, func(), error) {
+func openCatalog(s backend.DataSourceInstanceSettings, cfg *settings.Settings, validate dumps.Validator) (*dumps.Catalog, func(), error) {
 	dir := cfg.DumpStoreDir
 	if dir == "" {
 		dir = defaultStoreDir(s.UID)
@@ -36,7 +35,7 @@ func openCatalog(s backend.DataSourceInstanceSettings, cfg *settings.Settings, v
 		for i, d := range cfg.DumpDirectories {
 			configs[i] = dumps.DirConfig{Name: d.Name, Path: d.Path, Glob: d.Glob}
 		}
-		dirs, err = dumps.OpenDirectories(dumps.DirOptions{Dirs: configs})
+		dirs, err = dumps.OpenDirectories(dumps.DirOptions{Dirs: configs, Validate: validate})
 		if err != nil {
 			release()
 			return nil, func() {}, fmt.Errorf("dump directories: %w", err)

@@ -47,8 +47,14 @@ func (d *Datasource) dumpHistory(q *query.Query, tr backend.TimeRange) backend.D
 			notices = append(notices, fmt.Sprintf("%s: %v", e.Name, err))
 			continue
 		}
-		if len(values) > 0 {
-			bySource[e.Source] = append(bySource[e.Source], frames.HistoryPoint{At: e.CapturedAt, Values: values})
+		// Each snapshot of a log counts at its own time, and only when that
+		// time is in range.
+		for _, p := range values {
+			at := e.SnapshotTime(dumps.SnapshotInfo{LoggedAt: p.loggedAt})
+			if at.Before(tr.From) || at.After(tr.To) {
+				continue
+			}
+			bySource[e.Source] = append(bySource[e.Source], frames.HistoryPoint{At: at, Values: p.values, Unknown: p.unknown})
 		}
 	}
 	var out []*data.Frame

@@ -29,6 +29,9 @@ type blob struct {
 	profile string
 	notices []string
 	err     error
+	// until, when set, is the end of the time range a dump was chosen for:
+	// of a file of several snapshots, the newest captured by then is read.
+	until time.Time
 }
 
 // fetchFunc fetches one target's snapshot for a query type.
@@ -91,11 +94,19 @@ func (d *Datasource) latestDumpBlob(source string, accepts func(dumpformat.Forma
 	if err := d.requireCatalog(); err != nil {
 		return blob{}, err
 	}
-	snaps := d.catalog.Snapshots(dumps.Filter{Source: source, From: tr.From, To: tr.To})
-	for i := len(snaps) - 1; i >= 0; i-- {
-		if accepts(snaps[i].Format) {
-			return d.dumpBlob(snaps[i].ID, accepts)
+	entries := d.catalog.Snapshots(dumps.Filter{Source: source, From: tr.From, To: tr.To})
+	best := -1
+	var bestAt time.Time
+	for i, e := range entries {
+		// A log of several snapshots counts at its newest one in range.
+		if at, ok := e.NewestWithin(tr.From, tr.To); ok && accepts(e.Format) && (best < 0 || !at.Before(bestAt)) {
+			best, bestAt = i, at
 		}
+	}
+	if best >= 0 {
+		b, err := d.dumpBlob(entries[best].ID, accepts)
+		b.until = tr.To
+		return b, err
 	}
 	return blob{}, fmt.Errorf("dump source %q has no suitable dump captured between %s and %s", source,
 		tr.From.UTC().Format(time.RFC3339), tr.To.UTC().Format(time.RFC3339))

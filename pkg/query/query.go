@@ -7,7 +7,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
+	"time"
 )
 
 // Type is what a query asks for.
@@ -42,6 +44,13 @@ type Query struct {
 
 	// PerCategory adds one count per state category to the count view.
 	PerCategory bool `json:"perCategory,omitempty"`
+
+	// Snapshot picks one snapshot of a dump that holds several (a log of
+	// several crashes): its position in the file, from 1, or a capture
+	// time (RFC 3339), which picks the newest snapshot captured at or
+	// before it. Empty picks the newest (within the time range, for a
+	// dump source).
+	Snapshot string `json:"snapshot,omitempty"`
 
 	Filter  GoroutineFilter `json:"filter"`
 	Profile ProfileOptions  `json:"profile"`
@@ -144,7 +153,46 @@ func (q *Query) validate() error {
 	if q.Profile.Seconds < 0 || q.Profile.MaxNodes < 0 {
 		return fmt.Errorf("seconds and maxNodes cannot be negative")
 	}
+	if _, err := ParseSnapshotChoice(q.Snapshot); err != nil {
+		return err
+	}
 	return nil
+}
+
+// SnapshotChoice returns the query's snapshot choice, checked by Parse.
+func (q *Query) SnapshotChoice() SnapshotChoice {
+	c, _ := ParseSnapshotChoice(q.Snapshot)
+	return c
+}
+
+// SnapshotChoice is a parsed Query.Snapshot; the zero value picks the
+// newest snapshot.
+type SnapshotChoice struct {
+	// Index is a position in the file, from 1; 0 when not chosen by
+	// position.
+	Index int
+	// At picks the newest snapshot captured at or before it; zero when not
+	// chosen by time.
+	At time.Time
+}
+
+// ParseSnapshotChoice reads "", "newest", a position from 1 or an RFC 3339
+// time.
+func ParseSnapshotChoice(s string) (SnapshotChoice, error) {
+	s = strings.TrimSpace(s)
+	if s == "" || s == "newest" {
+		return SnapshotChoice{}, nil
+	}
+	if n, err := strconv.Atoi(s); err == nil {
+		if n < 1 {
+			return SnapshotChoice{}, fmt.Errorf("snapshot %d: snapshots are numbered from 1", n)
+		}
+		return SnapshotChoice{Index: n}, nil
+	}
+	if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
+		return SnapshotChoice{At: t}, nil
+	}
+	return SnapshotChoice{}, fmt.Errorf("snapshot %q: use a position from 1, a capture time such as 2026-12-01T10:00:00Z, or leave it empty for the newest", s)
 }
 
 // Views lists each query type's views, the default first.

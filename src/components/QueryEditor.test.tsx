@@ -43,6 +43,27 @@ const DUMPS = [
     format: 'goroutine-debug1',
     size: 1024,
   },
+  {
+    id: 'sha-log',
+    name: 'service.log',
+    source: 'upload',
+    format: 'crash-text',
+    formatDescription: 'crash or SIGQUIT output',
+    size: 4096,
+    capturedAt: '2026-12-06T05:06:52Z',
+    capturedFrom: 'log',
+    snapshotCount: 2,
+    snapshots: [
+      {
+        index: 1,
+        loggedAt: '2026-12-06T05:06:51Z',
+        kind: 'crash',
+        detail: 'panic: database unreachable',
+        goroutines: 3,
+      },
+      { index: 2, loggedAt: '2026-12-06T05:06:52Z', kind: 'crash', detail: 'SIGQUIT: quit', goroutines: 14 },
+    ],
+  },
 ];
 
 function serveResources() {
@@ -265,6 +286,23 @@ describe('QueryEditor', () => {
     // Switching to a profile keeps reading that source.
     await act(async () => fireEvent.click(screen.getByRole('radio', { name: 'Profile' })));
     expect(latest.current).toEqual({ refId: 'A', queryType: 'profile', dumpSource: 'dir:holmes' });
+  });
+
+  it('picks one snapshot of a dump that holds several', async () => {
+    const { latest } = await renderEditor({ refId: 'A', queryType: 'goroutines', dump: 'sha-log' });
+    await waitFor(() => expect(screen.getByTestId('dump-details')).toHaveTextContent('2 snapshots'));
+
+    await choose('Snapshot', /^1 of 2/);
+    expect(latest.current).toEqual({ refId: 'A', queryType: 'goroutines', dump: 'sha-log', snapshot: '1' });
+
+    // Another dump starts again from its newest snapshot.
+    await choose('Dump', /^incident\.txt/);
+    expect(latest.current).toEqual({ refId: 'A', queryType: 'goroutines', dump: 'sha-a' });
+  });
+
+  it('reads live targets without a snapshot field', async () => {
+    await renderEditor({ refId: 'A', queryType: 'goroutines', target: '*' });
+    expect(screen.queryByRole('combobox', { name: 'Snapshot' })).not.toBeInTheDocument();
   });
 
   it('adds per-category counts to the count view', async () => {

@@ -12,6 +12,7 @@ import { DumpSourceField } from './query/DumpSourceField';
 import { GoroutineFilterFields } from './query/GoroutineFilterFields';
 import { MetricField } from './query/MetricField';
 import { ProfileFields } from './query/ProfileFields';
+import { SnapshotField } from './query/SnapshotField';
 import { SourceFields } from './query/SourceFields';
 import { TargetPicker } from './query/TargetPicker';
 import { useDumps, useDumpSources, useTargets } from './query/useResources';
@@ -40,6 +41,7 @@ export function QueryEditor({ query, onChange, onRunQuery, datasource }: Props) 
       view: _v,
       metric: _m,
       perCategory: _c,
+      snapshot: _n,
       filter: _f,
       profile: _p,
       target: _t,
@@ -58,7 +60,8 @@ export function QueryEditor({ query, onChange, onRunQuery, datasource }: Props) 
       kinds={['target', 'dump', 'dumpSource']}
       value={{ target: query.target, dump: query.dump, dumpSource: query.dumpSource }}
       onChange={(value, run) => {
-        const { target: _t, dump: _d, dumpSource: _s, ...rest } = query;
+        // A snapshot position belongs to the dump it was picked in.
+        const { target: _t, dump: _d, dumpSource: _s, snapshot: _n, ...rest } = query;
         update({ ...rest, ...value }, run);
       }}
       api={datasource.api}
@@ -107,6 +110,14 @@ export function QueryEditor({ query, onChange, onRunQuery, datasource }: Props) 
       {type === 'goroutines' && (
         <>
           {source}
+          {sourceOf(query) !== 'target' && (
+            <SnapshotField
+              id={id('snapshot')}
+              value={query.snapshot}
+              onChange={(snapshot) => update(withField(query, 'snapshot', snapshot))}
+              dump={dumps.value.find((d) => d.id === query.dump)}
+            />
+          )}
           <ViewField
             id={id('view')}
             views={VIEWS.goroutines}

@@ -15,6 +15,7 @@ interface Props {
 
 const CAPTURED_FROM: Record<string, string> = {
   content: 'recorded in the dump',
+  log: 'from the log lines before the newest dump in the file',
   name: 'from the file name',
   upload: 'the upload time; nothing in the dump says when it was taken',
   modified: "the file's modification time",
@@ -44,6 +45,7 @@ export function DumpDetails({ api, dump, onChanged }: Props) {
   const facts = [
     dump.formatDescription || dump.format,
     formatBytes(dump.size),
+    dump.snapshotCount && `${dump.snapshotCount} snapshots`,
     dump.uploadedAt && `uploaded ${formatTime(dump.uploadedAt)}${dump.uploader ? ` by ${dump.uploader}` : ''}`,
   ].filter(Boolean);
   const capturedFrom = dump.capturedFrom ? CAPTURED_FROM[dump.capturedFrom] : undefined;
