@@ -2,6 +2,7 @@ package plugin
 
 import (
 	"context"
+	"fmt"
 	"sort"
 	"strings"
 	"time"
@@ -23,13 +24,17 @@ func (d *Datasource) queryMetrics(ctx context.Context, q *query.Query, tr backen
 	if err != nil {
 		return backend.ErrDataResponse(backend.StatusBadRequest, err.Error())
 	}
-	if q.Metric != "" && units[q.Metric] == "" {
-		return backend.ErrDataResponse(backend.StatusBadRequest, "unknown metric "+q.Metric+"; use one of "+strings.Join(metricNames(), ", "))
-	}
-	if q.View == "series" {
+	switch q.View {
+	case "current":
+		return d.currentMetrics(ctx, ts, q.Metric)
+	case "series":
 		return d.metricSeries(ts, q.Metric, tr)
 	}
-	return d.currentMetrics(ctx, ts, q.Metric)
+	return unknownView(q)
+}
+
+func unknownView(q *query.Query) backend.DataResponse {
+	return backend.ErrDataResponse(backend.StatusBadRequest, fmt.Sprintf("unknown view %q for a %s query", q.View, q.QueryType))
 }
 
 func (d *Datasource) currentMetrics(ctx context.Context, ts []settings.Target, metric string) backend.DataResponse {
@@ -54,7 +59,7 @@ func (d *Datasource) currentMetrics(ctx context.Context, ts []settings.Target, m
 		}
 		for _, name := range sortedKeys(r.values) {
 			if metric == "" || metric == name {
-				numbers = append(numbers, frames.Number{Name: name, Labels: targetLabels(t), Value: r.values[name], Unit: units[name]})
+				numbers = append(numbers, frames.Number{Name: name, Labels: targetLabels(t), Value: r.values[name], Unit: unit(name)})
 			}
 		}
 	}
@@ -78,7 +83,7 @@ func (d *Datasource) metricSeries(ts []settings.Target, metric string, tr backen
 				}
 				sr := byName[name]
 				if sr == nil {
-					sr = &frames.Series{Name: name, Labels: targetLabels(t), Unit: units[name]}
+					sr = &frames.Series{Name: name, Labels: targetLabels(t), Unit: unit(name)}
 					byName[name] = sr
 				}
 				sr.Times = append(sr.Times, s.At)
@@ -117,8 +122,6 @@ func withNotices(fs []*data.Frame, warnings []string) []*data.Frame {
 	}
 	return fs
 }
-
-func metricNames() []string { return sortedKeys(units) }
 
 func sortedKeys[V any](m map[string]V) []string {
 	keys := make([]string, 0, len(m))

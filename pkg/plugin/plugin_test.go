@@ -284,7 +284,7 @@ func TestMetricsQueryOneMetric(t *testing.T) {
 		t.Errorf("got %v", got)
 	}
 	r := runQuery(t, d, `{"queryType":"metrics","metric":"cpu"}`)
-	if r.Error == nil || !strings.Contains(r.Error.Error(), "unknown metric cpu; use one of") {
+	if r.Error == nil || !strings.Contains(r.Error.Error(), `unknown metric "cpu"; use one of`) {
 		t.Errorf("error = %v", r.Error)
 	}
 }

@@ -5,17 +5,9 @@ import (
 	"fmt"
 
 	"github.com/goscope/pprof/pkg/processmetrics"
+	"github.com/goscope/pprof/pkg/query"
 	"github.com/goscope/pprof/pkg/settings"
 )
-
-// units of every figure a metrics query reports.
-var units = map[string]string{"up": "none", "goroutines": "short", "threads": "short"}
-
-func init() {
-	for _, v := range processmetrics.Vitals {
-		units[v.Name] = v.Unit
-	}
-}
 
 // vitals reads a target's cheap figures: from the index page up,
 // goroutines and threads (created), and from its /metrics page, when one is
@@ -51,4 +43,10 @@ func (d *Datasource) vitals(ctx context.Context, t settings.Target) (map[string]
 		values[k] = v
 	}
 	return values, errs
+}
+
+// unit is the Grafana unit of a figure, as the vocabulary gives it.
+func unit(name string) string {
+	m, _ := query.Metric(name)
+	return m.Unit
 }

@@ -20,14 +20,13 @@ type Vital struct {
 	Name string
 	// Metric is the exposition name it is read from.
 	Metric string
-	Unit   string
 }
 
 // Vitals lists what is read, in report order.
 var Vitals = []Vital{
-	{Name: "rss_bytes", Metric: "process_resident_memory_bytes", Unit: "bytes"},
-	{Name: "heap_inuse_bytes", Metric: "go_memstats_heap_inuse_bytes", Unit: "bytes"},
-	{Name: "os_threads", Metric: "go_threads", Unit: "short"},
+	{Name: "rss_bytes", Metric: "process_resident_memory_bytes"},
+	{Name: "heap_inuse_bytes", Metric: "go_memstats_heap_inuse_bytes"},
+	{Name: "os_threads", Metric: "go_threads"},
 }
 
 // maxPageBytes bounds parsing; a Go client's page is tens of KiB, but a

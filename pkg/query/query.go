@@ -10,18 +10,17 @@ import (
 	"strings"
 )
 
-// Type is what a query asks for.
+// Type is what a query asks for. The types and their views are listed in
+// vocabulary.json.
 type Type string
 
+// The query types the plugin dispatches on.
 const (
 	TypeMetrics    Type = "metrics"
 	TypeGoroutines Type = "goroutines"
 	TypeProfile    Type = "profile"
 	TypeDumps      Type = "dumps"
 )
-
-// Types lists the query types this version answers.
-var Types = []Type{TypeMetrics, TypeGoroutines, TypeProfile, TypeDumps}
 
 // Query is one query of a request.
 type Query struct {
@@ -135,6 +134,9 @@ func (q *Query) validate() error {
 	} else if !slices.Contains(views, q.View) {
 		return fmt.Errorf("unknown view %q for a %s query; use one of %s", q.View, q.QueryType, list(views))
 	}
+	if _, ok := Metric(q.Metric); q.Metric != "" && !ok {
+		return fmt.Errorf("unknown metric %q; use one of %s", q.Metric, list(MetricNames()))
+	}
 	if q.Filter.MinWaitMinutes < 0 {
 		return fmt.Errorf("minWaitMinutes cannot be negative")
 	}
@@ -142,14 +144,6 @@ func (q *Query) validate() error {
 		return fmt.Errorf("seconds and maxNodes cannot be negative")
 	}
 	return nil
-}
-
-// Views lists each query type's views, the default first.
-var Views = map[Type][]string{
-	TypeMetrics:    {"current", "series"},
-	TypeGoroutines: {"count", "states", "groups", "timeline", "leaks", "races"},
-	TypeProfile:    {"flamegraph", "top", "labels"},
-	TypeDumps:      {"list", "history", "annotations"},
 }
 
 func list[T ~string](items []T) string {
