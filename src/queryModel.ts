@@ -22,6 +22,8 @@ export interface QueryTypeInfo extends Choice {
 export interface MetricInfo extends Choice {
   /** Grafana's unit id. */
   unit: string;
+  /** Set for figures that only a target's metrics URL gives. */
+  needsMetricsUrl?: boolean;
 }
 
 export interface ProfileTypeInfo extends Choice {

@@ -14,6 +14,8 @@ type Series struct {
 	Values []float64
 	// Unit is a Grafana unit id such as "short" or "bytes".
 	Unit string
+	// Description says where the values were read, shown beside them.
+	Description string
 }
 
 // TimeSeriesMulti returns series in the data plane's time series multi
@@ -24,9 +26,7 @@ func TimeSeriesMulti(series []Series) []*data.Frame {
 	out := make([]*data.Frame, 0, len(series))
 	for _, s := range series {
 		value := data.NewField(s.Name, s.Labels, s.Values)
-		if s.Unit != "" {
-			value.Config = &data.FieldConfig{Unit: s.Unit}
-		}
+		value.Config = fieldConfig(s.Unit, s.Description)
 		f := data.NewFrame(s.Name, data.NewField("time", nil, s.Times), value)
 		f.Meta = &data.FrameMeta{Type: data.FrameTypeTimeSeriesMulti, TypeVersion: data.FrameTypeVersion{0, 1}}
 		out = append(out, f)

@@ -33,6 +33,9 @@ type MetricInfo struct {
 	Choice
 	// Unit is Grafana's unit id for the figure.
 	Unit string `json:"unit"`
+	// NeedsMetricsURL is set for figures that nothing but a target's
+	// Prometheus metrics page gives.
+	NeedsMetricsURL bool `json:"needsMetricsUrl,omitempty"`
 }
 
 // ProfileTypeInfo is a profile a target can be asked for.
