@@ -32,6 +32,7 @@ import (
 	"github.com/grafana/grafana-plugin-sdk-go/genproto/pluginv2"
 	"github.com/hashicorp/go-hclog"
 	goplugin "github.com/hashicorp/go-plugin"
+	"gopkg.in/yaml.v3"
 )
 
 const pluginID = "goscope-pprof-datasource"
@@ -136,17 +137,7 @@ func waitFor(t *testing.T, ok func() bool) {
 }
 
 func demoGoroutines(t *testing.T, base string) int64 {
-	t.Helper()
-	resp, err := http.Get(base + "/state")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	var s struct{ Goroutines int64 }
-	if err := json.NewDecoder(resp.Body).Decode(&s); err != nil {
-		t.Fatal(err)
-	}
-	return s.Goroutines
+	return demoState(t, base).Goroutines
 }
 
 func pluginContext(jsonData string) *pluginv2.PluginContext {
@@ -627,4 +618,207 @@ func TestPluginProfiles(t *testing.T) {
 		t.Errorf("the top table has %d rows; go tool pprof -top prints %d", got, want)
 	}
 	t.Logf("top: %d rows, as go tool pprof -top; notices %v", want, frames[0].Meta.Notices)
+}
+
+// A target without a metrics URL, read through the plugin binary: the
+// figures it still has (heap in use from heap?debug=1, OS threads from the
+// index page), a notice naming the setting for the one it has not, and
+// every provisioned alert rule and dashboard panel pointed at it.
+func TestPluginTargetWithoutMetricsURL(t *testing.T) {
+	demo := startDemo(t)
+	for _, misbehave := range []string{"/misbehave/rss?mib=64", "/misbehave/threads?n=8"} {
+		resp, err := http.Post(demo+misbehave, "", nil)
+		if err != nil || resp.StatusCode != 200 {
+			t.Fatalf("%s: %v %v", misbehave, resp, err)
+		}
+		resp.Body.Close()
+	}
+	c := startPlugin(t)
+	pc := pluginContext(fmt.Sprintf(`{"targets":[{"name":"bare","url":%q},{"name":"full","url":%q,"metricsUrl":%q}]}`,
+		demo+"/debug/pprof", demo+"/debug/pprof", demo+"/metrics"))
+	pc.DataSourceInstanceSettings.Id = 3
+
+	t.Run("figures and notice", func(t *testing.T) {
+		before := demoState(t, demo)
+		frames, errText := queryData(t, c, pc, `{"queryType":"metrics","target":"(bare|full)"}`)
+		after := demoState(t, demo)
+		if errText != "" {
+			t.Fatal(errText)
+		}
+		got := map[string]float64{}
+		description := map[string]string{}
+		for _, f := range frames {
+			if len(f.Fields) == 1 {
+				key := f.Fields[0].Name + "/" + f.Fields[0].Labels["target"]
+				got[key] = f.Fields[0].At(0).(float64)
+				description[key] = f.Fields[0].Config.Description
+			}
+		}
+		t.Logf("figures %v; the demo's own heap in use %d..%d, threadcreate %d..%d", got,
+			before.HeapInuseBytes, after.HeapInuseBytes, before.ThreadCreate, after.ThreadCreate)
+		heap := got["heap_inuse_bytes/bare"]
+		lo, hi := float64(min(before.HeapInuseBytes, after.HeapInuseBytes)), float64(max(before.HeapInuseBytes, after.HeapInuseBytes))
+		if heap < 64<<20 || heap < lo*0.9 || heap > hi*1.1 {
+			t.Errorf("heap_inuse_bytes of the target without a metrics URL = %v; the demo reports %v..%v", heap, lo, hi)
+		}
+		if full := got["heap_inuse_bytes/full"]; heap < full*0.9 || heap > full*1.1 {
+			t.Errorf("heap_inuse_bytes from heap?debug=1 %v; from /metrics %v", heap, full)
+		}
+		// The runtime may start a thread to serve these very requests, so
+		// each reading is held to the demo's own count before and after.
+		inRange := func(n float64) bool {
+			return n >= 8 && n >= float64(min(before.ThreadCreate, after.ThreadCreate)) && n <= float64(max(before.ThreadCreate, after.ThreadCreate))
+		}
+		if bare, full := got["os_threads/bare"], got["os_threads/full"]; !inRange(bare) || !inRange(full) || bare != got["threads/bare"] {
+			t.Errorf("os_threads without a metrics URL %v, with one %v; the demo's threadcreate count %d..%d", bare, full, before.ThreadCreate, after.ThreadCreate)
+		}
+		if !strings.Contains(description["heap_inuse_bytes/bare"], "heap?debug=1") || !strings.Contains(description["os_threads/bare"], "index page") {
+			t.Errorf("descriptions %q do not say where the figures come from", description)
+		}
+		if _, ok := got["rss_bytes/bare"]; ok || got["rss_bytes/full"] == 0 {
+			t.Errorf("rss_bytes: %v", got)
+		}
+		if n := notices(frames); len(n) != 1 || !strings.Contains(n[0], `target "bare" has no metrics URL`) ||
+			!strings.Contains(n[0], `"metricsUrl"`) || !strings.Contains(n[0], `"Metrics URL"`) {
+			t.Errorf("notices = %q", n)
+		}
+	})
+
+	// Let the recorder take its first samples, so series panels have rows.
+	waitFor(t, func() bool {
+		frames, _ := queryData(t, c, pc, `{"queryType":"metrics","view":"series","target":"bare","metric":"goroutines"}`)
+		return hasRows(frames)
+	})
+
+	t.Run("alert rules", func(t *testing.T) {
+		var rules struct {
+			Groups []struct {
+				Rules []struct {
+					Title       string `yaml:"title"`
+					NoDataState string `yaml:"noDataState"`
+					Data        []struct {
+						DatasourceUID string         `yaml:"datasourceUid"`
+						Model         map[string]any `yaml:"model"`
+					} `yaml:"data"`
+				} `yaml:"rules"`
+			} `yaml:"groups"`
+		}
+		raw, err := os.ReadFile("../provisioning/alerting/go-pprof-rules.yaml")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := yaml.Unmarshal(raw, &rules); err != nil {
+			t.Fatal(err)
+		}
+		for _, g := range rules.Groups {
+			for _, r := range g.Rules {
+				for _, d := range r.Data {
+					if d.DatasourceUID != "go-pprof" {
+						continue
+					}
+					d.Model["target"] = "bare"
+					model, _ := json.Marshal(d.Model)
+					frames, errText := queryData(t, c, pc, string(model))
+					switch {
+					case errText != "":
+						t.Errorf("rule %q: error %s", r.Title, errText)
+					case !hasRows(frames) && r.NoDataState != "OK":
+						t.Errorf("rule %q has no data for a target without a metrics URL and noDataState %s: it would page", r.Title, r.NoDataState)
+					case !hasRows(frames) && len(notices(frames)) == 0:
+						t.Errorf("rule %q: no data and no notice saying why", r.Title)
+					}
+				}
+			}
+		}
+	})
+
+	t.Run("dashboard panels", func(t *testing.T) {
+		paths, _ := filepath.Glob("../provisioning/dashboards/go-pprof/*.json")
+		checked := 0
+		for _, path := range paths {
+			raw, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var d struct {
+				Panels []struct {
+					Title   string           `json:"title"`
+					Targets []map[string]any `json:"targets"`
+				} `json:"panels"`
+			}
+			if err := json.Unmarshal(raw, &d); err != nil {
+				t.Fatal(err)
+			}
+			for _, p := range d.Panels {
+				for _, q := range p.Targets {
+					if q["target"] != "$target" {
+						continue
+					}
+					q["target"] = "bare"
+					js, _ := json.Marshal(q)
+					frames, errText := queryData(t, c, pc, string(js))
+					checked++
+					if errText != "" {
+						t.Errorf("%s: panel %q: %s", filepath.Base(path), p.Title, errText)
+					} else if !hasRows(frames) && !namesMetricsURL(notices(frames)) {
+						t.Errorf("%s: panel %q: no data, and no notice naming the metrics URL setting (%q)", filepath.Base(path), p.Title, notices(frames))
+					}
+				}
+			}
+		}
+		if checked < 10 {
+			t.Errorf("only %d panel queries read a target", checked)
+		}
+	})
+}
+
+// demoFigures are what the demo's /state says of its own process.
+type demoFigures struct {
+	Goroutines     int64  `json:"goroutines"`
+	HeapInuseBytes uint64 `json:"heapInuseBytes"`
+	ThreadCreate   int    `json:"threadcreate"`
+}
+
+func demoState(t *testing.T, base string) demoFigures {
+	t.Helper()
+	resp, err := http.Get(base + "/state")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var s demoFigures
+	if err := json.NewDecoder(resp.Body).Decode(&s); err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+func hasRows(frames data.Frames) bool {
+	for _, f := range frames {
+		if rows, _ := f.RowLen(); rows > 0 {
+			return true
+		}
+	}
+	return false
+}
+
+func notices(frames data.Frames) []string {
+	var out []string
+	for _, f := range frames {
+		if f.Meta != nil {
+			for _, n := range f.Meta.Notices {
+				out = append(out, n.Text)
+			}
+		}
+	}
+	return out
+}
+
+func namesMetricsURL(notices []string) bool {
+	for _, n := range notices {
+		if strings.Contains(n, `"metricsUrl"`) {
+			return true
+		}
+	}
+	return false
 }

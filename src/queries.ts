@@ -1,5 +1,5 @@
 import { ALL_TARGETS, BaselineSource, PprofQuery, QueryType } from './types';
-import { DEFAULT_PROFILE_TYPE, defaultView, QUERY_TYPES } from './queryModel';
+import { DEFAULT_PROFILE_TYPE, DEFAULT_QUERY_TYPE, defaultView, QUERY_TYPES } from './queryModel';
 
 export type SourceKind = 'target' | 'dump' | 'dumpSource';
 
@@ -21,7 +21,7 @@ export function sourceOf(query: Pick<PprofQuery, 'dump' | 'dumpSource'> | Baseli
 }
 
 export function queryTypeOf(query: PprofQuery): QueryType {
-  return query.queryType ?? 'metrics';
+  return query.queryType ?? DEFAULT_QUERY_TYPE;
 }
 
 function readsSnapshots(type: QueryType): boolean {

@@ -1,8 +1,12 @@
 import { DataSourceJsonData } from '@grafana/data';
 import { DataQuery } from '@grafana/schema';
 
+import { DEFAULT_QUERY_TYPE } from './queryModel';
+
 // The query and settings shapes mirror the Go backend (pkg/query/query.go and
-// pkg/settings/settings.go); field names are the JSON names it reads.
+// pkg/settings/settings.go); field names are the JSON names it reads. The
+// query's are also listed in pkg/query/vocabulary.json, and
+// src/vocabulary.test.ts fails when the interfaces below and that list differ.
 
 export type QueryType = 'metrics' | 'goroutines' | 'profile' | 'dumps';
 
@@ -72,7 +76,7 @@ export interface PprofQuery extends DataQuery {
 export const ALL_TARGETS = '*';
 
 export const DEFAULT_QUERY: Partial<PprofQuery> = {
-  queryType: 'metrics',
+  queryType: DEFAULT_QUERY_TYPE,
   target: ALL_TARGETS,
 };
 

@@ -18,6 +18,8 @@ type Series struct {
 	Null []bool
 	// Unit is a Grafana unit id such as "short" or "bytes".
 	Unit string
+	// Description says where the values were read, shown beside them.
+	Description string
 }
 
 // TimeSeriesMulti returns series in the data plane's time series multi
@@ -37,9 +39,7 @@ func TimeSeriesMulti(series []Series) []*data.Frame {
 			}
 			value = data.NewField(s.Name, s.Labels, nullable)
 		}
-		if s.Unit != "" {
-			value.Config = &data.FieldConfig{Unit: s.Unit}
-		}
+		value.Config = fieldConfig(s.Unit, s.Description)
 		f := data.NewFrame(s.Name, data.NewField("time", nil, s.Times), value)
 		f.Meta = &data.FrameMeta{Type: data.FrameTypeTimeSeriesMulti, TypeVersion: data.FrameTypeVersion{0, 1}}
 		out = append(out, f)

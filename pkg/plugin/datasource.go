@@ -91,8 +91,7 @@ func (d *Datasource) startRecorder() {
 		t, _ := d.settings.Target(name)
 		ctx, cancel := context.WithTimeout(ctx, d.settings.RecordInterval)
 		defer cancel()
-		values, _ := d.vitals(ctx, t)
-		return values
+		return d.vitals(ctx, t, false, nil).values
 	})
 	d.recorder.Start()
 }

@@ -26,8 +26,10 @@ func (d *Datasource) queryDumps(q *query.Query, tr backend.TimeRange) backend.Da
 	case "annotations":
 		entries := d.catalog.Snapshots(dumps.Filter{Source: q.DumpSource, From: tr.From, To: tr.To})
 		return backend.DataResponse{Frames: []*data.Frame{frames.CaptureAnnotations(entries)}}
+	case "history":
+		return d.dumpHistory(q, tr)
 	}
-	return d.dumpHistory(q, tr)
+	return unknownView(q)
 }
 
 func (d *Datasource) dumpHistory(q *query.Query, tr backend.TimeRange) backend.DataResponse {

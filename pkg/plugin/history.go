@@ -2,8 +2,6 @@ package plugin
 
 import (
 	"fmt"
-	"regexp"
-	"strconv"
 	"sync"
 	"time"
 
@@ -14,6 +12,7 @@ import (
 	"github.com/goscope/pprof/pkg/frames"
 	"github.com/goscope/pprof/pkg/goroutines"
 	"github.com/goscope/pprof/pkg/indexpage"
+	"github.com/goscope/pprof/pkg/processmetrics"
 	"github.com/goscope/pprof/pkg/profiles"
 	"github.com/goscope/pprof/pkg/stackgroups"
 )
@@ -100,16 +99,11 @@ func goroutineValue(category string, n int) frames.HistoryValue {
 	return frames.HistoryValue{Metric: "goroutines", Labels: map[string]string{"category": category}, Value: float64(n), Unit: "short"}
 }
 
-// memStatsHeapInuse is the exact figure the runtime appends to heap
-// debug=1 text; the profile's own inuse_space is a sampled estimate.
-var memStatsHeapInuse = regexp.MustCompile(`(?m)^# HeapInuse = (\d+)`)
-
+// heapValues prefers the exact figure the runtime appends to heap debug=1
+// text; the profile's own inuse_space is a sampled estimate.
 func heapValues(e dumps.Entry, data []byte) ([]frames.HistoryValue, error) {
-	if m := memStatsHeapInuse.FindSubmatch(data); m != nil {
-		n, err := strconv.ParseFloat(string(m[1]), 64)
-		if err == nil {
-			return []frames.HistoryValue{{Metric: "heap_inuse_bytes", Value: n, Unit: "bytes"}}, nil
-		}
+	if vs, err := processmetrics.ParseMemStats(data); err == nil {
+		return []frames.HistoryValue{{Metric: "heap_inuse_bytes", Value: vs["heap_inuse_bytes"], Unit: "bytes"}}, nil
 	}
 	p, err := profiles.Parse(data)
 	if err != nil {

@@ -22,18 +22,18 @@ import (
 
 // profileTypes are the profiles a target can be asked for; cpu is served
 // at /profile?seconds=N.
-var profileTypes = []string{"goroutine", "heap", "allocs", "cpu", "threadcreate", "block", "mutex", "goroutineleak"}
+var profileTypes = query.ProfileTypeNames()
 
 // defaultCPUSeconds is how long a CPU profile runs when the query does not
 // say: a third of `go tool pprof`'s 30 s, because a panel waits for it.
-const defaultCPUSeconds = 10
+var defaultCPUSeconds = query.Vocabulary.Defaults.CPUSeconds
 
 // queryProfile answers a profile as a flame graph (or a diff against a
 // baseline), a top table, or counts per pprof label value.
 func (d *Datasource) queryProfile(ctx context.Context, q *query.Query, tr backend.TimeRange) backend.DataResponse {
 	po := q.Profile
 	if po.ProfileType == "" {
-		po.ProfileType = "goroutine"
+		po.ProfileType = query.Vocabulary.Defaults.ProfileType
 	}
 	if !slices.Contains(profileTypes, po.ProfileType) {
 		return backend.ErrDataResponse(backend.StatusBadRequest, fmt.Sprintf("unknown profileType %q; use one of %s", po.ProfileType, strings.Join(profileTypes, ", ")))

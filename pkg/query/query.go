@@ -12,18 +12,17 @@ import (
 	"time"
 )
 
-// Type is what a query asks for.
+// Type is what a query asks for. The types and their views are listed in
+// vocabulary.json.
 type Type string
 
+// The query types the plugin dispatches on.
 const (
 	TypeMetrics    Type = "metrics"
 	TypeGoroutines Type = "goroutines"
 	TypeProfile    Type = "profile"
 	TypeDumps      Type = "dumps"
 )
-
-// Types lists the query types this version answers.
-var Types = []Type{TypeMetrics, TypeGoroutines, TypeProfile, TypeDumps}
 
 // Query is one query of a request.
 type Query struct {
@@ -147,6 +146,9 @@ func (q *Query) validate() error {
 	} else if !slices.Contains(views, q.View) {
 		return fmt.Errorf("unknown view %q for a %s query; use one of %s", q.View, q.QueryType, list(views))
 	}
+	if _, ok := Metric(q.Metric); q.Metric != "" && !ok {
+		return fmt.Errorf("unknown metric %q; use one of %s", q.Metric, list(MetricNames()))
+	}
 	if q.Filter.MinWaitMinutes < 0 {
 		return fmt.Errorf("minWaitMinutes cannot be negative")
 	}
@@ -193,14 +195,6 @@ func ParseSnapshotChoice(s string) (SnapshotChoice, error) {
 		return SnapshotChoice{At: t}, nil
 	}
 	return SnapshotChoice{}, fmt.Errorf("snapshot %q: use a position from 1, a capture time such as 2026-12-01T10:00:00Z, or leave it empty for the newest", s)
-}
-
-// Views lists each query type's views, the default first.
-var Views = map[Type][]string{
-	TypeMetrics:    {"current", "series"},
-	TypeGoroutines: {"count", "states", "groups", "timeline", "leaks", "races"},
-	TypeProfile:    {"flamegraph", "top", "labels"},
-	TypeDumps:      {"list", "history", "annotations"},
 }
 
 func list[T ~string](items []T) string {

@@ -15,7 +15,7 @@ export function MetricField({ id, value, onChange }: Props) {
     <InlineField
       label="Metric"
       labelWidth={14}
-      tooltip="Figures from the metrics URL exist only for targets that have one."
+      tooltip="rss_bytes needs the target's Metrics URL; without one, heap_inuse_bytes is read from heap?debug=1 when the query runs (not recorded for the series view) and os_threads from the index page."
     >
       <Combobox
         id={id}
