@@ -2,7 +2,6 @@ package dumps
 
 import (
 	"fmt"
-	"io"
 	"io/fs"
 	"os"
 	"path"
@@ -169,7 +168,7 @@ func (w *watchedDir) describeFile(root *os.Root, rel string, info fs.FileInfo) E
 			dumpformat.FormatSize(info.Size()), dumpformat.FormatSize(w.opts.MaxFileBytes))
 		return e
 	}
-	d, err := w.detect(root, rel, info.Size())
+	d, err := w.detect(root, rel)
 	if err != nil {
 		e.Error = describeError(err)
 		return e
@@ -191,33 +190,35 @@ func (w *watchedDir) applyDetection(e *Entry, d dumpformat.Detection) {
 }
 
 // detect reads as little of the file as its format allows: the first MiB
-// tells a text format, while gzip and protobuf need the whole file.
-func (w *watchedDir) detect(root *os.Root, rel string, size int64) (dumpformat.Detection, error) {
+// tells a text format, while gzip and protobuf need the whole file. The
+// file is mapped, so only the pages read are loaded.
+func (w *watchedDir) detect(root *os.Root, rel string) (dumpformat.Detection, error) {
 	f, err := root.Open(rel)
 	if err != nil {
 		return dumpformat.Detection{}, err
 	}
 	defer f.Close()
-	var data []byte
-	if size > dumpformat.HeadSize {
-		head := make([]byte, dumpformat.HeadSize)
-		if _, err := io.ReadFull(f, head); err != nil {
-			return dumpformat.Detection{}, err
-		}
-		if !dumpformat.IsGzip(head) {
-			d := dumpformat.Detect(rel, head)
-			if d.Format.Known() && d.Format.Encoding() != dumpformat.EncodingProtobuf {
-				return d, nil
-			}
-		}
-		data = head
-	}
-	rest, err := io.ReadAll(io.LimitReader(f, w.opts.MaxFileBytes-int64(len(data))))
+	c, _, err := openContent(f, w.opts.MaxFileBytes, w.opts.MaxDecompressedBytes)
 	if err != nil {
 		return dumpformat.Detection{}, err
 	}
-	d, _, err := dumpformat.Inspect(rel, append(data, rest...), w.opts.MaxDecompressedBytes)
-	return d, err
+	defer c.Close()
+	if c.Size() > dumpformat.HeadSize {
+		var d dumpformat.Detection
+		err := guardFaults(func() error {
+			if head := c.raw[:dumpformat.HeadSize]; !dumpformat.IsGzip(head) {
+				d = dumpformat.Detect(rel, head)
+			}
+			return nil
+		})
+		if err != nil {
+			return dumpformat.Detection{}, err
+		}
+		if d.Format.Known() && d.Format.Encoding() != dumpformat.EncodingProtobuf {
+			return d, nil
+		}
+	}
+	return c.inspect(rel)
 }
 
 func (w *watchedDir) errorEntry(rel, msg string) Entry {

@@ -147,11 +147,12 @@ func (s *Store) readSidecar(id string) (sidecar, error) {
 // rebuildSidecar recreates lost metadata from the dump itself; the original
 // name and uploader cannot be recovered.
 func (s *Store) rebuildSidecar(id string, info os.FileInfo) (sidecar, error) {
-	raw, err := os.ReadFile(s.dumpPath(id))
+	c, err := s.open(s.dumpPath(id))
 	if err != nil {
 		return sidecar{}, err
 	}
-	d, _, err := dumpformat.Inspect("", raw, s.opts.MaxDecompressedBytes)
+	defer c.Close()
+	d, err := c.inspect("")
 	if err != nil {
 		return sidecar{}, fmt.Errorf("rebuilding metadata of dump %s: %w", id, err)
 	}

@@ -2,6 +2,7 @@ package plugin
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/grafana/grafana-plugin-sdk-go/backend"
@@ -17,7 +18,7 @@ import (
 
 // queryGoroutines answers the goroutine views of each source's snapshot.
 func (d *Datasource) queryGoroutines(ctx context.Context, q *query.Query, tr backend.TimeRange) backend.DataResponse {
-	blobs, err := d.blobs(ctx, q, tr, isGoroutineDump, d.fetchGoroutines)
+	sources, err := d.sources(ctx, q, tr, isGoroutineDump, d.fetchGoroutines)
 	if err != nil {
 		return backend.ErrDataResponse(backend.StatusBadRequest, err.Error())
 	}
@@ -29,18 +30,29 @@ func (d *Datasource) queryGoroutines(ctx context.Context, q *query.Query, tr bac
 		MinWaitMinutes:   q.Filter.MinWaitMinutes,
 		HideSystem:       q.Filter.HideRuntime,
 	}
-	return answerEach(blobs, func(b blob) ([]*data.Frame, error) { return goroutineView(q, filter, b) })
+	return answerEach(sources, func(b blob) ([]*data.Frame, error) { return d.goroutineView(q, filter, b) })
 }
 
-// goroutineView parses one snapshot and builds the requested view. A
-// partly readable dump still answers, with the parse error as a notice.
-func goroutineView(q *query.Query, filter stackgroups.Filter, b blob) ([]*data.Frame, error) {
-	snap, parseErr := goroutines.Parse(b.data)
+// goroutineView answers the requested view of a blob's first snapshot,
+// from the cache when it can.
+func (d *Datasource) goroutineView(q *query.Query, filter stackgroups.Filter, b blob) ([]*data.Frame, error) {
+	return d.cachedView(b, q, func() ([]*data.Frame, parseUse, error) { return d.buildGoroutineView(q, filter, b) })
+}
+
+// buildGoroutineView parses one blob (or takes its parse from the cache)
+// and builds the view. A partly readable dump still answers, with the
+// parse error as a notice.
+func (d *Datasource) buildGoroutineView(q *query.Query, filter stackgroups.Filter, b blob) ([]*data.Frame, parseUse, error) {
+	p, use, err := d.parse(goroutineParser, b)
+	if err != nil {
+		return nil, use, err
+	}
+	snap, parseErr := firstSnapshot(p)
 	if snap == nil || len(snap.Goroutines) == 0 {
 		if parseErr == nil {
 			parseErr = fmt.Errorf("the dump holds no goroutines")
 		}
-		return nil, parseErr
+		return nil, use, parseErr
 	}
 	var notices []string
 	if parseErr != nil {
@@ -51,9 +63,22 @@ func goroutineView(q *query.Query, filter stackgroups.Filter, b blob) ([]*data.F
 	}
 	fs, err := buildGoroutineFrames(q, filter, b.origin, snap)
 	if err != nil {
-		return nil, err
+		return nil, use, err
 	}
-	return withNotices(fs, notices), nil
+	return withNotices(fs, notices), use, nil
+}
+
+// firstSnapshot picks the snapshot the views read when the input holds
+// several (a debug=2 dump followed by a crash), and says so.
+func firstSnapshot(p parsed) (*goroutines.Snapshot, error) {
+	if len(p.snapshots) == 0 {
+		return nil, p.err
+	}
+	err := p.err
+	if n := len(p.snapshots); n > 1 {
+		err = errors.Join(err, fmt.Errorf("%w: the input holds %d dumps; the first is shown", goroutines.ErrMultipleDumps, n))
+	}
+	return p.snapshots[0], err
 }
 
 func buildGoroutineFrames(q *query.Query, filter stackgroups.Filter, o frames.Origin, snap *goroutines.Snapshot) ([]*data.Frame, error) {
