@@ -2,10 +2,10 @@ package dumps
 
 import (
 	"errors"
-	"fmt"
 	"io/fs"
 	"os"
 	"runtime/debug"
+	"unsafe"
 
 	"github.com/goscope/pprof/pkg/dumpformat"
 )
@@ -58,7 +58,7 @@ func (c *Content) Size() int64 { return int64(len(c.raw)) }
 // a dump directory, log rotation); reading past its new end faults. Read
 // turns that fault into an error instead of a crash.
 func (c *Content) Read(fn func(plain []byte) error) error {
-	return guardFaults(func() error {
+	return c.guard(func() error {
 		if err := c.decode(); err != nil {
 			return err
 		}
@@ -98,7 +98,7 @@ func (c *Content) inspect(name string) (dumpformat.Detection, error) {
 	if c.detection != nil {
 		return *c.detection, nil
 	}
-	err := guardFaults(func() error {
+	err := c.guard(func() error {
 		d, plain, err := dumpformat.Inspect(name, c.raw, c.limit)
 		if err != nil {
 			return errorf(ErrTooLarge, "%v", err)
@@ -118,18 +118,24 @@ func (c *Content) inspect(name string) (dumpformat.Detection, error) {
 // errChanged reports a file that shrank while it was being read.
 var errChanged = errorf(ErrConflict, "the file changed while it was being read; try again")
 
-// guardFaults runs fn, turning a memory fault (reading a mapped file past
-// its end after it was truncated) into errChanged. fn must not start
-// goroutines that read the mapping: the guard covers this goroutine only.
-func guardFaults(fn func() error) (err error) {
+// guard runs fn, turning a memory fault inside the mapping (reading a file
+// past its end after it was truncated) into errChanged; any other panic
+// goes on. fn must not start goroutines that read the mapping: the guard
+// covers this goroutine only.
+func (c *Content) guard(fn func() error) (err error) {
+	if c.unmap == nil {
+		return fn()
+	}
+	start := uintptr(unsafe.Pointer(unsafe.SliceData(c.raw)))
+	end := start + uintptr(len(c.raw))
 	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
 	defer func() {
 		r := recover()
 		if r == nil {
 			return
 		}
-		if fault, ok := r.(interface{ Addr() uintptr }); ok {
-			err = fmt.Errorf("%w (fault at %#x)", errChanged, fault.Addr())
+		if fault, ok := r.(interface{ Addr() uintptr }); ok && fault.Addr() >= start && fault.Addr() < end {
+			err = errChanged
 			return
 		}
 		panic(r)

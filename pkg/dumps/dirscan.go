@@ -205,7 +205,7 @@ func (w *watchedDir) detect(root *os.Root, rel string) (dumpformat.Detection, er
 	defer c.Close()
 	if c.Size() > dumpformat.HeadSize {
 		var d dumpformat.Detection
-		err := guardFaults(func() error {
+		err := c.guard(func() error {
 			if head := c.raw[:dumpformat.HeadSize]; !dumpformat.IsGzip(head) {
 				d = dumpformat.Detect(rel, head)
 			}

@@ -75,7 +75,7 @@ func (s *Store) describeUpload(tempPath, name, uploader string) (sidecar, error)
 		return sidecar{}, errorf(ErrInvalid, "the upload is empty")
 	}
 	var sum [sha256.Size]byte
-	if err := guardFaults(func() error { sum = sha256.Sum256(c.raw); return nil }); err != nil {
+	if err := c.guard(func() error { sum = sha256.Sum256(c.raw); return nil }); err != nil {
 		return sidecar{}, err
 	}
 	id := hex.EncodeToString(sum[:])
