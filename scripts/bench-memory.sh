@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Measures the plugin's memory and query times on a real goroutine dump of
-# a million goroutines (about 310 MiB; pkg/stackgroups/testdata/bigdump
+# a million goroutines (about 335 MiB; pkg/stackgroups/testdata/bigdump
 # built and run with the local Go toolchain on first use, cached in the user
 # cache directory). Through the plugin protocol, on the built binary:
 # upload in 1 MiB chunks, a groups query and its repetition, then a new
