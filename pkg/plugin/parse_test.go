@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
+	"reflect"
 	"runtime"
 	"strings"
 	"sync"
@@ -17,6 +18,7 @@ import (
 	"github.com/grafana/grafana-plugin-sdk-go/data"
 
 	"github.com/goscope/pprof/pkg/dumpformat"
+	"github.com/goscope/pprof/pkg/parsecache"
 )
 
 // parseStat reads the parse cache stat of a frame: 1 when the query was
@@ -283,4 +285,55 @@ func TestConcurrentViewsOfOneParse(t *testing.T) {
 		}()
 	}
 	wg.Wait()
+}
+
+// Cached parses are shared by every query over the same content, so no
+// view may change them: after every view has run on them, concurrently
+// (run with -race), they equal a fresh parse.
+func TestViewsDoNotChangeACachedParse(t *testing.T) {
+	d := newInstance(t, `{}`)
+	cases := []struct {
+		p     parser
+		name  string
+		input []byte
+		views []string
+	}{
+		{goroutineParser, "debug2.txt", readMaybeGzip(t, scenario+"goroutine.debug2.txt.gz"), []string{
+			`{"queryType":"goroutines","view":"count","perCategory":true,"dump":%q}`,
+			`{"queryType":"goroutines","view":"states","dump":%q}`,
+			`{"queryType":"goroutines","view":"groups","dump":%q,"filter":{"states":["lock"],"hideRuntime":true}}`,
+			`{"queryType":"goroutines","view":"timeline","dump":%q}`,
+			`{"queryType":"goroutines","view":"leaks","dump":%q,"filter":{"include":"main\\.","minWaitMinutes":1}}`,
+		}},
+		{profileParser, "cpu.pb.gz", readFile(t, profilesDir+"cpu.pb.gz"), []string{
+			`{"queryType":"profile","view":"flamegraph","dump":%q,"profile":{"profileType":"cpu","focus":"runtime","maxNodes":100}}`,
+			`{"queryType":"profile","view":"flamegraph","dump":%[1]q,"profile":{"profileType":"cpu","hide":"runtime","ignore":"gc","baseline":{"dump":%[1]q}}}`,
+			`{"queryType":"profile","view":"top","dump":%q,"profile":{"profileType":"cpu","byLine":true}}`,
+			`{"queryType":"profile","view":"labels","dump":%q,"profile":{"profileType":"cpu","groupBy":"handler"}}`,
+		}},
+	}
+	for _, c := range cases {
+		e := upload(t, d, c.name, c.input)
+		var wg sync.WaitGroup
+		for _, v := range c.views {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				if r := runQuery(t, d, fmt.Sprintf(v, e.ID)); r.Error != nil {
+					t.Errorf("%s: %v", v, r.Error)
+				}
+			}()
+		}
+		wg.Wait()
+		cached, outcome, _ := d.parseCache.Get(c.p.name+" dump "+e.ID, func() (parsed, int64, error) {
+			return parsed{}, 0, fmt.Errorf("not cached")
+		})
+		plain, _, err := dumpformat.Decode(c.input, 1<<30)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if outcome != parsecache.Cached || !reflect.DeepEqual(cached, c.p.parse(plain)) {
+			t.Errorf("%s: the cached parse (%v) changed under the views", c.name, outcome)
+		}
+	}
 }
