@@ -66,7 +66,7 @@ func (c *Content) Read(fn func(plain []byte) error) error {
 	})
 }
 
-// Close releases the bytes.
+// Close releases the bytes; closing again does nothing.
 func (c *Content) Close() error {
 	c.plain, c.raw = nil, nil
 	if c.unmap == nil {

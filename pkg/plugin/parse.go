@@ -64,8 +64,10 @@ type parseUse struct {
 
 // parse returns the blob's content parsed, from the cache when the same
 // content was parsed before, and shares a parse in progress with
-// concurrent queries over the same content.
+// concurrent queries over the same content. A stored dump's file is
+// released as soon as it is parsed, before the view is built.
 func (d *Datasource) parse(p parser, b blob) (parsed, parseUse, error) {
+	defer b.close()
 	start := time.Now()
 	load := func() (parsed, int64, error) {
 		var out parsed
