@@ -3,6 +3,7 @@
 package dumps
 
 import (
+	"fmt"
 	"os"
 	"syscall"
 )
@@ -12,6 +13,9 @@ import (
 func mapFile(f *os.File, size int64) ([]byte, func() error, error) {
 	if size == 0 {
 		return nil, nil, nil
+	}
+	if int64(int(size)) != size {
+		return nil, nil, fmt.Errorf("%s: %d bytes cannot be mapped on this platform", f.Name(), size)
 	}
 	data, err := syscall.Mmap(int(f.Fd()), 0, int(size), syscall.PROT_READ, syscall.MAP_SHARED)
 	if err != nil {
