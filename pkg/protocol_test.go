@@ -43,6 +43,8 @@ type pluginClients struct {
 	diagnostics grpcplugin.DiagnosticsClient
 	data        grpcplugin.DataClient
 	resource    grpcplugin.ResourceClient
+	// pid is the plugin process, whose memory the tests read.
+	pid int
 }
 
 func startPlugin(t testing.TB) pluginClients {
@@ -54,6 +56,7 @@ func startPlugin(t testing.TB) pluginClients {
 	if _, err := os.Stat(binary); err != nil {
 		t.Fatalf("plugin binary missing (build it with `go tool mage -v build:linux`): %v", err)
 	}
+	cmd := exec.Command(binary)
 	client := goplugin.NewClient(&goplugin.ClientConfig{
 		HandshakeConfig: goplugin.HandshakeConfig{
 			ProtocolVersion:  grpcplugin.ProtocolVersion,
@@ -67,7 +70,7 @@ func startPlugin(t testing.TB) pluginClients {
 				"data":        &grpcplugin.DataGRPCPlugin{},
 			},
 		},
-		Cmd:              exec.Command(binary),
+		Cmd:              cmd,
 		AllowedProtocols: []goplugin.Protocol{goplugin.ProtocolGRPC},
 		Logger:           hclog.New(&hclog.LoggerOptions{Output: io.Discard}),
 	})
@@ -87,6 +90,7 @@ func startPlugin(t testing.TB) pluginClients {
 		diagnostics: dispense("diagnostics").(grpcplugin.DiagnosticsClient),
 		data:        dispense("data").(grpcplugin.DataClient),
 		resource:    dispense("resource").(grpcplugin.ResourceClient),
+		pid:         cmd.Process.Pid,
 	}
 }
 
@@ -523,31 +527,6 @@ func readFile(t testing.TB, path string) []byte {
 	return data
 }
 
-// BenchmarkProtocolGroupsQuery times a groups query through the plugin
-// protocol on a large stored dump: GOROUTINE_DUMP names it (the
-// 100k-goroutine dump of scripts/bench-goroutines.sh).
-func BenchmarkProtocolGroupsQuery(b *testing.B) {
-	path := os.Getenv("GOROUTINE_DUMP")
-	if path == "" {
-		b.Skip("set GOROUTINE_DUMP to a goroutine dump")
-	}
-	dump, err := os.ReadFile(path)
-	if err != nil {
-		b.Fatal(err)
-	}
-	c := startPlugin(b)
-	pc := pluginContext(fmt.Sprintf(`{"dumpStoreDir":%q,"maxUploadMiB":256}`, b.TempDir()))
-	id := uploadChunked(b, c, pc, filepath.Base(path), dump)
-	q := fmt.Sprintf(`{"queryType":"goroutines","view":"groups","dump":%q}`, id)
-	b.SetBytes(int64(len(dump)))
-	b.ResetTimer()
-	for b.Loop() {
-		if _, errText := queryData(b, c, pc, q); errText != "" {
-			b.Fatal(errText)
-		}
-	}
-}
-
 // pprofTopRows runs the real `go tool pprof -top` on a profile and counts
 // the rows it prints.
 func pprofTopRows(t *testing.T, path string) int {
@@ -821,4 +800,64 @@ func namesMetricsURL(notices []string) bool {
 		}
 	}
 	return false
+}
+
+// Empty bodies on the routes that take one are bad requests answered in
+// JSON (they used to panic: a 500, and a temporary file left behind), and
+// so are unknown routes.
+func TestPluginResourcesRefuseEmptyBodies(t *testing.T) {
+	c := startPlugin(t)
+	pc := storePluginContext(t, 31)
+	id := uploadChunked(t, c, pc, "sigquit.txt", gunzipFile(t, "goroutines/testdata/corpus/go1.19-scenario-x3/sigquit.gotraceback-all.txt.gz"))
+	code, body := callResource(t, c, pc, "POST", "dumps/uploads", []byte(`{"name":"a.txt","size":10}`))
+	var up struct{ UploadID string }
+	if err := json.Unmarshal(body, &up); code != 201 || err != nil {
+		t.Fatalf("begin upload: %d %s", code, body)
+	}
+	for _, r := range []struct {
+		method, path string
+		code         int32
+	}{
+		{"POST", "dumps?name=empty.txt", 400},
+		{"POST", "dumps/uploads", 400},
+		{"PUT", "dumps/uploads/" + up.UploadID + "?offset=0", 400},
+		{"PATCH", "dumps/" + id, 400},
+		{"GET", "nowhere", 404},
+		{"DELETE", "targets", 405},
+	} {
+		code, body := callResource(t, c, pc, r.method, r.path, nil)
+		var answer struct{ Error string }
+		if err := json.Unmarshal(body, &answer); code != r.code || err != nil || answer.Error == "" {
+			t.Errorf("%s %s: %d %s, want %d with an error in JSON", r.method, r.path, code, body, r.code)
+		}
+	}
+}
+
+// A query repeated over the same stored dump is answered from the parse
+// cache, which the frames' stats say; so is every panel of a dashboard
+// after the first has parsed the dump.
+func TestPluginRepeatedQueryServedFromCache(t *testing.T) {
+	c := startPlugin(t)
+	uploader := storePluginContext(t, 32)
+	id := uploadChunked(t, c, uploader, "sigquit.txt", gunzipFile(t, "goroutines/testdata/corpus/go1.19-scenario-x3/sigquit.gotraceback-all.txt.gz"))
+	// Another data source on the same store has a cache of its own.
+	pc := pluginContext(string(uploader.DataSourceInstanceSettings.JsonData))
+	pc.DataSourceInstanceSettings.Id, pc.DataSourceInstanceSettings.Uid = 33, "store-33"
+	fromCache := func(view string) float64 {
+		t.Helper()
+		frames, errText := queryData(t, c, pc, fmt.Sprintf(`{"queryType":"goroutines","view":%q,"dump":%q}`, view, id))
+		if errText != "" {
+			t.Fatal(errText)
+		}
+		for _, s := range frames[0].Meta.Stats {
+			if s.DisplayName == "Parsed dump from cache" {
+				return s.Value
+			}
+		}
+		t.Fatalf("no parse stat in %+v", frames[0].Meta.Stats)
+		return 0
+	}
+	if got := []float64{fromCache("groups"), fromCache("groups"), fromCache("states")}; got[0] != 0 || got[1] != 1 || got[2] != 1 {
+		t.Errorf("parsed from cache: %v, want [0 1 1]", got)
+	}
 }

@@ -114,6 +114,8 @@ export interface PprofOptions extends DataSourceJsonData {
   dumpStoreDir?: string;
   maxUploadMiB?: number;
   dumpQuotaMiB?: number;
+  /** Memory for parsed dumps kept between queries. */
+  parseCacheMiB?: number;
   dumpDirectories?: DumpDirectoryConfig[];
   tlsSkipVerify?: boolean;
   tlsAuthWithCACert?: boolean;

@@ -110,8 +110,9 @@ func (c *Catalog) Entry(id string) (Entry, error) {
 	return Entry{}, notFound(id)
 }
 
-// Get returns one entry and its content, decompressed.
-func (c *Catalog) Get(id string) (Entry, []byte, error) {
+// Get returns one entry and its content, opened for reading; the caller
+// closes the content.
+func (c *Catalog) Get(id string) (Entry, *Content, error) {
 	switch {
 	case IsDirID(id) && c.dirs != nil:
 		return c.dirs.Get(id)

@@ -159,7 +159,7 @@ func (d *Directories) ListDir(name string) ([]Entry, error) {
 // Get returns a directory file's entry and content, decompressed. Only files
 // the directory's listing contains can be read, through a handle confined to
 // the directory, so an id cannot reach outside it.
-func (d *Directories) Get(id string) (Entry, []byte, error) {
+func (d *Directories) Get(id string) (Entry, *Content, error) {
 	name, rel, ok := splitDirID(id)
 	if !ok {
 		return Entry{}, nil, notFound(id)

@@ -1,6 +1,7 @@
 package dumps
 
 import (
+	"fmt"
 	"time"
 
 	"github.com/goscope/pprof/pkg/dumpformat"
@@ -77,4 +78,14 @@ func captureTime(d dumpformat.Detection, name string, loc *time.Location) (time.
 		return t.UTC(), CapturedFromName
 	}
 	return time.Time{}, ""
+}
+
+// ContentKey changes whenever the entry's content does: an upload's id is
+// the hash of its bytes, and a directory file is identified by its path,
+// size and modification time.
+func (e Entry) ContentKey() string {
+	if !IsDirID(e.ID) {
+		return e.ID
+	}
+	return fmt.Sprintf("%s|%d|%d", e.ID, e.Size, e.ModifiedAt.UnixNano())
 }

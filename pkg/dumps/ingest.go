@@ -20,13 +20,17 @@ import (
 // BeginUpload). created is false when identical content was already stored,
 // in which case the existing entry is returned unchanged.
 func (s *Store) Put(name, uploader string, r io.Reader) (e Entry, created bool, err error) {
+	limit := s.options().MaxUploadBytes
 	f, err := createTemp(s.dir)
 	if err != nil {
 		return Entry{}, false, err
 	}
-	n, err := io.Copy(f, io.LimitReader(r, s.opts.MaxUploadBytes+1))
-	if err == nil && n > s.opts.MaxUploadBytes {
+	n, err := io.Copy(f, io.LimitReader(r, limit+1))
+	if err == nil && n > limit {
 		err = s.tooLarge()
+	}
+	if err == nil && n == 0 {
+		err = errorf(ErrInvalid, "the upload is empty")
 	}
 	if err == nil {
 		err = f.Sync()
@@ -41,7 +45,7 @@ func (s *Store) Put(name, uploader string, r io.Reader) (e Entry, created bool, 
 }
 
 func (s *Store) tooLarge() error {
-	return errorf(ErrTooLarge, "the dump is larger than the %s upload limit", dumpformat.FormatSize(s.opts.MaxUploadBytes))
+	return errorf(ErrTooLarge, "the dump is larger than the %s upload limit", dumpformat.FormatSize(s.options().MaxUploadBytes))
 }
 
 // ingest turns a complete, synced temporary file into a stored dump: it
@@ -57,43 +61,57 @@ func (s *Store) ingest(tempPath, name, uploader string, reservation int64) (Entr
 	return s.commit(tempPath, m, reservation)
 }
 
+// describeUpload hashes, detects and validates an upload. The file is
+// mapped, not read into the heap, so a large upload costs page cache
+// (which the kernel can reclaim) plus what its validation parses.
 func (s *Store) describeUpload(tempPath, name, uploader string) (sidecar, error) {
-	raw, err := os.ReadFile(tempPath)
+	opts := s.options()
+	c, err := s.open(tempPath)
 	if err != nil {
 		return sidecar{}, err
 	}
-	if len(raw) == 0 {
+	defer c.Close()
+	if c.Size() == 0 {
 		return sidecar{}, errorf(ErrInvalid, "the upload is empty")
 	}
-	sum := sha256.Sum256(raw)
+	var sum [sha256.Size]byte
+	if err := c.guard(func() error { sum = sha256.Sum256(c.raw); return nil }); err != nil {
+		return sidecar{}, err
+	}
+	id := hex.EncodeToString(sum[:])
 	name = cleanName(name)
-	d, plain, err := dumpformat.Inspect(name, raw, s.opts.MaxDecompressedBytes)
+	d, err := c.inspect(name)
 	if err != nil {
-		return sidecar{}, errorf(ErrTooLarge, "%v", err)
+		return sidecar{}, err
 	}
 	if !d.Format.Known() {
 		return sidecar{}, errorf(ErrInvalid, "unrecognised file: %s", d.Reason)
 	}
 	var snaps Snapshots
-	if s.opts.Validate != nil {
-		if snaps, err = s.opts.Validate(d.Format, plain); err != nil {
+	if opts.Validate != nil {
+		err := c.Read(func(plain []byte) error {
+			var err error
+			snaps, err = opts.Validate(id, d.Format, plain)
+			return err
+		})
+		if err != nil {
 			return sidecar{}, errorf(ErrInvalid, "invalid %s: %v", d.Format.Description(), err)
 		}
 	}
-	now := s.opts.Now().UTC()
+	now := opts.Now().UTC()
 	m := sidecar{
 		Version:    sidecarFormat,
-		ID:         hex.EncodeToString(sum[:]),
+		ID:         id,
 		Source:     SourceUpload,
 		Name:       name,
-		Size:       int64(len(raw)),
+		Size:       c.Size(),
 		Format:     d.Format,
 		Detail:     d.Detail,
 		Compressed: d.Compressed,
 		Uploader:   uploader,
 		UploadedAt: now,
 	}
-	m.DetectedAt, m.DetectedFrom = captureTime(d, name, s.opts.Location)
+	m.DetectedAt, m.DetectedFrom = captureTime(d, name, opts.Location)
 	if m.DetectedAt.IsZero() {
 		m.DetectedAt, m.DetectedFrom = now, CapturedFromUpload
 	}
@@ -111,7 +129,7 @@ func (s *Store) commit(tempPath string, m sidecar, reservation int64) (Entry, bo
 		return existing.entry(), false, removeIfExists(tempPath)
 	}
 	othersReserved := s.reserved - reservation
-	if s.used+othersReserved+m.Size > s.opts.QuotaBytes {
+	if s.used+othersReserved+m.Size > s.options().QuotaBytes {
 		return Entry{}, false, errors.Join(s.full(), removeIfExists(tempPath))
 	}
 	if err := os.Rename(tempPath, s.dumpPath(m.ID)); err != nil {
@@ -127,7 +145,7 @@ func (s *Store) commit(tempPath string, m sidecar, reservation int64) (Entry, bo
 
 // full reports a full store; the caller holds s.mu.
 func (s *Store) full() error {
-	msg := fmt.Sprintf("dump store is full: %s of %s used", dumpformat.FormatSize(s.used), dumpformat.FormatSize(s.opts.QuotaBytes))
+	msg := fmt.Sprintf("dump store is full: %s of %s used", dumpformat.FormatSize(s.used), dumpformat.FormatSize(s.options().QuotaBytes))
 	if s.reserved > 0 {
 		msg += fmt.Sprintf(" (and %s held for uploads in progress)", dumpformat.FormatSize(s.reserved))
 	}

@@ -153,11 +153,12 @@ func (s *Store) readSidecar(id string) (sidecar, error) {
 // rebuildSidecar recreates lost metadata from the dump itself; the original
 // name and uploader cannot be recovered.
 func (s *Store) rebuildSidecar(id string, info os.FileInfo) (sidecar, error) {
-	raw, err := os.ReadFile(s.dumpPath(id))
+	c, err := s.open(s.dumpPath(id))
 	if err != nil {
 		return sidecar{}, err
 	}
-	d, plain, err := dumpformat.Inspect("", raw, s.opts.MaxDecompressedBytes)
+	defer c.Close()
+	d, err := c.inspect("")
 	if err != nil {
 		return sidecar{}, fmt.Errorf("rebuilding metadata of dump %s: %w", id, err)
 	}
@@ -177,10 +178,13 @@ func (s *Store) rebuildSidecar(id string, info os.FileInfo) (sidecar, error) {
 		m.DetectedAt, m.DetectedFrom = m.UploadedAt, CapturedFromUpload
 	}
 	var snaps Snapshots
-	if s.opts.Validate != nil && d.Format.Known() {
+	if s.options().Validate != nil && d.Format.Known() {
 		// The dump was accepted when it was uploaded; only its snapshots
 		// are wanted here.
-		snaps, _ = s.opts.Validate(d.Format, plain)
+		_ = c.Read(func(plain []byte) error {
+			snaps, _ = s.options().Validate(id, d.Format, plain)
+			return nil
+		})
 	}
 	m.describeSnapshots(snaps)
 	return m, s.writeSidecar(m)

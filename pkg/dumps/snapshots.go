@@ -38,8 +38,10 @@ type SnapshotInfo struct {
 type Snapshots []SnapshotInfo
 
 // Validator checks a dump with the real parser of its format (an upload is
-// refused with its error) and describes the snapshots it holds.
-type Validator func(format dumpformat.Format, data []byte) (Snapshots, error)
+// refused with its error) and describes the snapshots it holds. key is the
+// content key of the dump (Entry.ContentKey), under which a caller may keep
+// what it parsed.
+type Validator func(key string, format dumpformat.Format, data []byte) (Snapshots, error)
 
 // listing is what an entry keeps of the snapshots: their count and the
 // newest MaxListedSnapshots, when there are several.

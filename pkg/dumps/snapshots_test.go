@@ -19,7 +19,7 @@ var threeCrashes = Snapshots{
 	{Index: 3, Kind: "crash", Goroutines: 5},
 }
 
-func validateThree(format dumpformat.Format, _ []byte) (Snapshots, error) {
+func validateThree(_ string, format dumpformat.Format, _ []byte) (Snapshots, error) {
 	if format != dumpformat.CrashText {
 		return nil, nil
 	}
@@ -69,11 +69,11 @@ func TestDirectoryListsSnapshotsAndRefusesInvalid(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	refuse := func(format dumpformat.Format, data []byte) (Snapshots, error) {
+	refuse := func(key string, format dumpformat.Format, data []byte) (Snapshots, error) {
 		if format == dumpformat.HeapDebug1 {
 			t.Error("a profile was validated when listed")
 		}
-		return validateThree(format, data)
+		return validateThree(key, format, data)
 	}
 	d, err := OpenDirectories(DirOptions{Dirs: []DirConfig{{Name: "logs", Path: dir}}, Validate: refuse})
 	if err != nil {
@@ -85,7 +85,9 @@ func TestDirectoryListsSnapshotsAndRefusesInvalid(t *testing.T) {
 	}
 	// A file the validator refuses is listed with the reason, unusable.
 	d, _ = OpenDirectories(DirOptions{Dirs: []DirConfig{{Name: "logs", Path: dir}},
-		Validate: func(dumpformat.Format, []byte) (Snapshots, error) { return nil, errors.New("no goroutines found") }})
+		Validate: func(string, dumpformat.Format, []byte) (Snapshots, error) {
+			return nil, errors.New("no goroutines found")
+		}})
 	if e, _ := d.Entry("dir:logs:service.log"); e.Usable() || e.Error == "" {
 		t.Errorf("refused file listed as %+v", e)
 	}

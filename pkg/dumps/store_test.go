@@ -49,7 +49,7 @@ func TestPutStoresAndSurvivesReopen(t *testing.T) {
 	s.Close()
 
 	reopened := openTestStore(t, StoreOptions{Dir: dir, Now: clock.Now})
-	got, content, err := reopened.Get(e.ID)
+	got, content, err := readDump(t, reopened, e.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -71,7 +71,7 @@ func TestGzipProfileIsReadDecompressed(t *testing.T) {
 	if e.Format != dumpformat.PprofGoroutine || !e.Compressed || e.CapturedFrom != CapturedFromContent || e.Size != int64(len(raw)) {
 		t.Fatalf("entry = %+v", e)
 	}
-	_, content, err := s.Get(e.ID)
+	_, content, err := readDump(t, s, e.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -122,7 +122,7 @@ func TestCaptureTimeFallbackAndCorrection(t *testing.T) {
 func TestRejectedUploadsLeaveNothing(t *testing.T) {
 	dir := t.TempDir()
 	var validated []dumpformat.Format
-	s := openTestStore(t, StoreOptions{Dir: dir, Validate: func(f dumpformat.Format, data []byte) (Snapshots, error) {
+	s := openTestStore(t, StoreOptions{Dir: dir, Validate: func(_ string, f dumpformat.Format, data []byte) (Snapshots, error) {
 		validated = append(validated, f)
 		if !bytes.HasPrefix(data, []byte("goroutine profile:")) {
 			return nil, errors.New("line 1: want a goroutine profile header")
@@ -252,7 +252,7 @@ func TestDeleteAndNotFound(t *testing.T) {
 	if err := s.Delete(e.ID); !errors.Is(err, ErrNotFound) {
 		t.Errorf("second delete: %v", err)
 	}
-	if _, _, err := s.Get(e.ID); !errors.Is(err, ErrNotFound) {
+	if _, _, err := readDump(t, s, e.ID); !errors.Is(err, ErrNotFound) {
 		t.Errorf("get after delete: %v", err)
 	}
 	if files, _ := os.ReadDir(dir); len(files) != 0 {

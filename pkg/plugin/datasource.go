@@ -15,6 +15,7 @@ import (
 	"github.com/grafana/grafana-plugin-sdk-go/backend/resource/httpadapter"
 
 	"github.com/goscope/pprof/pkg/dumps"
+	"github.com/goscope/pprof/pkg/parsecache"
 	"github.com/goscope/pprof/pkg/recorder"
 	"github.com/goscope/pprof/pkg/settings"
 	"github.com/goscope/pprof/pkg/targets"
@@ -41,7 +42,10 @@ type Datasource struct {
 	catalogErr   error
 	closeCatalog func()
 	history      historyCache
-	resources    backend.CallResourceHandler
+	// parseCache keeps parsed dumps and profiles for the next query over
+	// the same content.
+	parseCache *parsecache.Cache[parsed]
+	resources  backend.CallResourceHandler
 }
 
 // NewDatasource creates an instance from its settings; Grafana's instance
@@ -72,8 +76,9 @@ func NewDatasource(ctx context.Context, s backend.DataSourceInstanceSettings) (i
 		Secrets:          secrets,
 		SecretHeaders:    secretHeaders,
 	})
+	d.parseCache = parsecache.New[parsed](cfg.ParseCacheBytes)
 	d.startRecorder()
-	d.catalog, d.closeCatalog, d.catalogErr = openCatalog(s, cfg, validateDump)
+	d.catalog, d.closeCatalog, d.catalogErr = openCatalog(s, cfg, d.validateDump)
 	return d, nil
 }
 

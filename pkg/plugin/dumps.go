@@ -74,7 +74,10 @@ func writable(dir string) bool {
 // Stores are shared per directory across instances of the process: a
 // store assumes it is the only one on its directory (opening one clears
 // the temporary files of uploads in progress), and Grafana creates a new
-// instance before disposing of the old one when settings change.
+// instance before disposing of the old one when settings change. So there
+// is one store per directory, and an instance that acquires it with other
+// options reconfigures it in place: the newest settings apply, and uploads
+// in progress go on.
 var stores = struct {
 	sync.Mutex
 	open map[string]*sharedStore
@@ -82,25 +85,30 @@ var stores = struct {
 
 type sharedStore struct {
 	store *dumps.Store
-	opts  dumps.StoreOptions
 	refs  int
 }
 
 func acquireStore(opts dumps.StoreOptions) (*dumps.Store, func(), error) {
 	stores.Lock()
 	defer stores.Unlock()
-	s := stores.open[opts.Dir]
-	if s == nil || !sameOptions(s.opts, opts) {
+	dir, err := filepath.Abs(opts.Dir)
+	if err != nil {
+		return nil, nil, err
+	}
+	s := stores.open[dir]
+	if s == nil {
 		store, err := dumps.OpenStore(opts)
 		if err != nil {
 			return nil, nil, err
 		}
-		s = &sharedStore{store: store, opts: opts}
-		stores.open[opts.Dir] = s
+		s = &sharedStore{store: store}
+		stores.open[dir] = s
+	} else if err := s.store.Reconfigure(opts); err != nil {
+		return nil, nil, err
 	}
 	s.refs++
 	var once sync.Once
-	return s.store, func() { once.Do(func() { releaseStore(opts.Dir, s) }) }, nil
+	return s.store, func() { once.Do(func() { releaseStore(dir, s) }) }, nil
 }
 
 func releaseStore(dir string, s *sharedStore) {
@@ -111,11 +119,5 @@ func releaseStore(dir string, s *sharedStore) {
 		return
 	}
 	s.store.Close()
-	if stores.open[dir] == s {
-		delete(stores.open, dir)
-	}
-}
-
-func sameOptions(a, b dumps.StoreOptions) bool {
-	return a.MaxUploadBytes == b.MaxUploadBytes && a.QuotaBytes == b.QuotaBytes
+	delete(stores.open, dir)
 }

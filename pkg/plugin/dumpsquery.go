@@ -41,9 +41,19 @@ func (d *Datasource) dumpHistory(q *query.Query, tr backend.TimeRange) backend.D
 	}
 	bySource := map[string][]frames.HistoryPoint{}
 	for _, e := range entries {
-		values, err := d.history.values(e, func() ([]byte, error) {
-			_, data, err := d.catalog.Get(e.ID)
-			return data, err
+		values, err := d.history.values(e, func() ([]snapshotPoint, error) {
+			_, content, err := d.catalog.Get(e.ID)
+			if err != nil {
+				return nil, err
+			}
+			defer content.Close()
+			var values []snapshotPoint
+			err = content.Read(func(data []byte) error {
+				var err error
+				values, err = snapshotValues(e, data)
+				return err
+			})
+			return values, err
 		})
 		if err != nil {
 			notices = append(notices, fmt.Sprintf("%s: %v", e.Name, err))

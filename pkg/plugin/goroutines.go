@@ -27,7 +27,7 @@ func (d *Datasource) queryGoroutines(ctx context.Context, q *query.Query, tr bac
 		// dump with goroutines is what is wanted.
 		accepts = func(f dumpformat.Format) bool { return isGoroutineDump(f) && f != dumpformat.RaceText }
 	}
-	blobs, err := d.blobs(ctx, q, tr, accepts, d.fetchGoroutines)
+	sources, err := d.sources(ctx, q, tr, accepts, d.fetchGoroutines)
 	if err != nil {
 		return backend.ErrDataResponse(backend.StatusBadRequest, err.Error())
 	}
@@ -39,28 +39,38 @@ func (d *Datasource) queryGoroutines(ctx context.Context, q *query.Query, tr bac
 		MinWaitMinutes:   q.Filter.MinWaitMinutes,
 		HideSystem:       q.Filter.HideRuntime,
 	}
-	return answerEach(blobs, func(b blob) ([]*data.Frame, error) { return goroutineView(q, filter, b) })
+	return answerEach(sources, func(b blob) ([]*data.Frame, error) { return d.goroutineView(q, filter, b) })
 }
 
-// goroutineView parses a source's dump and builds the requested view of
-// one of its snapshots: the newest (within the time range, for a dump
-// source), or the one the query picks. A partly readable dump still
-// answers, with the parse error as a notice.
-func goroutineView(q *query.Query, filter stackgroups.Filter, b blob) ([]*data.Frame, error) {
-	snaps, parseErr := goroutines.ParseAll(b.data)
+// goroutineView answers the requested view of a blob's snapshot, from the
+// cache when it can.
+func (d *Datasource) goroutineView(q *query.Query, filter stackgroups.Filter, b blob) ([]*data.Frame, error) {
+	return d.cachedView(b, q, func() ([]*data.Frame, parseUse, error) { return d.buildGoroutineView(q, filter, b) })
+}
+
+// buildGoroutineView parses a source's dump (or takes its parse from the
+// cache) and builds the requested view of one of its snapshots: the newest
+// (within the time range, for a dump source), or the one the query picks.
+// A partly readable dump still answers, with the parse error as a notice.
+func (d *Datasource) buildGoroutineView(q *query.Query, filter stackgroups.Filter, b blob) ([]*data.Frame, parseUse, error) {
+	p, use, err := d.parse(goroutineParser, b)
+	if err != nil {
+		return nil, use, err
+	}
+	snaps, parseErr := p.snapshots, p.err
 	if len(snaps) == 0 {
 		if parseErr == nil {
 			parseErr = fmt.Errorf("the dump holds no goroutines")
 		}
-		return nil, parseErr
+		return nil, use, parseErr
 	}
 	i, err := pickSnapshot(snaps, q.SnapshotChoice(), b)
 	if err != nil {
-		return nil, err
+		return nil, use, err
 	}
 	snap := snaps[i]
 	if err := viewable(snap, q.View); err != nil {
-		return nil, err
+		return nil, use, err
 	}
 	o := b.origin
 	o.CapturedAt = snap.TimeOr(o.CapturedAt)
@@ -73,12 +83,12 @@ func goroutineView(q *query.Query, filter stackgroups.Filter, b blob) ([]*data.F
 	}
 	fs, err := buildGoroutineFrames(q, filter, o, snap)
 	if err != nil {
-		return nil, err
+		return nil, use, err
 	}
 	if len(snaps) > 1 {
 		frames.MarkSnapshot(fs, i+1, len(snaps), o.CapturedAt)
 	}
-	return withNotices(fs, notices), nil
+	return withNotices(fs, notices), use, nil
 }
 
 // pickSnapshot chooses the snapshot a view reads: by position or capture

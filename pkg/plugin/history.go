@@ -134,19 +134,15 @@ type historyCache struct {
 
 const maxHistoryCacheEntries = 20000
 
-func (c *historyCache) values(e dumps.Entry, read func() ([]byte, error)) ([]snapshotPoint, error) {
-	key := fmt.Sprintf("%s|%d|%d", e.ID, e.Size, e.ModifiedAt.UnixNano())
+func (c *historyCache) values(e dumps.Entry, read func() ([]snapshotPoint, error)) ([]snapshotPoint, error) {
+	key := e.ContentKey()
 	c.mu.Lock()
 	v, ok := c.entries[key]
 	c.mu.Unlock()
 	if ok {
 		return v, nil
 	}
-	data, err := read()
-	if err != nil {
-		return nil, err
-	}
-	v, err = snapshotValues(e, data)
+	v, err := read()
 	if err != nil {
 		return nil, err
 	}

@@ -51,7 +51,7 @@ func (d *Datasource) queryProfile(ctx context.Context, q *query.Query, tr backen
 	fetch := func(ctx context.Context, t settings.Target) blob {
 		return d.fetchProfile(ctx, t, po.ProfileType, seconds)
 	}
-	blobs, err := d.blobs(ctx, q, tr, isProfileDump, fetch)
+	sources, err := d.sources(ctx, q, tr, isProfileDump, fetch)
 	if err != nil {
 		return backend.ErrDataResponse(backend.StatusBadRequest, err.Error())
 	}
@@ -62,8 +62,13 @@ func (d *Datasource) queryProfile(ctx context.Context, q *query.Query, tr backen
 			return backend.ErrDataResponse(backend.StatusBadRequest, "baseline: "+err.Error())
 		}
 	}
-	return answerEach(blobs, func(b blob) ([]*data.Frame, error) {
-		return profileView(q.View, b, po.ProfileType, opts, baseline)
+	return answerEach(sources, func(b blob) ([]*data.Frame, error) {
+		p, use, err := d.parseProfile(b)
+		if err != nil {
+			return nil, err
+		}
+		fs, err := profileView(q.View, b, p, po.ProfileType, opts, baseline)
+		return withParseStats(fs, use), err
 	})
 }
 
@@ -147,10 +152,12 @@ func (d *Datasource) loadBaseline(ctx context.Context, po query.ProfileOptions, 
 	var b blob
 	switch {
 	case src.Dump != "":
-		var err error
-		if b, err = d.dumpBlob(src.Dump, isProfileDump); err != nil {
+		open, err := d.dumpSource(src.Dump, isProfileDump)
+		if err != nil {
 			return nil, err
 		}
+		b = open()
+		defer b.close()
 	case src.Target != "":
 		ts, err := targets.Select(d.settings.Targets, src.Target)
 		if err != nil {
@@ -166,18 +173,23 @@ func (d *Datasource) loadBaseline(ctx context.Context, po query.ProfileOptions, 
 	if b.err != nil {
 		return nil, b.err
 	}
-	p, err := profiles.Parse(b.data)
+	p, _, err := d.parseProfile(b)
 	if err != nil {
 		return nil, err
 	}
 	return &loadedProfile{p: p, origin: b.origin}, nil
 }
 
-func profileView(view string, b blob, profileType string, opts profiles.Options, baseline *loadedProfile) ([]*data.Frame, error) {
-	p, err := profiles.Parse(b.data)
-	if err != nil {
-		return nil, err
+// parseProfile parses a blob as a profile, or takes it from the cache.
+func (d *Datasource) parseProfile(b blob) (*profile.Profile, parseUse, error) {
+	p, use, err := d.parse(profileParser, b)
+	if err == nil {
+		err = p.err
 	}
+	return p.profile, use, err
+}
+
+func profileView(view string, b blob, p *profile.Profile, profileType string, opts profiles.Options, baseline *loadedProfile) ([]*data.Frame, error) {
 	if b.profile != "" {
 		profileType = b.profile
 	}

@@ -7,7 +7,6 @@ import (
 	"github.com/goscope/pprof/pkg/dumps"
 	"github.com/goscope/pprof/pkg/frames"
 	"github.com/goscope/pprof/pkg/goroutines"
-	"github.com/goscope/pprof/pkg/profiles"
 )
 
 // validateDump runs the real parser of a dump's format on an upload (and on
@@ -15,22 +14,29 @@ import (
 // query is refused, with the parser's reason, and a log of several dumps
 // is listed with its snapshots. A goroutine dump that is only partly
 // readable (a truncated crash log) is kept: what it holds is still
-// evidence.
-func validateDump(format dumpformat.Format, data []byte) (dumps.Snapshots, error) {
+// evidence. The parse goes into the parse cache under the key queries of
+// the dump use (key is its content key), so the first query after an
+// upload does not parse it again.
+func (d *Datasource) validateDump(key string, format dumpformat.Format, data []byte) (dumps.Snapshots, error) {
+	b := blob{key: "dump " + key, data: data}
 	switch {
 	case isGoroutineDump(format):
-		snaps, err := goroutines.ParseAll(data)
-		if !hasEvidence(snaps) {
+		p, _, err := d.parse(goroutineParser, b)
+		if err != nil {
+			return nil, err
+		}
+		if !hasEvidence(p.snapshots) {
+			err := p.err
 			if err == nil {
 				err = fmt.Errorf("no goroutines and no data race reports found")
 			}
 			return nil, err
 		}
-		return describeSnapshots(snaps), nil
+		return describeSnapshots(p.snapshots), nil
 	case format == dumpformat.Trace:
 		return nil, nil
 	case format.Encoding() == dumpformat.EncodingProtobuf || format.Encoding() == dumpformat.EncodingText:
-		_, err := profiles.Parse(data)
+		_, _, err := d.parseProfile(b)
 		return nil, err
 	}
 	return nil, fmt.Errorf("%s is not a dump this data source reads", format.Description())

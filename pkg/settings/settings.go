@@ -33,6 +33,10 @@ const (
 	// An upload as large as the biggest goroutine dump the runtime writes.
 	DefaultMaxUploadMiB = 64
 	DefaultDumpQuotaMiB = 1024
+	// DefaultParseCacheMiB keeps the parse of a few large dumps (a
+	// million-goroutine dump takes about 140 MiB parsed) so that the
+	// panels of a dashboard over one dump parse it once.
+	DefaultParseCacheMiB = 256
 )
 
 // JSONData is the non-secret configuration as Grafana stores it.
@@ -52,14 +56,17 @@ type JSONData struct {
 	// RecordDisabled stops the background sampling of targets.
 	RecordDisabled bool `json:"recordDisabled,omitempty"`
 	// DumpStoreDir is where uploaded dumps are kept on the Grafana server.
-	DumpStoreDir      string          `json:"dumpStoreDir,omitempty"`
-	MaxUploadMiB      int             `json:"maxUploadMiB,omitempty"`
-	DumpQuotaMiB      int             `json:"dumpQuotaMiB,omitempty"`
-	DumpDirectories   []DumpDirectory `json:"dumpDirectories,omitempty"`
-	TLSSkipVerify     bool            `json:"tlsSkipVerify,omitempty"`
-	TLSAuthWithCACert bool            `json:"tlsAuthWithCACert,omitempty"`
-	TLSAuth           bool            `json:"tlsAuth,omitempty"`
-	TLSServerName     string          `json:"serverName,omitempty"`
+	DumpStoreDir    string          `json:"dumpStoreDir,omitempty"`
+	MaxUploadMiB    int             `json:"maxUploadMiB,omitempty"`
+	DumpQuotaMiB    int             `json:"dumpQuotaMiB,omitempty"`
+	DumpDirectories []DumpDirectory `json:"dumpDirectories,omitempty"`
+	// ParseCacheMiB bounds the memory of parsed dumps and profiles kept
+	// for the next query over the same content.
+	ParseCacheMiB     int    `json:"parseCacheMiB,omitempty"`
+	TLSSkipVerify     bool   `json:"tlsSkipVerify,omitempty"`
+	TLSAuthWithCACert bool   `json:"tlsAuthWithCACert,omitempty"`
+	TLSAuth           bool   `json:"tlsAuth,omitempty"`
+	TLSServerName     string `json:"serverName,omitempty"`
 }
 
 // TargetJSON is one configured target as stored in jsonData.
@@ -114,6 +121,7 @@ type Settings struct {
 	MaxUploadBytes  int64
 	DumpQuotaBytes  int64
 	DumpDirectories []DumpDirectory
+	ParseCacheBytes int64
 }
 
 // Target is a validated target with its secret header, if any.
@@ -164,6 +172,7 @@ func FromJSON(j JSONData, secrets map[string]string) (*Settings, error) {
 	out.MaxUploadBytes = int64(orInt(j.MaxUploadMiB, DefaultMaxUploadMiB)) << 20
 	out.DumpQuotaBytes = int64(orInt(j.DumpQuotaMiB, DefaultDumpQuotaMiB)) << 20
 	out.DumpDirectories = j.DumpDirectories
+	out.ParseCacheBytes = int64(orInt(j.ParseCacheMiB, DefaultParseCacheMiB)) << 20
 	errs = append(errs, checkDumpDirectories(j)...)
 	errs = append(errs, checkLimits(j)...)
 	seen := map[string]bool{}

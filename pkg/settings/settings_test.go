@@ -104,6 +104,7 @@ func TestValidationErrors(t *testing.T) {
 		{"bad metrics url", `{"targets":[{"name":"a","url":"http://a/x","metricsUrl":"a:9090"}]}`, []string{"metrics URL"}},
 		{"limits", `{"timeoutSeconds":-1,"maxResponseMiB":5000}`, []string{"timeout (seconds) must be between 1 and 600", "maximum response size (MiB) must be between 1 and 1024"}},
 		{"bad header", `{"authHeaderName":"Bad Header"}`, []string{"not a valid HTTP header name"}},
+		{"parse cache", `{"parseCacheMiB":-5}`, []string{"parse cache (MiB) must be between 1 and 65536, not -5"}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -131,8 +132,11 @@ func TestDumpSettings(t *testing.T) {
 		t.Errorf("dump settings = %+v", s)
 	}
 	d, _ := load(t, `{}`, nil)
-	if d.MaxUploadBytes != 64<<20 || d.DumpQuotaBytes != 1<<30 || d.DumpStoreDir != "" {
+	if d.MaxUploadBytes != 64<<20 || d.DumpQuotaBytes != 1<<30 || d.DumpStoreDir != "" || d.ParseCacheBytes != 256<<20 {
 		t.Errorf("defaults = %+v", d)
+	}
+	if c, _ := load(t, `{"parseCacheMiB":1024}`, nil); c.ParseCacheBytes != 1<<30 {
+		t.Errorf("parse cache = %d", c.ParseCacheBytes)
 	}
 }
 

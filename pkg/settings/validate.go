@@ -34,6 +34,7 @@ func checkLimits(j JSONData) []error {
 	check("recording retention (hours)", j.RecordRetentionHours, 1, 24*31)
 	check("maximum upload size (MiB)", j.MaxUploadMiB, 1, 4096)
 	check("dump store quota (MiB)", j.DumpQuotaMiB, 1, 1<<20)
+	check("parse cache (MiB)", j.ParseCacheMiB, 1, 64<<10)
 	if j.DumpStoreDir != "" && !filepath.IsAbs(j.DumpStoreDir) {
 		errs = append(errs, fmt.Errorf("dump store directory %q must be an absolute path", j.DumpStoreDir))
 	}

@@ -57,6 +57,12 @@ export function DumpsSection({ options, onOptionsChange }: Props) {
         options={options}
         onOptionsChange={onOptionsChange}
       />
+      <LimitField
+        limit={LIMITS.parseCacheMiB}
+        labelWidth={LABEL_WIDTH}
+        options={options}
+        onOptionsChange={onOptionsChange}
+      />
 
       {dirs.map((dir, index) => {
         const errors = dumpDirectoryErrors(dir, names);

@@ -12,7 +12,8 @@ type LimitKey =
   | 'recordIntervalSeconds'
   | 'recordRetentionHours'
   | 'maxUploadMiB'
-  | 'dumpQuotaMiB';
+  | 'dumpQuotaMiB'
+  | 'parseCacheMiB';
 
 export interface Limit {
   key: LimitKey;
@@ -107,6 +108,15 @@ export const LIMITS: Record<LimitKey, Limit> = {
     min: 1,
     max: 1 << 20,
     defaultValue: 1024,
+  },
+  parseCacheMiB: {
+    key: 'parseCacheMiB',
+    label: 'Parse cache (MiB)',
+    tooltip:
+      'Memory for parsed dumps and profiles kept for the next query over the same content, so the panels of a dashboard parse a dump once. A million-goroutine dump takes about 140 MiB parsed.',
+    min: 1,
+    max: 64 << 10,
+    defaultValue: 256,
   },
 };
 
