@@ -37,12 +37,18 @@ type sidecar struct {
 	DetectedFrom string    `json:"detectedFrom"`
 	Uploader     string    `json:"uploader,omitempty"`
 	UploadedAt   time.Time `json:"uploadedAt"`
+	// Capture is set on dumps the backend captured from a target, whose
+	// Source is then the target's capture source.
+	Capture *Capture `json:"capture,omitempty"`
 }
 
 func (m sidecar) entry() Entry {
+	if m.Source == "" {
+		m.Source = SourceUpload
+	}
 	e := Entry{
 		ID:           m.ID,
-		Source:       SourceUpload,
+		Source:       m.Source,
 		Name:         m.Name,
 		Format:       m.Format,
 		Detail:       m.Detail,
@@ -52,6 +58,7 @@ func (m sidecar) entry() Entry {
 		CapturedFrom: m.CapturedFrom,
 		Uploader:     m.Uploader,
 		UploadedAt:   m.UploadedAt,
+		Capture:      m.Capture,
 	}
 	describe(&e)
 	return e
