@@ -29,6 +29,7 @@ type Part struct {
 	// Description says what it is in the bundle, e.g. "goroutines
 	// (debug=1 summary: 60000 goroutines is above the full-dump limit)".
 	Description string
+	baseline    bool
 }
 
 // Fetcher reads a target's endpoints the way queries read them, so that
@@ -69,14 +70,24 @@ type Capturer struct {
 	opts  Options
 	now   func() time.Time
 	sleep func(ctx context.Context, d time.Duration) error
-
-	mu   sync.Mutex
-	busy map[string]bool
 }
 
 // New returns a Capturer.
 func New(o Options) *Capturer {
-	return &Capturer{opts: o, now: time.Now, sleep: sleepContext, busy: map[string]bool{}}
+	return &Capturer{opts: o, now: time.Now, sleep: sleepContext}
+}
+
+// claims are the targets being captured in this process, per dump store:
+// when a data source's settings change, Grafana runs its old and new
+// instances side by side for a moment, and they share one store.
+var claims = struct {
+	sync.Mutex
+	busy map[claimKey]bool
+}{busy: map[claimKey]bool{}}
+
+type claimKey struct {
+	store  *dumps.Store
+	target string
 }
 
 // Result is a bundle as stored.
@@ -88,24 +99,39 @@ type Result struct {
 	Failures []string
 }
 
-// ErrBusy is returned when a capture of the target is already running.
-var ErrBusy = errors.New("a capture of this target is already running")
+// Why a capture is not taken.
+var (
+	ErrBusy     = errors.New("a capture of this target is already running")
+	ErrCooldown = errors.New("the rules that fired are cooling down after a capture already stored")
+)
 
-// claim reserves a target's capture for this process. It is the one place
-// that decides who captures, so that replicas sharing a store can take a
-// lease here.
-func (c *Capturer) claim(target string) (release func(), ok bool) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.busy[target] {
-		return nil, false
+// claim decides whether this process captures a target now, and for which
+// of the rules that fired: not while another capture of the target runs,
+// and not for a rule whose cooldown has not passed since the last capture
+// it caused, whoever stored it. It is the one place that decides who
+// captures, so replicas sharing a store can take a lease here.
+func (c *Capturer) claim(target string, triggers []capturerules.Trigger) (release func(), kept []capturerules.Trigger, err error) {
+	claims.Lock()
+	defer claims.Unlock()
+	k := claimKey{c.opts.Store, target}
+	if claims.busy[k] {
+		return nil, nil, ErrBusy
 	}
-	c.busy[target] = true
+	for _, t := range triggers {
+		if last, ok := c.opts.Store.LastCapture(target, t.Rule.Figure); ok && t.At.Before(last.Add(t.Rule.Cooldown)) {
+			continue
+		}
+		kept = append(kept, t)
+	}
+	if len(kept) == 0 {
+		return nil, nil, ErrCooldown
+	}
+	claims.busy[k] = true
 	return func() {
-		c.mu.Lock()
-		defer c.mu.Unlock()
-		delete(c.busy, target)
-	}, true
+		claims.Lock()
+		defer claims.Unlock()
+		delete(claims.busy, k)
+	}, kept, nil
 }
 
 // Capture takes a bundle of a target for the rules that fired on one of
@@ -114,9 +140,9 @@ func (c *Capturer) Capture(ctx context.Context, target string, triggers []captur
 	if len(triggers) == 0 {
 		return Result{}, errors.New("no rule fired")
 	}
-	release, ok := c.claim(target)
-	if !ok {
-		return Result{}, ErrBusy
+	release, triggers, err := c.claim(target, triggers)
+	if err != nil {
+		return Result{}, err
 	}
 	defer release()
 	at := triggers[0].At
@@ -129,6 +155,13 @@ func (c *Capturer) Capture(ctx context.Context, target string, triggers []captur
 	}
 	cpu, trace = min(cpu, c.opts.MaxSeconds), min(trace, c.opts.MaxSeconds)
 
+	// The baseline is taken first: the recorder's next full dump, after
+	// the spike, may replace it.
+	var baseline Part
+	hasBaseline := false
+	if c.opts.Baseline != nil {
+		baseline, hasBaseline = c.opts.Baseline(target, at)
+	}
 	var mu sync.Mutex
 	keep := func(p Part, err error, what string) {
 		mu.Lock()
@@ -165,11 +198,10 @@ func (c *Capturer) Capture(ctx context.Context, target string, triggers []captur
 		p, err := c.fresh(ctx, at, func() (Part, error) { return c.opts.Fetch.Profile(ctx, target, profile, 0) })
 		keep(p, err, profile+" profile")
 	}
-	if c.opts.Baseline != nil {
-		if p, ok := c.opts.Baseline(target, at); ok {
-			p.Kind, p.Description = "goroutine-baseline", "the last periodic full dump before the spike: "+p.Description
-			keep(p, nil, "baseline")
-		}
+	if hasBaseline {
+		baseline.Kind, baseline.Description = "goroutine-baseline", "the last periodic full dump before the spike: "+baseline.Description
+		baseline.baseline = true
+		keep(baseline, nil, "baseline")
 	}
 	wg.Wait()
 	if len(res.Entries) == 0 {
@@ -193,7 +225,7 @@ func (c *Capturer) fresh(ctx context.Context, at time.Time, fetch func() (Part, 
 }
 
 func (c *Capturer) store(p Part, meta dumps.Capture) (dumps.Entry, error) {
-	meta.Part = p.Description
+	meta.Part, meta.Baseline = p.Description, p.baseline
 	name := fmt.Sprintf("%s.%s.%s%s", p.Kind, meta.Target, p.FetchedAt.UTC().Format("20060102T150405Z"), p.Ext)
 	e, _, err := c.opts.Store.PutCapture(name, p.FetchedAt, meta, c.opts.QuotaBytes, p.Data)
 	return e, err

@@ -86,8 +86,8 @@ func newCapturer(t *testing.T, f *fakeTarget, baseline func(string, time.Time) (
 
 func trigger(figure string, cpu, trace int) capturerules.Trigger {
 	return capturerules.Trigger{
-		Target: "api-1", At: t0, Value: 9877, Previous: 1203, Mean: 1203,
-		Rule: capturerules.Rule{Figure: figure, Diff: 25, Samples: 10, CPUSeconds: cpu, TraceSeconds: trace},
+		Target: "api-1", At: t0, Value: 9877, Previous: 1203, HasPrevious: true, Mean: 1203,
+		Rule: capturerules.Rule{Figure: figure, Diff: 25, Samples: 10, Cooldown: 10 * time.Minute, CPUSeconds: cpu, TraceSeconds: trace},
 	}
 }
 
@@ -156,7 +156,7 @@ func TestStaleDumpIsFetchedAgainAfterTheMinimumInterval(t *testing.T) {
 
 func TestOneCaptureAtATimePerTarget(t *testing.T) {
 	f := &fakeTarget{t: t, clock: t0.Add(time.Second), release: make(chan struct{})}
-	c, _, _ := newCapturer(t, f, nil)
+	c, store, _ := newCapturer(t, f, nil)
 	done := make(chan error)
 	go func() {
 		_, err := c.Capture(context.Background(), "api-1", []capturerules.Trigger{trigger("goroutines", 0, 0)})
@@ -164,9 +164,9 @@ func TestOneCaptureAtATimePerTarget(t *testing.T) {
 	}()
 	// Wait until the first capture holds its claim.
 	for {
-		c.mu.Lock()
-		busy := c.busy["api-1"]
-		c.mu.Unlock()
+		claims.Lock()
+		busy := claims.busy[claimKey{store, "api-1"}]
+		claims.Unlock()
 		if busy {
 			break
 		}
@@ -190,7 +190,35 @@ func TestFailedPartsAreReported(t *testing.T) {
 		t.Errorf("result %+v, %v", res, err)
 	}
 	f.fail = map[string]error{"goroutines": down, "heap": down, "threadcreate": down, "goroutine": down}
-	if _, err := c.Capture(context.Background(), "api-1", []capturerules.Trigger{trigger("goroutines", 0, 0)}); err == nil || !strings.Contains(err.Error(), "stored nothing") {
+	later := trigger("goroutines", 0, 0)
+	later.At = t0.Add(time.Hour)
+	if _, err := c.Capture(context.Background(), "api-1", []capturerules.Trigger{later}); err == nil || !strings.Contains(err.Error(), "stored nothing") {
 		t.Errorf("nothing fetched: %v", err)
+	}
+}
+
+// Cooldowns hold against the captures in the store, such as those another
+// instance of the data source took.
+func TestStoredCapturesHoldTheCooldown(t *testing.T) {
+	f := &fakeTarget{t: t, clock: t0.Add(time.Second)}
+	c, store, _ := newCapturer(t, f, nil)
+	if _, err := c.Capture(context.Background(), "api-1", []capturerules.Trigger{trigger("goroutines", 0, 0)}); err != nil {
+		t.Fatal(err)
+	}
+	other := New(Options{Fetch: f, Store: store, QuotaBytes: 64 << 20})
+	later := trigger("goroutines", 0, 0)
+	later.At = t0.Add(9 * time.Minute)
+	if _, err := other.Capture(context.Background(), "api-1", []capturerules.Trigger{later}); !errors.Is(err, ErrCooldown) {
+		t.Errorf("within the cooldown of a stored capture: %v", err)
+	}
+	threads := trigger("threads", 0, 0)
+	threads.At = later.At
+	res, err := other.Capture(context.Background(), "api-1", []capturerules.Trigger{later, threads})
+	if err != nil || strings.Contains(res.Reason, "goroutines") || !strings.HasPrefix(res.Reason, "threads") {
+		t.Errorf("another rule fired: %q, %v", res.Reason, err)
+	}
+	later.At = t0.Add(10 * time.Minute)
+	if _, err := other.Capture(context.Background(), "api-1", []capturerules.Trigger{later}); err != nil {
+		t.Errorf("after the cooldown: %v", err)
 	}
 }

@@ -64,10 +64,8 @@ func (e *Engine) evaluate(target string, r Rule, w *window, at time.Time, v floa
 	if last, ok := e.fired[watch{target, r.Figure}]; ok && at.Before(last.Add(r.Cooldown)) {
 		return Trigger{}, false
 	}
-	t := Trigger{Target: target, Rule: r, At: at, Value: v, Previous: v}
-	if prev, ok := w.last(); ok {
-		t.Previous = prev
-	}
+	t := Trigger{Target: target, Rule: r, At: at, Value: v}
+	t.Previous, t.HasPrevious = w.last()
 	if r.Abs > 0 && v > r.Abs {
 		t.ByAbs = true
 		return t, true

@@ -56,7 +56,7 @@ func TestSustainedAbsFiresOncePerCooldown(t *testing.T) {
 	if k := keys(got); !equalInts(k, want) {
 		t.Fatalf("fired at samples %v; want %v (every 10 minutes)", k, want)
 	}
-	if r := got[0].Reason(); r != "goroutines 25,000 → 25,000, above the absolute 20,000" {
+	if r := got[0].Reason(); r != "goroutines 25,000, above the absolute 20,000" {
 		t.Errorf("reason = %q", r)
 	}
 }

@@ -118,9 +118,10 @@ type Trigger struct {
 	Target string
 	Rule   Rule
 	At     time.Time
-	// Value is the sample's value; Previous the one before it (NaN-free:
-	// equal to Value when there was none).
+	// Value is the sample's value; Previous the one before it, when
+	// HasPrevious.
 	Value, Previous float64
+	HasPrevious     bool
 	// ByAbs is true when Abs fired (it is checked first); otherwise Diff
 	// did, against Mean of the Samples values before.
 	ByAbs bool
@@ -131,12 +132,15 @@ type Trigger struct {
 // the mean of 10 samples".
 func (t Trigger) Reason() string {
 	f := t.Rule.Figure
-	head := fmt.Sprintf("%s %s → %s", f, formatValue(f, t.Previous), formatValue(f, t.Value))
+	head := fmt.Sprintf("%s %s", f, formatValue(f, t.Value))
+	if t.HasPrevious {
+		head = fmt.Sprintf("%s %s → %s", f, formatValue(f, t.Previous), formatValue(f, t.Value))
+	}
 	if t.ByAbs {
 		return fmt.Sprintf("%s, above the absolute %s", head, formatValue(f, t.Rule.Abs))
 	}
 	s := fmt.Sprintf("%s, %s over the mean of %d samples", head, percentAbove(t.Value, t.Mean), t.Rule.Samples)
-	if formatValue(f, t.Mean) != formatValue(f, t.Previous) {
+	if !t.HasPrevious || formatValue(f, t.Mean) != formatValue(f, t.Previous) {
 		s += fmt.Sprintf(" (%s)", formatValue(f, t.Mean))
 	}
 	return s

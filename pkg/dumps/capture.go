@@ -38,9 +38,12 @@ type Capture struct {
 	Reason string `json:"reason"`
 	// Figures are the figures whose rules fired.
 	Figures []string `json:"figures,omitempty"`
-	// Part says what the dump is within the bundle ("goroutines", "heap",
-	// "baseline goroutines"...).
+	// Part says what the dump is within the bundle ("goroutines (full
+	// dump)", "heap profile"...).
 	Part string `json:"part"`
+	// Baseline marks the part taken before the spike: the recorder's last
+	// periodic full dump.
+	Baseline bool `json:"baseline,omitempty"`
 }
 
 // PutCapture stores a dump the backend fetched from a target, under the
@@ -78,6 +81,20 @@ func (s *Store) CaptureTargets() []string {
 		}
 	}
 	return slices.Sorted(maps.Keys(seen))
+}
+
+// LastCapture returns when rules on a figure last made a capture of a
+// target, whichever process took it.
+func (s *Store) LastCapture(target, figure string) (time.Time, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var last time.Time
+	for _, m := range s.dumps {
+		if c := m.Capture; c != nil && c.Target == target && slices.Contains(c.Figures, figure) && c.At.After(last) {
+			last = c.At
+		}
+	}
+	return last, !last.IsZero()
 }
 
 // makeRoom deletes the oldest captured bundles of a source until size more

@@ -26,8 +26,8 @@ func (c *Catalog) Store() *Store { return c.store }
 
 // Filter selects entries. Zero fields select everything.
 type Filter struct {
-	// Source is "upload", "capture:<target>", "dir:<name>", or "dir" for
-	// every directory.
+	// Source is "upload", "capture:<target>", "dir:<name>", or "capture"
+	// or "dir" for every source of the kind.
 	Source string
 	// Format selects one format.
 	Format dumpformat.Format
@@ -42,7 +42,9 @@ func (f Filter) matches(e Entry) bool {
 	switch {
 	case f.Source == "dir" && !strings.HasPrefix(e.Source, dirSourcePrefix):
 		return false
-	case f.Source != "" && f.Source != "dir" && e.Source != f.Source:
+	case f.Source == "capture" && !IsCaptureSource(e.Source):
+		return false
+	case f.Source != "" && f.Source != "dir" && f.Source != "capture" && e.Source != f.Source:
 		return false
 	case f.Format != "" && e.Format != f.Format:
 		return false
@@ -60,7 +62,7 @@ func (f Filter) matches(e Entry) bool {
 // including directory files that cannot be used (with their error).
 func (c *Catalog) List(f Filter) []Entry {
 	var all []Entry
-	storeSource := f.Source == "" || f.Source == SourceUpload || IsCaptureSource(f.Source)
+	storeSource := f.Source == "" || f.Source == SourceUpload || f.Source == "capture" || IsCaptureSource(f.Source)
 	if c.store != nil && storeSource {
 		all = append(all, c.store.List()...)
 	}

@@ -15,7 +15,6 @@ import (
 	"github.com/grafana/grafana-plugin-sdk-go/backend/resource/httpadapter"
 
 	"github.com/goscope/pprof/pkg/dumps"
-	"github.com/goscope/pprof/pkg/recorder"
 	"github.com/goscope/pprof/pkg/settings"
 	"github.com/goscope/pprof/pkg/targets"
 )
@@ -34,7 +33,7 @@ type Datasource struct {
 	settingsErr error
 	settings    *settings.Settings
 	targets     *targets.Client
-	recorder    *recorder.Recorder
+	evidence    evidence
 	// catalog is nil when the dump store could not be opened; catalogErr
 	// says why.
 	catalog      *dumps.Catalog
@@ -65,29 +64,9 @@ func NewDatasource(ctx context.Context, s backend.DataSourceInstanceSettings) (i
 		Timeout:          cfg.Timeout,
 		MinInterval:      cfg.MinInterval,
 	})
-	d.startRecorder()
 	d.catalog, d.closeCatalog, d.catalogErr = openCatalog(s, cfg, validateDump)
+	d.startRecorder(s.UID)
 	return d, nil
-}
-
-// startRecorder begins sampling every target's cheap figures for the
-// series view, unless recording is disabled or there is nothing to record.
-func (d *Datasource) startRecorder() {
-	if d.settings.RecordInterval == 0 || len(d.settings.Targets) == 0 {
-		return
-	}
-	names := make([]string, len(d.settings.Targets))
-	for i, t := range d.settings.Targets {
-		names[i] = t.Name
-	}
-	d.recorder = recorder.New(names, d.settings.RecordInterval, d.settings.RecordRetention, func(ctx context.Context, name string) map[string]float64 {
-		t, _ := d.settings.Target(name)
-		ctx, cancel := context.WithTimeout(ctx, d.settings.RecordInterval)
-		defer cancel()
-		values, _ := d.vitals(ctx, t)
-		return values
-	})
-	d.recorder.Start()
 }
 
 // newHTTPClient builds the one client of an instance from Grafana's
@@ -107,12 +86,10 @@ func newHTTPClient(ctx context.Context, s backend.DataSourceInstanceSettings, cf
 	return httpclient.New(opts)
 }
 
-// Dispose stops the instance's recorder and releases its dump store when settings change or Grafana
+// Dispose stops the instance's recorder and captures and releases its stores when settings change or Grafana
 // stops the data source.
 func (d *Datasource) Dispose() {
-	if d.recorder != nil {
-		d.recorder.Stop()
-	}
+	d.stopRecorder()
 	d.closeCatalog()
 }
 

@@ -17,10 +17,6 @@ import (
 
 // queryGoroutines answers the goroutine views of each source's snapshot.
 func (d *Datasource) queryGoroutines(ctx context.Context, q *query.Query, tr backend.TimeRange) backend.DataResponse {
-	blobs, err := d.blobs(ctx, q, tr, isGoroutineDump, d.fetchGoroutines)
-	if err != nil {
-		return backend.ErrDataResponse(backend.StatusBadRequest, err.Error())
-	}
 	filter := stackgroups.Filter{
 		States:           q.Filter.States,
 		Include:          q.Filter.Include,
@@ -28,6 +24,13 @@ func (d *Datasource) queryGoroutines(ctx context.Context, q *query.Query, tr bac
 		ExcludeCreatedBy: q.Filter.ExcludeCreatedBy,
 		MinWaitMinutes:   q.Filter.MinWaitMinutes,
 		HideSystem:       q.Filter.HideRuntime,
+	}
+	if q.View == "growth" {
+		return d.queryGrowth(ctx, q, tr, filter)
+	}
+	blobs, err := d.blobs(ctx, q, tr, isGoroutineDump, d.fetchGoroutines)
+	if err != nil {
+		return backend.ErrDataResponse(backend.StatusBadRequest, err.Error())
 	}
 	return answerEach(blobs, func(b blob) ([]*data.Frame, error) { return goroutineView(q, filter, b) })
 }

@@ -39,7 +39,7 @@ func (d *Datasource) query(ctx context.Context, dq backend.DataQuery) backend.Da
 	}
 	switch q.QueryType {
 	case query.TypeMetrics:
-		return d.queryMetrics(ctx, q, dq.TimeRange)
+		return d.queryMetrics(ctx, q, dq)
 	case query.TypeGoroutines:
 		return d.queryGoroutines(ctx, q, dq.TimeRange)
 	case query.TypeProfile:

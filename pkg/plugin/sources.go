@@ -29,6 +29,8 @@ type blob struct {
 	profile string
 	notices []string
 	err     error
+	// entry describes a stored dump; zero for a target.
+	entry dumps.Entry
 }
 
 // fetchFunc fetches one target's snapshot for a query type.
@@ -82,7 +84,7 @@ func (d *Datasource) dumpBlob(id string, accepts func(dumpformat.Format) bool) (
 	if !accepts(e.Format) {
 		return blob{}, fmt.Errorf("dump %q is a %s, which this query type does not read", e.Name, e.FormatDescription)
 	}
-	return blob{origin: dumpOrigin(e), data: data, profile: e.Profile}, nil
+	return blob{origin: dumpOrigin(e), data: data, profile: e.Profile, entry: e}, nil
 }
 
 // latestDumpBlob reads the newest dump of a source captured within the
@@ -92,10 +94,8 @@ func (d *Datasource) latestDumpBlob(source string, accepts func(dumpformat.Forma
 		return blob{}, err
 	}
 	snaps := d.catalog.Snapshots(dumps.Filter{Source: source, From: tr.From, To: tr.To})
-	for i := len(snaps) - 1; i >= 0; i-- {
-		if accepts(snaps[i].Format) {
-			return d.dumpBlob(snaps[i].ID, accepts)
-		}
+	if e, ok := newestSnapshot(snaps, accepts); ok {
+		return d.dumpBlob(e.ID, accepts)
 	}
 	return blob{}, fmt.Errorf("dump source %q has no suitable dump captured between %s and %s", source,
 		tr.From.UTC().Format(time.RFC3339), tr.To.UTC().Format(time.RFC3339))

@@ -45,6 +45,10 @@ type Query struct {
 
 	Filter  GoroutineFilter `json:"filter"`
 	Profile ProfileOptions  `json:"profile"`
+
+	// Baseline is what the growth view compares the source with; the
+	// snapshot before it in the same source when not set.
+	Baseline *Source `json:"baseline,omitempty"`
 }
 
 // GoroutineFilter narrows the goroutines a goroutines query looks at.
@@ -84,6 +88,9 @@ type ProfileOptions struct {
 type Source struct {
 	Target string `json:"target,omitempty"`
 	Dump   string `json:"dump,omitempty"`
+	// Previous is the snapshot of the same source captured before the
+	// compared one (outside its capture bundle).
+	Previous bool `json:"previous,omitempty"`
 }
 
 // forbiddenKeys would let a viewer point Grafana's server at an address of
@@ -147,7 +154,7 @@ func (q *Query) validate() error {
 // Views lists each query type's views, the default first.
 var Views = map[Type][]string{
 	TypeMetrics:    {"current", "series"},
-	TypeGoroutines: {"count", "states", "groups", "timeline", "leaks", "races"},
+	TypeGoroutines: {"count", "states", "groups", "timeline", "leaks", "races", "growth"},
 	TypeProfile:    {"flamegraph", "top", "labels"},
 	TypeDumps:      {"list", "history", "annotations"},
 }
