@@ -40,6 +40,8 @@ type pluginClients struct {
 	diagnostics grpcplugin.DiagnosticsClient
 	data        grpcplugin.DataClient
 	resource    grpcplugin.ResourceClient
+	// process is the plugin's child process, for tests that kill it.
+	process *goplugin.Client
 }
 
 func startPlugin(t testing.TB) pluginClients {
@@ -84,6 +86,7 @@ func startPlugin(t testing.TB) pluginClients {
 		diagnostics: dispense("diagnostics").(grpcplugin.DiagnosticsClient),
 		data:        dispense("data").(grpcplugin.DataClient),
 		resource:    dispense("resource").(grpcplugin.ResourceClient),
+		process:     client,
 	}
 }
 
