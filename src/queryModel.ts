@@ -31,6 +31,11 @@ export const VIEWS: Record<QueryType, Choice[]> = {
     { value: 'timeline', label: 'Timeline', description: 'When the goroutines of a snapshot started waiting' },
     { value: 'leaks', label: 'Leaks', description: 'Leak suspects ranked, with reasons' },
     { value: 'races', label: 'Races', description: 'Data races reported by the race detector in a dump' },
+    {
+      value: 'growth',
+      label: 'Growth',
+      description: 'What grew: each group before and after, against the previous snapshot or a chosen dump',
+    },
   ],
   profile: [
     { value: 'flamegraph', label: 'Flame graph' },
@@ -55,6 +60,21 @@ export const METRICS: Choice[] = [
   { value: 'rss_bytes', label: 'rss_bytes', description: 'From the metrics URL' },
   { value: 'heap_inuse_bytes', label: 'heap_inuse_bytes', description: 'From the metrics URL' },
   { value: 'os_threads', label: 'os_threads', description: 'Live OS threads, from the metrics URL' },
+  {
+    value: 'goroutines_by_category',
+    label: 'goroutines_by_category',
+    description: "Goroutines per state category over time, from the recorder's full dumps (series view)",
+  },
+  {
+    value: 'wait_max_minutes_by_category',
+    label: 'wait_max_minutes_by_category',
+    description: 'Longest wait per state category over time (series view)',
+  },
+  {
+    value: 'wait_median_minutes_by_category',
+    label: 'wait_median_minutes_by_category',
+    description: 'Median wait per state category over time (series view)',
+  },
 ];
 
 /** Stable goroutine state categories (pkg/waitstates identifiers and titles). */

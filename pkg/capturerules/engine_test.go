@@ -154,7 +154,7 @@ func TestValidate(t *testing.T) {
 		"min above abs":  {Rule{Figure: "rss_bytes", Min: 2 << 30, Abs: 1 << 30}, "min (2 GiB) is above abs (1 GiB)"},
 		"negative":       {Rule{Figure: "goroutines", Diff: -5}, "cannot be negative"},
 		"samples":        {Rule{Figure: "goroutines", Diff: 5, Samples: 5000}, "samples must be between 1 and 1000"},
-		"cooldown":       {Rule{Figure: "goroutines", Diff: 5, Cooldown: time.Second}, "cooldown must be between 1m0s and 7 days"},
+		"cooldown":       {Rule{Figure: "goroutines", Diff: 5, Cooldown: time.Second}, "cooldown must be between 1 and 10080 minutes, not 1s"},
 		"bundle":         {Rule{Figure: "goroutines", Diff: 5, CPUSeconds: -1}, "cpuSeconds"},
 	}
 	for name, c := range cases {

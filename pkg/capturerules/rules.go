@@ -98,7 +98,7 @@ func (r Rule) Validate() error {
 		bad("samples must be between 1 and %d, not %d", MaxSamples, r.Samples)
 	}
 	if r.Cooldown != 0 && (r.Cooldown < MinCooldown || r.Cooldown > MaxCooldown) {
-		bad("the cooldown must be between %s and %s, not %s", MinCooldown, formatDuration(MaxCooldown), r.Cooldown)
+		bad("the cooldown must be between %d and %d minutes, not %s", MinCooldown/time.Minute, MaxCooldown/time.Minute, formatMinutes(r.Cooldown))
 	}
 	if r.CPUSeconds < 0 || r.TraceSeconds < 0 {
 		bad("cpuSeconds and traceSeconds cannot be negative")
@@ -106,9 +106,9 @@ func (r Rule) Validate() error {
 	return errors.Join(errs...)
 }
 
-func formatDuration(d time.Duration) string {
-	if d%(24*time.Hour) == 0 {
-		return fmt.Sprintf("%d days", d/(24*time.Hour))
+func formatMinutes(d time.Duration) string {
+	if d%time.Minute == 0 {
+		return fmt.Sprint(int64(d / time.Minute))
 	}
 	return d.String()
 }

@@ -58,8 +58,10 @@ func (d *Datasource) growthSubject(ctx context.Context, q *query.Query, tr backe
 		b, err := d.dumpBlob(q.Dump, isGoroutineDump)
 		return b, b.entry.Source, err
 	case q.DumpSource != "":
+		// The dump's own source: "capture" picks the newest capture of
+		// any target, compared with that target's previous snapshot.
 		b, err := d.latestDumpBlob(q.DumpSource, isGoroutineDump, tr)
-		return b, q.DumpSource, err
+		return b, b.entry.Source, err
 	}
 	ts, err := targets.Select(d.settings.Targets, q.Target)
 	if err != nil {

@@ -57,9 +57,9 @@ func evidence(j JSONData, out *Settings) []error {
 		case s > 24*time.Hour:
 			errs = append(errs, fmt.Errorf("full dump interval (seconds) must be at most 86400, not %d", j.FullDumpIntervalSeconds))
 		case out.RecordInterval > 0 && s < out.RecordInterval:
-			errs = append(errs, fmt.Errorf("full dump interval (%d s) must not be shorter than the recording interval (%s): full dumps are taken on recording rounds", j.FullDumpIntervalSeconds, out.RecordInterval))
+			errs = append(errs, fmt.Errorf("full dump interval (%d s) must not be shorter than the recording interval (%d s): full dumps are taken on recording rounds", j.FullDumpIntervalSeconds, out.RecordInterval/time.Second))
 		case s < out.MinInterval:
-			errs = append(errs, fmt.Errorf("full dump interval (%d s) must not be shorter than the minimum interval between fetches (%s)", j.FullDumpIntervalSeconds, out.MinInterval))
+			errs = append(errs, fmt.Errorf("full dump interval (%d s) must not be shorter than the minimum interval between fetches (%d s)", j.FullDumpIntervalSeconds, out.MinInterval/time.Second))
 		}
 	}
 	if j.FullDumpsDisabled || out.RecordInterval == 0 {
@@ -122,7 +122,7 @@ func captureRules(label string, js []CaptureRuleJSON, maxSeconds int, shared map
 			continue
 		}
 		if r.CPUSeconds > maxSeconds || r.TraceSeconds > maxSeconds {
-			errs = append(errs, fmt.Errorf("%s: a CPU profile or trace of more than %d s is longer than maximum CPU profile duration allows", name, maxSeconds))
+			errs = append(errs, fmt.Errorf("%s: a CPU profile or trace of more than %d s is longer than the maximum CPU profile duration allows", name, maxSeconds))
 			continue
 		}
 		out[r.Figure] = r
