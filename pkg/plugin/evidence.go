@@ -109,13 +109,17 @@ func (d *Datasource) stopRecorder() {
 	}
 }
 
-// historyPath is the instance's history file: in the configured
-// directory, else beside the dump store's default.
+// historyPath is the instance's history file, named after the data
+// source so that data sources sharing a configured directory keep apart:
+// in that directory, else beside the dump store's default.
 func historyPath(uid, dir string) string {
-	if dir == "" {
-		dir = dataDir("history", uid)
+	if uid == "" {
+		uid = "default"
 	}
-	return filepath.Join(dir, "history.db")
+	if dir == "" {
+		dir = filepath.Dir(dataDir("history", uid))
+	}
+	return filepath.Join(dir, uid+".db")
 }
 
 // seedRules gives the rule engine what it had before a restart: the last

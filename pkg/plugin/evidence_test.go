@@ -259,3 +259,23 @@ func TestBaselineCacheKeepsTheDumpBeforeTheSpike(t *testing.T) {
 		t.Error("the oldest dump was not dropped for newer ones")
 	}
 }
+
+func TestUnusableHistoryDirectoryIsReported(t *testing.T) {
+	ft := startTarget(t)
+	notADir := t.TempDir() + "/file"
+	if err := os.WriteFile(notADir, []byte("x"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	d := evidenceInstance(t, ft, fmt.Sprintf(`"historyDir":%q,`, notADir))
+	if res := checkHealth(t, d); res.Status != backend.HealthStatusError || !strings.Contains(res.Message, "The recorder's history is not kept: history") {
+		t.Errorf("health %v: %s", res.Status, res.Message)
+	}
+	r := runQuery(t, d, `{"queryType":"metrics","view":"series","target":"t"}`)
+	if r.Error == nil || !strings.Contains(r.Error.Error(), "the recorder's history is unavailable") {
+		t.Errorf("series: %v", r.Error)
+	}
+	// Sampling and the current view go on without it.
+	if n := numbers(t, runQuery(t, d, `{"queryType":"metrics","target":"t","metric":"up"}`).Frames); n["up{target=t}"] != 1 {
+		t.Errorf("current up = %v", n)
+	}
+}
