@@ -279,3 +279,23 @@ func TestUnusableHistoryDirectoryIsReported(t *testing.T) {
 		t.Errorf("current up = %v", n)
 	}
 }
+
+// A long range gets one point per step of the panel; a short one every
+// sample.
+func TestSeriesStepFollowsThePanel(t *testing.T) {
+	day := backend.TimeRange{From: time.Unix(0, 0), To: time.Unix(0, 0).Add(24 * time.Hour)}
+	cases := []struct {
+		dq   backend.DataQuery
+		want time.Duration
+	}{
+		{backend.DataQuery{TimeRange: day, MaxDataPoints: 1000, Interval: 20 * time.Second}, 86 * time.Second},
+		{backend.DataQuery{TimeRange: day, MaxDataPoints: 100000, Interval: 2 * time.Minute}, 2 * time.Minute},
+		{backend.DataQuery{TimeRange: backend.TimeRange{From: day.From, To: day.From.Add(time.Hour)}, MaxDataPoints: 1000, Interval: time.Second}, 0},
+		{backend.DataQuery{TimeRange: day}, 0},
+	}
+	for _, c := range cases {
+		if got := seriesStep(c.dq, 15*time.Second); got != c.want {
+			t.Errorf("range %s, %d points, interval %s: step %s; want %s", c.dq.TimeRange.Duration(), c.dq.MaxDataPoints, c.dq.Interval, got, c.want)
+		}
+	}
+}
