@@ -45,6 +45,8 @@ type pluginClients struct {
 	resource    grpcplugin.ResourceClient
 	// pid is the plugin process, whose memory the tests read.
 	pid int
+	// process is the plugin's child process, for tests that kill it.
+	process *goplugin.Client
 }
 
 func startPlugin(t testing.TB) pluginClients {
@@ -91,6 +93,7 @@ func startPlugin(t testing.TB) pluginClients {
 		data:        dispense("data").(grpcplugin.DataClient),
 		resource:    dispense("resource").(grpcplugin.ResourceClient),
 		pid:         cmd.Process.Pid,
+		process:     client,
 	}
 }
 

@@ -172,14 +172,7 @@ var corePanels = []string{"row", "stat", "timeseries", "table", "barchart", "bar
 func TestDashboards(t *testing.T) {
 	uids := map[string]string{}
 	for _, path := range files(t, "dashboards/go-pprof/*.json") {
-		raw, err := os.ReadFile(path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var d dashboard
-		if err := json.Unmarshal(raw, &d); err != nil {
-			t.Fatalf("%s: %v", path, err)
-		}
+		d := readDashboard(t, path)
 		if d.UID == "" || d.Title == "" || d.SchemaVersion < 39 {
 			t.Errorf("%s: uid %q title %q schemaVersion %d", path, d.UID, d.Title, d.SchemaVersion)
 		}
@@ -237,6 +230,8 @@ type alertingFile struct {
 			Title        string            `yaml:"title"`
 			Condition    string            `yaml:"condition"`
 			Data         []ruleQuery       `yaml:"data"`
+			DashboardUID string            `yaml:"dashboardUid"`
+			PanelID      int               `yaml:"panelId"`
 			NoDataState  string            `yaml:"noDataState"`
 			ExecErrState string            `yaml:"execErrState"`
 			For          string            `yaml:"for"`
@@ -267,6 +262,7 @@ var (
 func TestAlertRules(t *testing.T) {
 	titles := map[string]bool{}
 	metrics := map[string]bool{}
+	panels := dashboardPanels(t)
 	for _, path := range files(t, "alerting/*.yaml") {
 		var f alertingFile
 		decodeStrict(t, path, &f)
@@ -301,6 +297,11 @@ func TestAlertRules(t *testing.T) {
 					default:
 						t.Errorf("%s: rule %q uses data source %q", path, r.Title, d.DatasourceUID)
 					}
+				}
+				// Grafana links the alert to this dashboard and panel
+				// (__dashboardUid__ and __panelId__ annotations).
+				if !panels[r.DashboardUID][r.PanelID] {
+					t.Errorf("%s: rule %q links dashboard %q panel %d, which does not exist", path, r.Title, r.DashboardUID, r.PanelID)
 				}
 				if r.UID == "" || !refs[r.Condition] {
 					t.Errorf("%s: rule %q: uid %q, condition %q not among its refIds", path, r.Title, r.UID, r.Condition)
@@ -349,6 +350,37 @@ func metricOf(data []ruleQuery) string {
 		}
 	}
 	return ""
+}
+
+func readDashboard(t *testing.T, path string) dashboard {
+	t.Helper()
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var d dashboard
+	if err := json.Unmarshal(raw, &d); err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
+	return d
+}
+
+// dashboardPanels lists each provisioned dashboard's panel ids.
+func dashboardPanels(t *testing.T) map[string]map[int]bool {
+	out := map[string]map[int]bool{}
+	for _, path := range files(t, "dashboards/go-pprof/*.json") {
+		d := readDashboard(t, path)
+		out[d.UID] = map[int]bool{}
+		var walk func([]panel)
+		walk = func(ps []panel) {
+			for _, p := range ps {
+				out[d.UID][p.ID] = true
+				walk(p.Panels)
+			}
+		}
+		walk(d.Panels)
+	}
+	return out
 }
 
 // Kinds of variable query the frontend's variable editor writes.

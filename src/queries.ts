@@ -61,8 +61,8 @@ export function isRunnable(query: PprofQuery): boolean {
       return false;
     }
   }
-  const baseline = type === 'profile' ? query.profile?.baseline : undefined;
-  if (baseline && !baseline.target && !baseline.dump) {
+  const baseline = type === 'profile' ? query.profile?.baseline : query.baseline;
+  if (baseline && !baseline.target && !baseline.dump && !baseline.previous) {
     return false;
   }
   return true;
@@ -92,8 +92,18 @@ export function describeQuery(query: PprofQuery): string {
     const p = query.profile ?? {};
     parts.push([p.profileType || DEFAULT_PROFILE_TYPE, p.sampleType].filter(Boolean).join(' '));
     if (p.baseline) {
-      parts.push(`vs ${p.baseline.dump ? `dump ${p.baseline.dump}` : `target ${p.baseline.target || '?'}`}`);
+      parts.push(`vs ${describeBaseline(p.baseline)}`);
     }
   }
+  if (type === 'goroutines' && query.view === 'growth') {
+    parts.push(`vs ${query.baseline ? describeBaseline(query.baseline) : 'previous snapshot'}`);
+  }
   return parts.join(' · ');
+}
+
+function describeBaseline(b: BaselineSource): string {
+  if (b.previous) {
+    return 'previous snapshot';
+  }
+  return b.dump ? `dump ${b.dump}` : `target ${b.target || '?'}`;
 }

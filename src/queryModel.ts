@@ -24,6 +24,8 @@ export interface MetricInfo extends Choice {
   unit: string;
   /** Set for figures that only a target's metrics URL gives. */
   needsMetricsUrl?: boolean;
+  /** Marks a family of goroutine state figures, one per category, recorded for the series view. */
+  categoryPrefix?: string;
 }
 
 export interface ProfileTypeInfo extends Choice {

@@ -23,10 +23,12 @@ export interface GoroutineFilter {
   hideRuntime?: boolean;
 }
 
-/** A target or a dump, as the baseline of a profile diff. */
+/** A target or a dump, as the baseline of a profile diff or of the growth view. */
 export interface BaselineSource {
   target?: string;
   dump?: string;
+  /** The snapshot of the same source captured before the compared one (outside its capture bundle). */
+  previous?: boolean;
 }
 
 export interface ProfileOptions {
@@ -71,6 +73,8 @@ export interface PprofQuery extends DataQuery {
   snapshot?: string;
   filter?: GoroutineFilter;
   profile?: ProfileOptions;
+  /** What the growth view compares with; the previous snapshot of the same source when unset. */
+  baseline?: BaselineSource;
 }
 
 export const ALL_TARGETS = '*';
@@ -88,6 +92,29 @@ export interface TargetConfig {
   labels?: Record<string, string>;
   /** Overrides the shared auth header name for this target. */
   authHeaderName?: string;
+  /** Override the data source's capture rules on the same figures. */
+  captureRules?: CaptureRule[];
+}
+
+/** A figure a capture rule watches (pkg/capturerules Figures). */
+export type CaptureFigure = 'goroutines' | 'threads' | 'os_threads' | 'rss_bytes' | 'heap_inuse_bytes';
+
+/**
+ * A capture rule (pkg/settings CaptureRuleJSON), holmes' semantics: never
+ * below `min`; fires above `abs`, or `diff` percent above the mean of the
+ * previous `samples` values; then quiet for `cooldownMinutes`.
+ */
+export interface CaptureRule {
+  figure: CaptureFigure | string;
+  min?: number;
+  diff?: number;
+  abs?: number;
+  samples?: number;
+  cooldownMinutes?: number;
+  cpuSeconds?: number;
+  traceSeconds?: number;
+  /** On a target's rule: turns the data source's rule on this figure off for the target. */
+  disabled?: boolean;
 }
 
 /** A directory on the Grafana server that a tool such as holmes writes dumps into. */
@@ -110,6 +137,14 @@ export interface PprofOptions extends DataSourceJsonData {
   recordIntervalSeconds?: number;
   recordRetentionHours?: number;
   recordDisabled?: boolean;
+  /** Where the recorder's history file is kept on the Grafana server; empty for the default. */
+  historyDir?: string;
+  /** Cadence of the recorder's full goroutine dumps (goroutine states over time). */
+  fullDumpIntervalSeconds?: number;
+  fullDumpsDisabled?: boolean;
+  captureRules?: CaptureRule[];
+  /** Bounds each target's captured dumps; the oldest bundles go first. */
+  captureQuotaMiB?: number;
   /** Where uploaded dumps are kept on the Grafana server; empty for the default. */
   dumpStoreDir?: string;
   maxUploadMiB?: number;
@@ -174,6 +209,16 @@ export interface DumpInfo {
   modifiedAt?: string;
   /** Why a file in a dump directory cannot be used. */
   error?: string;
+  /** Why the backend captured the dump, for dumps of a capture source ("capture:<target>"). */
+  capture?: {
+    target: string;
+    bundle: string;
+    at: string;
+    reason: string;
+    figures?: string[];
+    part: string;
+    baseline?: boolean;
+  };
 }
 
 /** One snapshot of a file that holds several (pkg/dumps SnapshotInfo). */
@@ -187,11 +232,11 @@ export interface DumpSnapshotInfo {
   goroutines: number;
 }
 
-/** A place dumps come from: the uploads, or a dump directory configured by an admin. */
+/** A place dumps come from: the uploads, a target's captures, or a dump directory configured by an admin. */
 export interface DumpSource {
   id: string;
   name: string;
-  kind: 'upload' | 'dir' | string;
+  kind: 'upload' | 'capture' | 'dir' | string;
 }
 
 export interface DumpListFilter {

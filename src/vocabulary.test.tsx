@@ -97,6 +97,7 @@ describe('the query vocabulary', () => {
       snapshot: true,
       filter: true,
       profile: true,
+      baseline: true,
     };
     const filter: Record<keyof GoroutineFilter, true> = {
       states: true,
@@ -120,7 +121,7 @@ describe('the query vocabulary', () => {
       nodeFraction: true,
       baseline: true,
     };
-    const baseline: Record<keyof BaselineSource, true> = { target: true, dump: true };
+    const baseline: Record<keyof BaselineSource, true> = { target: true, dump: true, previous: true };
     const keys = (r: object) => Object.keys(r).sort();
     expect({
       query: keys(query),

@@ -54,6 +54,9 @@ type Entry struct {
 	Uploader      string         `json:"uploader,omitempty"`
 	UploadedAt    time.Time      `json:"uploadedAt,omitzero"`
 	ModifiedAt    time.Time      `json:"modifiedAt,omitzero"`
+	// Capture says why the backend captured the dump, for dumps of a
+	// capture source.
+	Capture *Capture `json:"capture,omitempty"`
 	// Error says why a directory file cannot be used (unreadable,
 	// unrecognised, too large). Such entries are listed but are never
 	// snapshots.

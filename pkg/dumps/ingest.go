@@ -20,14 +20,23 @@ import (
 // BeginUpload). created is false when identical content was already stored,
 // in which case the existing entry is returned unchanged.
 func (s *Store) Put(name, uploader string, r io.Reader) (e Entry, created bool, err error) {
-	limit := s.options().MaxUploadBytes
-	f, err := createTemp(s.dir)
+	path, err := s.spool(r, s.options().MaxUploadBytes, s.tooLarge)
 	if err != nil {
 		return Entry{}, false, err
 	}
+	return s.ingest(path, name, uploader, 0, nil)
+}
+
+// spool writes r, at most limit bytes, to a synced temporary file in the
+// store's directory and returns its path.
+func (s *Store) spool(r io.Reader, limit int64, tooLarge func() error) (string, error) {
+	f, err := createTemp(s.dir)
+	if err != nil {
+		return "", err
+	}
 	n, err := io.Copy(f, io.LimitReader(r, limit+1))
 	if err == nil && n > limit {
-		err = s.tooLarge()
+		err = tooLarge()
 	}
 	if err == nil && n == 0 {
 		err = errorf(ErrInvalid, "the upload is empty")
@@ -39,9 +48,9 @@ func (s *Store) Put(name, uploader string, r io.Reader) (e Entry, created bool, 
 		err = closeErr
 	}
 	if err != nil {
-		return Entry{}, false, errors.Join(err, removeIfExists(f.Name()))
+		return "", errors.Join(err, removeIfExists(f.Name()))
 	}
-	return s.ingest(f.Name(), name, uploader, 0)
+	return f.Name(), nil
 }
 
 func (s *Store) tooLarge() error {
@@ -51,14 +60,20 @@ func (s *Store) tooLarge() error {
 // ingest turns a complete, synced temporary file into a stored dump: it
 // detects and validates the content, then commits it. The temporary file is
 // gone when ingest returns. reservation is the quota held for this upload.
-func (s *Store) ingest(tempPath, name, uploader string, reservation int64) (Entry, bool, error) {
+// adjust, when set, rewrites the metadata of a dump the backend captured
+// and returns what frees room for it.
+func (s *Store) ingest(tempPath, name, uploader string, reservation int64, adjust func(*sidecar) (makeRoom func() error)) (Entry, bool, error) {
 	s.ingestSlots <- struct{}{}
 	m, err := s.describeUpload(tempPath, name, uploader)
 	<-s.ingestSlots
 	if err != nil {
 		return Entry{}, false, errors.Join(err, removeIfExists(tempPath))
 	}
-	return s.commit(tempPath, m, reservation)
+	var makeRoom func() error
+	if adjust != nil {
+		makeRoom = adjust(&m)
+	}
+	return s.commitWith(tempPath, m, reservation, makeRoom)
 }
 
 // describeUpload hashes, detects and validates an upload. The file is
@@ -119,14 +134,20 @@ func (s *Store) describeUpload(tempPath, name, uploader string) (sidecar, error)
 	return m, nil
 }
 
-// commit moves the dump into place and then writes its metadata, all under
-// the store's lock so that identical concurrent uploads store one copy and
-// the quota holds.
-func (s *Store) commit(tempPath string, m sidecar, reservation int64) (Entry, bool, error) {
+// commitWith moves the dump into place and then writes its metadata, all
+// under the store's lock so that identical concurrent uploads store one
+// copy and the quota holds. makeRoom, when set, runs first under the lock
+// to free space for a new dump.
+func (s *Store) commitWith(tempPath string, m sidecar, reservation int64, makeRoom func() error) (Entry, bool, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if existing, ok := s.dumps[m.ID]; ok {
 		return existing.entry(), false, removeIfExists(tempPath)
+	}
+	if makeRoom != nil {
+		if err := makeRoom(); err != nil {
+			return Entry{}, false, errors.Join(err, removeIfExists(tempPath))
+		}
 	}
 	othersReserved := s.reserved - reservation
 	if s.used+othersReserved+m.Size > s.options().QuotaBytes {

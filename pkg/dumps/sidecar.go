@@ -40,12 +40,18 @@ type sidecar struct {
 	// SnapshotCount and Snapshots describe a file of several snapshots.
 	SnapshotCount int            `json:"snapshotCount,omitempty"`
 	Snapshots     []SnapshotInfo `json:"snapshots,omitempty"`
+	// Capture is set on dumps the backend captured from a target, whose
+	// Source is then the target's capture source.
+	Capture *Capture `json:"capture,omitempty"`
 }
 
 func (m sidecar) entry() Entry {
+	if m.Source == "" {
+		m.Source = SourceUpload
+	}
 	e := Entry{
 		ID:           m.ID,
-		Source:       SourceUpload,
+		Source:       m.Source,
 		Name:         m.Name,
 		Format:       m.Format,
 		Detail:       m.Detail,
@@ -58,6 +64,7 @@ func (m sidecar) entry() Entry {
 
 		SnapshotCount: m.SnapshotCount,
 		Snapshots:     m.Snapshots,
+		Capture:       m.Capture,
 	}
 	describe(&e)
 	return e

@@ -275,6 +275,11 @@ func (s *Store) SetCapturedAt(id string, t time.Time) (Entry, error) {
 func (s *Store) Delete(id string) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	return s.deleteLocked(id)
+}
+
+// deleteLocked is Delete for a caller holding s.mu.
+func (s *Store) deleteLocked(id string) error {
 	m, ok := s.dumps[id]
 	if !ok {
 		return notFound(id)

@@ -115,7 +115,7 @@ func (s *Store) FinishUpload(id string) (e Entry, created bool, err error) {
 	if err != nil {
 		return Entry{}, false, errors.Join(err, removeIfExists(u.file.Name()))
 	}
-	return s.ingest(u.file.Name(), u.name, u.uploader, u.size)
+	return s.ingest(u.file.Name(), u.name, u.uploader, u.size, nil)
 }
 
 // AbortUpload drops an upload in progress and its bytes.

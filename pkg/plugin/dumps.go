@@ -18,7 +18,7 @@ import (
 func openCatalog(s backend.DataSourceInstanceSettings, cfg *settings.Settings, validate dumps.Validator) (*dumps.Catalog, func(), error) {
 	dir := cfg.DumpStoreDir
 	if dir == "" {
-		dir = defaultStoreDir(s.UID)
+		dir = dataDir("dumps", s.UID)
 	}
 	store, release, err := acquireStore(dumps.StoreOptions{
 		Dir:            dir,
@@ -44,10 +44,11 @@ func openCatalog(s backend.DataSourceInstanceSettings, cfg *settings.Settings, v
 	return dumps.NewCatalog(store, dirs), release, nil
 }
 
-// defaultStoreDir keeps uploads beside Grafana's own data when that is
-// writable (/var/lib/grafana in packages and the Docker image), else in
-// the temporary directory; one folder per data source.
-func defaultStoreDir(uid string) string {
+// dataDir is where an instance keeps a kind of data ("dumps", "history")
+// by default: beside Grafana's own data when that is writable
+// (/var/lib/grafana in packages and the Docker image), else in the
+// temporary directory; one folder per data source.
+func dataDir(kind, uid string) string {
 	base := os.TempDir()
 	for _, candidate := range []string{os.Getenv("GF_PATHS_DATA"), "/var/lib/grafana"} {
 		if candidate != "" && writable(candidate) {
@@ -58,7 +59,7 @@ func defaultStoreDir(uid string) string {
 	if uid == "" {
 		uid = "default"
 	}
-	return filepath.Join(base, "goscope-pprof-datasource", "dumps", uid)
+	return filepath.Join(base, "goscope-pprof-datasource", kind, uid)
 }
 
 func writable(dir string) bool {

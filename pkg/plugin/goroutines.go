@@ -21,6 +21,17 @@ import (
 
 // queryGoroutines answers the goroutine views of each source's snapshot.
 func (d *Datasource) queryGoroutines(ctx context.Context, q *query.Query, tr backend.TimeRange) backend.DataResponse {
+	filter := stackgroups.Filter{
+		States:           q.Filter.States,
+		Include:          q.Filter.Include,
+		Exclude:          q.Filter.Exclude,
+		ExcludeCreatedBy: q.Filter.ExcludeCreatedBy,
+		MinWaitMinutes:   q.Filter.MinWaitMinutes,
+		HideSystem:       q.Filter.HideRuntime,
+	}
+	if q.View == "growth" {
+		return d.queryGrowth(ctx, q, tr, filter)
+	}
 	accepts := isGoroutineDump
 	if q.View != "races" && q.Dump == "" {
 		// A race log has nothing for these views; a dump source's newest
@@ -30,14 +41,6 @@ func (d *Datasource) queryGoroutines(ctx context.Context, q *query.Query, tr bac
 	sources, err := d.sources(ctx, q, tr, accepts, d.fetchGoroutines)
 	if err != nil {
 		return backend.ErrDataResponse(backend.StatusBadRequest, err.Error())
-	}
-	filter := stackgroups.Filter{
-		States:           q.Filter.States,
-		Include:          q.Filter.Include,
-		Exclude:          q.Filter.Exclude,
-		ExcludeCreatedBy: q.Filter.ExcludeCreatedBy,
-		MinWaitMinutes:   q.Filter.MinWaitMinutes,
-		HideSystem:       q.Filter.HideRuntime,
 	}
 	return answerEach(sources, func(b blob) ([]*data.Frame, error) { return d.goroutineView(q, filter, b) })
 }

@@ -20,16 +20,19 @@ import (
 // queryMetrics answers cheap per-target figures: "current" reads them now
 // (numeric frames, what alert rules evaluate), "series" returns what the
 // recorder sampled over the query's time range.
-func (d *Datasource) queryMetrics(ctx context.Context, q *query.Query, tr backend.TimeRange) backend.DataResponse {
+func (d *Datasource) queryMetrics(ctx context.Context, q *query.Query, dq backend.DataQuery) backend.DataResponse {
 	ts, err := targets.Select(d.settings.Targets, q.Target)
 	if err != nil {
 		return backend.ErrDataResponse(backend.StatusBadRequest, err.Error())
 	}
 	switch q.View {
 	case "current":
+		if isStateFigure(q.Metric) {
+			return backend.ErrDataResponse(backend.StatusBadRequest, q.Metric+" is recorded from the recorder's periodic full dumps: use the series view (or the goroutines count view with perCategory for a count now)")
+		}
 		return d.currentMetrics(ctx, ts, q.Metric)
 	case "series":
-		return d.metricSeries(ts, q.Metric, tr)
+		return d.metricSeries(ts, q.Metric, dq)
 	}
 	return unknownView(q)
 }
@@ -66,45 +69,6 @@ func (d *Datasource) currentMetrics(ctx context.Context, ts []settings.Target, m
 		return backend.ErrDataResponse(backend.StatusBadGateway, strings.Join(problems, "; "))
 	}
 	return backend.DataResponse{Frames: withNotices(orNoData(frames.NumericMulti(numbers), data.FrameTypeNumericMulti), problems)}
-}
-
-func (d *Datasource) metricSeries(ts []settings.Target, metric string, tr backend.TimeRange) backend.DataResponse {
-	if d.recorder == nil {
-		return backend.ErrDataResponse(backend.StatusBadRequest, "recording is disabled in the data source settings, so there is no history; use the current view")
-	}
-	var series []frames.Series
-	var notices []string
-	for _, t := range ts {
-		byName := map[string]*frames.Series{}
-		for _, s := range d.recorder.Range(t.Name, tr.From, tr.To) {
-			for name, v := range s.Values {
-				if metric != "" && metric != name {
-					continue
-				}
-				sr := byName[name]
-				if sr == nil {
-					sr = &frames.Series{Name: name, Labels: targetLabels(t), Unit: unit(name), Description: figureOrigin(t, name)}
-					byName[name] = sr
-				}
-				sr.Times = append(sr.Times, s.At)
-				sr.Values = append(sr.Values, v)
-			}
-		}
-		for _, name := range sortedKeys(byName) {
-			series = append(series, *byName[name])
-		}
-		for _, name := range wantedFigures(metric) {
-			if byName[name] == nil {
-				if why := notRecorded(t, name); why != "" {
-					notices = append(notices, why)
-				}
-			}
-		}
-	}
-	if since := d.recorder.Since(); tr.From.Before(since) {
-		notices = append(notices, "history starts at "+since.UTC().Format(time.RFC3339)+", when this data source was first used after Grafana started")
-	}
-	return backend.DataResponse{Frames: withNotices(orNoData(frames.TimeSeriesMulti(series), data.FrameTypeTimeSeriesMulti), notices)}
 }
 
 // notRecorded says why the recorder has no samples of a figure of a target

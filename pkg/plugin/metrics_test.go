@@ -131,13 +131,12 @@ func TestRecorderWithoutMetricsURLReadsNoHeap(t *testing.T) {
 	jsonData, heapFetches := bareTarget(t)
 	d := newInstance(t, jsonData)
 	deadline := time.Now().Add(10 * time.Second)
-	var samples int
-	for samples == 0 {
+	for sampled := false; !sampled; {
 		if time.Now().After(deadline) {
 			t.Fatal("the recorder took no sample")
 		}
 		time.Sleep(10 * time.Millisecond)
-		samples = len(d.recorder.Range("bare", time.Time{}, time.Now().Add(time.Hour)))
+		_, sampled, _ = d.evidence.samples.First("bare")
 	}
 	if n := heapFetches.Load(); n != 0 {
 		t.Errorf("the recorder fetched heap?debug=1 %d times", n)

@@ -297,7 +297,7 @@ func TestMetricsQueryOneMetric(t *testing.T) {
 func TestMetricsSeriesFromRecorder(t *testing.T) {
 	d := newInstance(t, metricsTarget(t))
 	deadline := time.Now().Add(10 * time.Second)
-	for len(d.recorder.Range("svc", time.Time{}, time.Now().Add(time.Hour))) == 0 {
+	for !recorded(d, "svc", "rss_bytes") {
 		if time.Now().After(deadline) {
 			t.Fatal("the recorder took no sample")
 		}
@@ -322,6 +322,17 @@ func TestMetricsSeriesFromRecorder(t *testing.T) {
 	}
 }
 
+// recorded reports whether the recorder has stored a figure of a target.
+func recorded(d *Datasource, target, figure string) bool {
+	samples, _ := d.evidence.samples.Range(target, time.Time{}, time.Now().Add(time.Hour))
+	for _, s := range samples {
+		if _, ok := s.Values[figure]; ok {
+			return true
+		}
+	}
+	return false
+}
+
 func TestMetricsSeriesWhenRecordingDisabled(t *testing.T) {
 	d := newInstance(t, fmt.Sprintf(`{"recordDisabled":true,"targets":[{"name":"a","url":%q}]}`, pprofServer(t, "go1.27.html")))
 	r := runQuery(t, d, `{"queryType":"metrics","view":"series"}`)
@@ -330,7 +341,8 @@ func TestMetricsSeriesWhenRecordingDisabled(t *testing.T) {
 	}
 }
 
-// withStoreDir keeps each test's uploads in its own temporary directory.
+// withStoreDir keeps each test's uploads and history in temporary
+// directories of its own.
 func withStoreDir(t *testing.T, jsonData string) string {
 	var m map[string]any
 	if json.Unmarshal([]byte(jsonData), &m) != nil {
@@ -338,6 +350,9 @@ func withStoreDir(t *testing.T, jsonData string) string {
 	}
 	if _, ok := m["dumpStoreDir"]; !ok {
 		m["dumpStoreDir"] = t.TempDir()
+	}
+	if _, ok := m["historyDir"]; !ok {
+		m["historyDir"] = t.TempDir()
 	}
 	b, _ := json.Marshal(m)
 	return string(b)

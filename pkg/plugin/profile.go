@@ -51,25 +51,67 @@ func (d *Datasource) queryProfile(ctx context.Context, q *query.Query, tr backen
 	fetch := func(ctx context.Context, t settings.Target) blob {
 		return d.fetchProfile(ctx, t, po.ProfileType, seconds)
 	}
-	sources, err := d.sources(ctx, q, tr, isProfileDump, fetch)
+	accepts := isProfileDump
+	if q.Profile.ProfileType != "" && q.DumpSource != "" {
+		// The newest dump of a source (a target's captures) in the
+		// profile the query names.
+		accepts = func(f dumpformat.Format) bool { return isProfileDump(f) && f.Profile() == po.ProfileType }
+	}
+	sources, err := d.sources(ctx, q, tr, accepts, fetch)
 	if err != nil {
 		return backend.ErrDataResponse(backend.StatusBadRequest, err.Error())
 	}
 	var baseline *loadedProfile
-	if po.Baseline != nil && q.View == "flamegraph" {
+	previous := po.Baseline != nil && po.Baseline.Previous
+	if po.Baseline != nil && !previous && q.View == "flamegraph" {
 		baseline, err = d.loadBaseline(ctx, po, seconds)
 		if err != nil {
 			return backend.ErrDataResponse(backend.StatusBadRequest, "baseline: "+err.Error())
 		}
 	}
 	return answerEach(sources, func(b blob) ([]*data.Frame, error) {
+		base := baseline
+		if previous && q.View == "flamegraph" {
+			prev, err := d.previousProfile(b, accepts)
+			if err != nil {
+				return nil, fmt.Errorf("baseline: %w", err)
+			}
+			base = prev
+		}
 		p, use, err := d.parseProfile(b)
 		if err != nil {
 			return nil, err
 		}
-		fs, err := profileView(q.View, b, p, po.ProfileType, opts, baseline)
+		fs, err := profileView(q.View, b, p, po.ProfileType, opts, base)
 		return withParseStats(fs, use), err
 	})
+}
+
+// previousProfile is the baseline "previous": the profile of the same
+// source and kind captured before the subject, outside its bundle.
+func (d *Datasource) previousProfile(subject blob, accepts func(dumpformat.Format) bool) (*loadedProfile, error) {
+	if subject.entry.ID == "" {
+		return nil, errors.New("the previous profile is that of a stored dump's source; this profile was read from a target")
+	}
+	kind := func(f dumpformat.Format) bool { return accepts(f) && f.Profile() == subject.entry.Format.Profile() }
+	e, ok := d.previousSnapshot(subject.entry.Source, subject, kind)
+	if !ok {
+		return nil, fmt.Errorf("%s has no %s profile before %s", sourceName(subject.entry.Source), subject.entry.Format.Profile(), snapshotTime(subject))
+	}
+	open, err := d.dumpSource(e.ID, kind)
+	if err != nil {
+		return nil, err
+	}
+	b := open()
+	defer b.close()
+	if b.err != nil {
+		return nil, b.err
+	}
+	p, _, err := d.parseProfile(b)
+	if err != nil {
+		return nil, err
+	}
+	return &loadedProfile{p: p, origin: b.origin}, nil
 }
 
 func (d *Datasource) cpuSeconds(po query.ProfileOptions) (int, error) {
@@ -119,26 +161,39 @@ func isProfileDump(f dumpformat.Format) bool {
 	case dumpformat.EncodingProtobuf:
 		return true
 	case dumpformat.EncodingText:
-		return f != dumpformat.GoroutineText && f != dumpformat.CrashText
+		return f != dumpformat.GoroutineText && f != dumpformat.CrashText && f != dumpformat.RaceText
 	}
 	return false
 }
 
 // fetchProfile fetches a target's profile in the protobuf form.
 func (d *Datasource) fetchProfile(ctx context.Context, t settings.Target, profileType string, seconds int) blob {
-	e := targets.Profile(profileType, 0)
-	if profileType == "cpu" {
-		e = targets.Profile("profile", 0)
-		e.Query.Set("seconds", fmt.Sprint(seconds))
-		e.Duration = time.Duration(seconds) * time.Second
-	}
-	b := d.fetchPlain(ctx, t, e)
+	b := d.fetchPlain(ctx, t, profileEndpoint(profileType, seconds))
 	b.profile = profileType
 	var fe *targets.FetchError
 	if profileType == "goroutineleak" && errors.As(b.err, &fe) && fe.Kind == targets.KindHTTPStatus {
 		b.err = fmt.Errorf("%w (the goroutine leak profile is served by Go 1.26 and later built with GOEXPERIMENT=goroutineleakprofile)", b.err)
 	}
 	return b
+}
+
+// profileEndpoint is where a target serves a profile in the protobuf
+// form; a CPU profile runs for seconds.
+func profileEndpoint(profileType string, seconds int) targets.Endpoint {
+	if profileType != "cpu" {
+		return targets.Profile(profileType, 0)
+	}
+	return timedEndpoint("profile", seconds)
+}
+
+// traceEndpoint is an execution trace of seconds.
+func traceEndpoint(seconds int) targets.Endpoint { return timedEndpoint("trace", seconds) }
+
+func timedEndpoint(path string, seconds int) targets.Endpoint {
+	e := targets.Profile(path, 0)
+	e.Query.Set("seconds", fmt.Sprint(seconds))
+	e.Duration = time.Duration(seconds) * time.Second
+	return e
 }
 
 type loadedProfile struct {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -38,6 +39,8 @@ type blob struct {
 	// until, when set, is the end of the time range a dump was chosen for:
 	// of a file of several snapshots, the newest captured by then is read.
 	until time.Time
+	// entry describes a stored dump; zero for a target.
+	entry dumps.Entry
 }
 
 // read gives fn the blob's bytes, which fn must not keep.
@@ -124,7 +127,18 @@ func (d *Datasource) openDump(listed dumps.Entry) blob {
 	if err != nil {
 		return blob{origin: dumpOrigin(listed), err: fmt.Errorf("%s: %w", listed.Name, err)}
 	}
-	return blob{origin: dumpOrigin(e), key: "dump " + e.ContentKey(), content: content, profile: e.Profile}
+	return blob{origin: dumpOrigin(e), key: "dump " + e.ContentKey(), content: content, profile: e.Profile, entry: e}
+}
+
+// openStored opens a stored dump whose format suits the caller (accepts).
+// The caller closes the blob.
+func (d *Datasource) openStored(id string, accepts func(dumpformat.Format) bool) (blob, error) {
+	open, err := d.dumpSource(id, accepts)
+	if err != nil {
+		return blob{}, err
+	}
+	b := open()
+	return b, b.err
 }
 
 // latestDumpSource is the newest dump of a source captured within the
@@ -133,17 +147,24 @@ func (d *Datasource) latestDumpSource(source string, accepts func(dumpformat.For
 	if err := d.requireCatalog(); err != nil {
 		return nil, err
 	}
-	entries := d.catalog.Snapshots(dumps.Filter{Source: source, From: tr.From, To: tr.To})
-	best := -1
-	var bestAt time.Time
-	for i, e := range entries {
-		// A log of several snapshots counts at its newest one in range.
-		if at, ok := e.NewestWithin(tr.From, tr.To); ok && accepts(e.Format) && (best < 0 || !at.Before(bestAt)) {
-			best, bestAt = i, at
+	// A log of several snapshots counts at its newest one in range.
+	type candidate struct {
+		entry dumps.Entry
+		at    time.Time
+	}
+	var candidates []candidate
+	for _, e := range d.catalog.Snapshots(dumps.Filter{Source: source, From: tr.From, To: tr.To}) {
+		if at, ok := e.NewestWithin(tr.From, tr.To); ok {
+			candidates = append(candidates, candidate{e, at})
 		}
 	}
-	if best >= 0 {
-		src, err := d.dumpSource(entries[best].ID, accepts)
+	slices.SortStableFunc(candidates, func(a, b candidate) int { return a.at.Compare(b.at) })
+	entries := make([]dumps.Entry, len(candidates))
+	for i, c := range candidates {
+		entries[i] = c.entry
+	}
+	if e, ok := newestSnapshot(entries, accepts); ok {
+		src, err := d.dumpSource(e.ID, accepts)
 		if err != nil {
 			return nil, err
 		}

@@ -14,6 +14,7 @@ import (
 
 	"github.com/goscope/pprof/pkg/dumpformat"
 	"github.com/goscope/pprof/pkg/profiles"
+	"github.com/goscope/pprof/pkg/goroutines"
 	"github.com/goscope/pprof/pkg/query"
 	"github.com/goscope/pprof/pkg/waitstates"
 )
@@ -67,7 +68,7 @@ func TestDispatchRefusesUnknownViews(t *testing.T) {
 			t.Fatal(err)
 		}
 		q.View = "bogus"
-		r := d.dispatch(context.Background(), q, backend.TimeRange{From: time.Now().Add(-time.Hour), To: time.Now()})
+		r := d.dispatch(context.Background(), q, backend.DataQuery{TimeRange: backend.TimeRange{From: time.Now().Add(-time.Hour), To: time.Now()}})
 		if r.Error == nil || !strings.Contains(r.Error.Error(), `unknown view "bogus"`) {
 			t.Errorf("%s: error = %v", typ, r.Error)
 		}
@@ -106,8 +107,43 @@ func TestVocabularyMetricsAreTheFiguresRead(t *testing.T) {
 	for name := range numbers(t, runQuery(t, d, `{"queryType":"metrics","target":"svc"}`).Frames) {
 		got[name[:strings.IndexByte(name, '{')]] = true
 	}
-	if want := query.MetricNames(); !slices.Equal(slices.Sorted(maps.Keys(got)), slices.Sorted(slices.Values(want))) {
+	var want []string
+	for _, m := range query.Vocabulary.Metrics {
+		if m.CategoryPrefix == "" {
+			want = append(want, m.Value)
+		}
+	}
+	if !slices.Equal(slices.Sorted(maps.Keys(got)), slices.Sorted(slices.Values(want))) {
 		t.Errorf("the metrics query reports %v; the vocabulary lists %v", slices.Sorted(maps.Keys(got)), want)
+	}
+}
+
+// The families of state figures are the figures the recorder stores from
+// its full dumps.
+func TestVocabularyStateFamiliesAreTheRecordedFigures(t *testing.T) {
+	var prefixes []string
+	for _, m := range query.Vocabulary.Metrics {
+		if m.CategoryPrefix != "" {
+			prefixes = append(prefixes, m.CategoryPrefix)
+		}
+	}
+	snap, err := goroutines.Parse(readMaybeGzip(t, scenario+"goroutine.debug2.txt.gz"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	figures, err := stateFigures(snap)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for figure := range figures {
+		if family, _, ok := query.StateFigure(figure); !ok || !slices.Contains(prefixes, family.CategoryPrefix) {
+			t.Errorf("the recorder stores %s, which no family of the vocabulary names", figure)
+		}
+	}
+	for _, p := range prefixes {
+		if !slices.ContainsFunc(slices.Collect(maps.Keys(figures)), func(f string) bool { return strings.HasPrefix(f, p) }) {
+			t.Errorf("the vocabulary's family %s* is not recorded", p)
+		}
 	}
 }
 

@@ -53,6 +53,10 @@ type Query struct {
 
 	Filter  GoroutineFilter `json:"filter"`
 	Profile ProfileOptions  `json:"profile"`
+
+	// Baseline is what the growth view compares the source with; the
+	// snapshot before it in the same source when not set.
+	Baseline *Source `json:"baseline,omitempty"`
 }
 
 // GoroutineFilter narrows the goroutines a goroutines query looks at.
@@ -95,6 +99,9 @@ type ProfileOptions struct {
 type Source struct {
 	Target string `json:"target,omitempty"`
 	Dump   string `json:"dump,omitempty"`
+	// Previous is the snapshot of the same source captured before the
+	// compared one (outside its capture bundle).
+	Previous bool `json:"previous,omitempty"`
 }
 
 // forbiddenKeys would let a viewer point Grafana's server at an address of
@@ -146,7 +153,7 @@ func (q *Query) validate() error {
 	} else if !slices.Contains(views, q.View) {
 		return fmt.Errorf("unknown view %q for a %s query; use one of %s", q.View, q.QueryType, list(views))
 	}
-	if _, ok := Metric(q.Metric); q.Metric != "" && !ok {
+	if _, ok := Metric(q.Metric); q.Metric != "" && !ok && !isStateFigure(q.Metric) {
 		return fmt.Errorf("unknown metric %q; use one of %s", q.Metric, list(MetricNames()))
 	}
 	if q.Filter.MinWaitMinutes < 0 {
@@ -159,6 +166,11 @@ func (q *Query) validate() error {
 		return err
 	}
 	return nil
+}
+
+func isStateFigure(name string) bool {
+	_, _, ok := StateFigure(name)
+	return ok
 }
 
 // SnapshotChoice returns the query's snapshot choice, checked by Parse.

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
+	"strings"
 )
 
 // vocabularyJSON is the one list of query types, views, metrics, state
@@ -36,6 +37,11 @@ type MetricInfo struct {
 	// NeedsMetricsURL is set for figures that nothing but a target's
 	// Prometheus metrics page gives.
 	NeedsMetricsURL bool `json:"needsMetricsUrl,omitempty"`
+	// CategoryPrefix marks a family of figures of goroutine states over
+	// time, one per state category: the family "goroutines_by_category"
+	// selects every "goroutines_<category>", each also a metric of its own.
+	// Families are recorded from full dumps, for the series view only.
+	CategoryPrefix string `json:"categoryPrefix,omitempty"`
 }
 
 // ProfileTypeInfo is a profile a target can be asked for.
@@ -105,6 +111,20 @@ func Metric(name string) (MetricInfo, bool) {
 		return MetricInfo{}, false
 	}
 	return Vocabulary.Metrics[i], true
+}
+
+// StateFigure reads a figure of a family of goroutine states over time,
+// such as "goroutines_lock": its family and its state category.
+func StateFigure(name string) (family MetricInfo, category string, ok bool) {
+	for _, m := range Vocabulary.Metrics {
+		if m.CategoryPrefix == "" {
+			continue
+		}
+		if c, found := strings.CutPrefix(name, m.CategoryPrefix); found && slices.Contains(values(Vocabulary.StateCategories), c) {
+			return m, c, true
+		}
+	}
+	return MetricInfo{}, "", false
 }
 
 // MetricNames lists the metrics in vocabulary order.

@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/grafana/grafana-plugin-sdk-go/backend"
+
+	"github.com/goscope/pprof/pkg/capturerules"
 )
 
 // Defaults, chosen so that a plain install is safe against large targets.
@@ -55,6 +57,16 @@ type JSONData struct {
 	RecordRetentionHours  int    `json:"recordRetentionHours,omitempty"`
 	// RecordDisabled stops the background sampling of targets.
 	RecordDisabled bool `json:"recordDisabled,omitempty"`
+	// HistoryDir holds the recorder's history file; empty for the
+	// default beside Grafana's data.
+	HistoryDir string `json:"historyDir,omitempty"`
+	// FullDumpIntervalSeconds is the cadence of the recorder's full
+	// goroutine dumps (states over time); FullDumpsDisabled turns them off.
+	FullDumpIntervalSeconds int  `json:"fullDumpIntervalSeconds,omitempty"`
+	FullDumpsDisabled       bool `json:"fullDumpsDisabled,omitempty"`
+	// CaptureRules capture a target's evidence when its figures spike.
+	CaptureRules    []CaptureRuleJSON `json:"captureRules,omitempty"`
+	CaptureQuotaMiB int               `json:"captureQuotaMiB,omitempty"`
 	// DumpStoreDir is where uploaded dumps are kept on the Grafana server.
 	DumpStoreDir    string          `json:"dumpStoreDir,omitempty"`
 	MaxUploadMiB    int             `json:"maxUploadMiB,omitempty"`
@@ -78,6 +90,8 @@ type TargetJSON struct {
 	// AuthHeaderName overrides the shared header for this target; its value
 	// is the secret TargetAuthKey(name).
 	AuthHeaderName string `json:"authHeaderName,omitempty"`
+	// CaptureRules override the data source's rules on the same figures.
+	CaptureRules []CaptureRuleJSON `json:"captureRules,omitempty"`
 }
 
 // DumpDirectory is a directory on the Grafana server that a tool such as
@@ -122,6 +136,14 @@ type Settings struct {
 	DumpQuotaBytes  int64
 	DumpDirectories []DumpDirectory
 	ParseCacheBytes int64
+	// HistoryDir is empty when the admin left it to the default.
+	HistoryDir string
+	// FullDumpInterval is zero when the recorder takes no full dumps.
+	FullDumpInterval time.Duration
+	// CaptureRules are each target's rules (its own and the data
+	// source's); targets without rules are absent.
+	CaptureRules      map[string][]capturerules.Rule
+	CaptureQuotaBytes int64
 }
 
 // Target is a validated target with its secret header, if any.
@@ -186,6 +208,7 @@ func FromJSON(j JSONData, secrets map[string]string) (*Settings, error) {
 		t.Header = targetHeader(j, tj, secrets)
 		out.Targets = append(out.Targets, t)
 	}
+	errs = append(errs, evidence(j, out)...)
 	if err := errors.Join(errs...); err != nil {
 		return nil, err
 	}

@@ -15,7 +15,12 @@ import (
 // The dumps are the goroutines package's real test dumps.
 func load(t testing.TB, name string) *goroutines.Snapshot {
 	t.Helper()
-	path := filepath.Join("..", "goroutines", "testdata", name)
+	return loadFile(t, filepath.Join("..", "goroutines", "testdata", name))
+}
+
+// loadFile parses a dump, or its gzipped copy.
+func loadFile(t testing.TB, path string) *goroutines.Snapshot {
+	t.Helper()
 	data, err := os.ReadFile(path)
 	if os.IsNotExist(err) {
 		data, err = os.ReadFile(path + ".gz")

@@ -175,7 +175,7 @@ describe('QueryEditor', () => {
     const { latest } = await renderEditor({ refId: 'A', queryType: 'metrics', target: '*' });
 
     fireEvent.click(screen.getByRole('radio', { name: 'Series' }));
-    await choose('Metric', /^goroutines/);
+    await choose('Metric', /^goroutines(?!_)/);
 
     expect(latest.current).toEqual({
       refId: 'A',
@@ -427,6 +427,54 @@ describe('QueryEditor', () => {
 
     expect(latest.current.profile).toEqual({ profileType: 'heap', baseline: { dump: 'sha-a' } });
     expect(onRunQuery).toHaveBeenCalledTimes(1);
+  });
+
+  it('compares the growth view with the previous snapshot or a chosen dump', async () => {
+    const { latest, onRunQuery } = await renderEditor({
+      refId: 'A',
+      queryType: 'goroutines',
+      dumpSource: 'capture:api-1',
+      view: 'growth',
+    });
+
+    expect(screen.getByRole('radio', { name: 'Previous snapshot' })).toBeChecked();
+    fireEvent.click(screen.getByRole('radio', { name: 'Stored dump' }));
+    expect(latest.current.baseline).toEqual({ dump: '' });
+    expect(onRunQuery).not.toHaveBeenCalled();
+
+    await waitFor(() => expect(screen.getByRole('combobox', { name: 'Baseline dump' })).not.toBeDisabled());
+    await choose('Baseline dump', /^incident\.txt/);
+    expect(latest.current).toEqual({
+      refId: 'A',
+      queryType: 'goroutines',
+      dumpSource: 'capture:api-1',
+      view: 'growth',
+      baseline: { dump: 'sha-a' },
+    });
+    expect(onRunQuery).toHaveBeenCalledTimes(1);
+
+    fireEvent.click(screen.getByRole('radio', { name: 'Previous snapshot' }));
+    expect(latest.current.baseline).toBeUndefined();
+    expect(onRunQuery).toHaveBeenCalledTimes(2);
+
+    fireEvent.click(screen.getByRole('radio', { name: 'Groups' }));
+    expect(screen.queryByRole('radio', { name: 'Previous snapshot' })).not.toBeInTheDocument();
+  });
+
+  it('diffs a profile against the previous snapshot of its source', async () => {
+    const { latest, onRunQuery } = await renderEditor({
+      refId: 'A',
+      queryType: 'profile',
+      dumpSource: 'capture:api-1',
+      profile: { profileType: 'heap' },
+    });
+
+    fireEvent.click(screen.getByLabelText('Compare with a baseline'));
+    fireEvent.click(screen.getByRole('radio', { name: 'Previous snapshot' }));
+    expect(latest.current.profile).toEqual({ profileType: 'heap', baseline: { previous: true } });
+    // Switching the diff on waits for a baseline; the previous snapshot is one.
+    expect(onRunQuery).toHaveBeenCalledTimes(1);
+    expect(screen.queryByRole('radiogroup', { name: /Baseline/ })).not.toBeInTheDocument();
   });
 
   it('reads the dump sources for a dumps query', async () => {

@@ -10,6 +10,7 @@ import { LIMITS } from './config/limits';
 import { BaselineFields } from './query/BaselineFields';
 import { DumpSourceField } from './query/DumpSourceField';
 import { GoroutineFilterFields } from './query/GoroutineFilterFields';
+import { GrowthBaselineField } from './query/GrowthBaselineField';
 import { MetricField } from './query/MetricField';
 import { ProfileFields } from './query/ProfileFields';
 import { SnapshotField } from './query/SnapshotField';
@@ -47,6 +48,7 @@ export function QueryEditor({ query, onChange, onRunQuery, datasource }: Props) 
       target: _t,
       dump: _d,
       dumpSource: _s,
+      baseline: _b,
       ...base
     } = query;
     update({ ...base, queryType: next, ...sourceForType(query, next) });
@@ -136,6 +138,15 @@ export function QueryEditor({ query, onChange, onRunQuery, datasource }: Props) 
                 onChange={(e) => update(withField(query, 'perCategory', e.currentTarget.checked || undefined))}
               />
             </InlineField>
+          )}
+          {query.view === 'growth' && (
+            <GrowthBaselineField
+              idPrefix={id('growth-baseline')}
+              baseline={query.baseline}
+              onChange={(baseline, run) => update(withField(query, 'baseline', baseline), run)}
+              api={datasource.api}
+              dumps={dumps}
+            />
           )}
           <GoroutineFilterFields
             idPrefix={id('filter')}

@@ -202,8 +202,21 @@ async function configEditor() {
       !(await secret.isDisabled()) && (await secret.inputValue()) === '',
       'the reset field is not empty and editable'
     );
+    // A capture rule with holmes' defaults; without diff and abs it says it never fires.
+    const captures = page.getByRole('region', { name: 'Captures' });
+    await captures.getByRole('button', { name: 'Add rule' }).click();
+    const rule = captures.locator('[data-testid="capture-rule"]');
+    await rule.getByLabel('Diff (%)').fill('');
+    await rule.getByLabel('Abs').fill('');
+    const never = rule.getByText(/with neither the rule never fires/);
+    await never.waitFor({ timeout: 10000 });
+    const rules = await changeWhere(page, (o) => o.jsonData.captureRules?.[0]?.diff === undefined, 'the rule edit');
+    assertEqualJSON(rules.jsonData.captureRules, [{ figure: 'goroutines', min: 3000 }], 'jsonData.captureRules');
+    const ruleShot = await screenshot(page, 'editor-capture-rule.png');
+
     assertNoErrors(page);
     console.log(`     screenshot ${shot}`);
+    console.log(`     screenshot ${ruleShot}`);
   } finally {
     await page.close();
   }

@@ -4,6 +4,7 @@ import { InlineField, InlineSwitch, Input } from '@grafana/ui';
 import { PprofOptions } from '../../types';
 import { Settings } from './secrets';
 import { Limit, limitError, LIMITS } from './limits';
+import { historyDirError } from './validation';
 
 interface Props {
   options: Settings;
@@ -30,31 +31,66 @@ export function LimitsSection({ options, onOptionsChange }: Props) {
   );
 }
 
-/** Background sampling of every target's cheap figures, which gives metrics queries their history. */
+/**
+ * Background sampling of every target, which gives metrics queries their
+ * history on disk, goroutine states over time and capture rules their
+ * samples.
+ */
 export function RecordingSection({ options, onOptionsChange }: Props) {
-  const enabled = !options.jsonData.recordDisabled;
+  const { jsonData } = options;
+  const enabled = !jsonData.recordDisabled;
+  const fullDumps = !jsonData.fullDumpsDisabled;
+  const setJSON = (change: Partial<PprofOptions>) =>
+    onOptionsChange({ ...options, jsonData: { ...jsonData, ...change } });
   return (
     <>
       <InlineField
         label="Record history"
         labelWidth={LABEL_WIDTH}
-        tooltip="Sample goroutines, threads and memory of every target in the background, for the series view of metrics queries. Only cheap pages are read."
+        tooltip="Sample goroutines, threads and memory of every target in the background, for the series view of metrics queries and for capture rules. Kept on disk: it survives restarts."
       >
         <InlineSwitch
           id="record-enabled"
           value={enabled}
-          onChange={(e) =>
-            onOptionsChange({
-              ...options,
-              jsonData: { ...options.jsonData, recordDisabled: e.currentTarget.checked ? undefined : true },
-            })
-          }
+          onChange={(e) => setJSON({ recordDisabled: e.currentTarget.checked ? undefined : true })}
         />
       </InlineField>
-      {enabled &&
-        [LIMITS.recordIntervalSeconds, LIMITS.recordRetentionHours].map((limit) => (
-          <LimitField key={limit.key} limit={limit} options={options} onOptionsChange={onOptionsChange} />
-        ))}
+      {enabled && (
+        <>
+          {[LIMITS.recordIntervalSeconds, LIMITS.recordRetentionHours].map((limit) => (
+            <LimitField key={limit.key} limit={limit} options={options} onOptionsChange={onOptionsChange} />
+          ))}
+          <InlineField
+            label="Goroutine states over time"
+            labelWidth={LABEL_WIDTH}
+            tooltip="Also read a full goroutine dump of each target at a slower cadence, for counts and waits per state category over time (goroutines_lock, ...)."
+          >
+            <InlineSwitch
+              id="full-dumps-enabled"
+              value={fullDumps}
+              onChange={(e) => setJSON({ fullDumpsDisabled: e.currentTarget.checked ? undefined : true })}
+            />
+          </InlineField>
+          {fullDumps && (
+            <LimitField limit={LIMITS.fullDumpIntervalSeconds} options={options} onOptionsChange={onOptionsChange} />
+          )}
+          <InlineField
+            label="History directory"
+            labelWidth={LABEL_WIDTH}
+            tooltip="Absolute path on the Grafana server for the history file. Empty uses a directory under Grafana's data path."
+            invalid={Boolean(historyDirError(jsonData.historyDir))}
+            error={historyDirError(jsonData.historyDir)}
+          >
+            <Input
+              id="history-dir"
+              value={jsonData.historyDir ?? ''}
+              placeholder="default"
+              width={48}
+              onChange={(e) => setJSON({ historyDir: e.currentTarget.value || undefined })}
+            />
+          </InlineField>
+        </>
+      )}
     </>
   );
 }

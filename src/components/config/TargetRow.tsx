@@ -5,7 +5,8 @@ import { IconButton, InlineField, Input, SecretInput, Stack, Text, useStyles2 } 
 
 import { TargetConfig } from '../../types';
 import { KeyValueEditor } from '../common/KeyValueEditor';
-import { labelNameError, TargetErrors } from './validation';
+import { CaptureRulesEditor } from './CaptureRulesEditor';
+import { CaptureRuleScope, labelNameError, TargetErrors } from './validation';
 
 interface Props {
   index: number;
@@ -13,6 +14,8 @@ interface Props {
   rowId: number;
   target: TargetConfig;
   errors: TargetErrors;
+  /** How this target's capture rules are checked against the data source's. */
+  captureScope: CaptureRuleScope;
   secretConfigured: boolean;
   secretValue: string;
   onChange: (target: TargetConfig) => void;
@@ -146,6 +149,19 @@ export function TargetRow(props: Props) {
           width={40}
           onChange={(e) => props.onSecretChange(e.currentTarget.value)}
           onReset={props.onSecretReset}
+        />
+      </InlineField>
+
+      <InlineField
+        label="Capture rules"
+        labelWidth={LABEL_WIDTH}
+        tooltip="Replace the data source's capture rule on the same figure for this target, or turn it off."
+      >
+        <CaptureRulesEditor
+          idPrefix={id('capture-rule')}
+          rules={target.captureRules}
+          scope={props.captureScope}
+          onChange={(captureRules) => props.onChange({ ...target, captureRules })}
         />
       </InlineField>
     </fieldset>

@@ -1,5 +1,5 @@
 import React from 'react';
-import { InlineField, InlineSwitch, Stack } from '@grafana/ui';
+import { InlineField, InlineSwitch, RadioButtonGroup, Stack } from '@grafana/ui';
 
 import { PprofApi } from '../../api';
 import { sourceOf } from '../../queries';
@@ -34,6 +34,23 @@ export function BaselineFields({ idPrefix, baseline, onChange, api, targets, dum
         />
       </InlineField>
       {baseline && (
+        <InlineField
+          label="Against"
+          labelWidth={14}
+          tooltip="The previous snapshot is the same kind of profile of the same dump source captured before this one, such as the heap of the capture before."
+        >
+          <RadioButtonGroup
+            id={`${idPrefix}-previous`}
+            options={[
+              { value: true, label: 'Previous snapshot', description: 'Of the same dump source' },
+              { value: false, label: 'Chosen source', description: 'A target or a stored dump' },
+            ]}
+            value={Boolean(baseline.previous)}
+            onChange={(previous) => onChange(previous ? { previous: true } : { target: '' }, previous)}
+          />
+        </InlineField>
+      )}
+      {baseline && !baseline.previous && (
         <SourceFields
           idPrefix={idPrefix}
           label="Baseline"

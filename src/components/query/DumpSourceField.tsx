@@ -14,6 +14,12 @@ interface Props {
 
 const ALL_SOURCES = '';
 
+const SOURCE_KINDS: Record<string, string> = {
+  upload: 'Uploaded dumps',
+  capture: 'Captured by capture rules',
+  dir: 'Dump directory',
+};
+
 /** The dump source a query reads: the uploads, or one of the dump directories an admin configured. */
 export function DumpSourceField({ id, value, onChange, sources, allowAll = true }: Props) {
   const options = useMemo<Array<ComboboxOption<string>>>(
@@ -22,7 +28,7 @@ export function DumpSourceField({ id, value, onChange, sources, allowAll = true 
       ...sources.value.map((s) => ({
         value: s.id,
         label: s.name,
-        description: s.kind === 'dir' ? 'Dump directory' : 'Uploaded dumps',
+        description: SOURCE_KINDS[s.kind] ?? s.kind,
       })),
       ...variableOptions(),
     ],
