@@ -185,8 +185,10 @@ func (d *Datasource) recordStates(ctx context.Context, name string) (time.Time, 
 	if b.err != nil {
 		return time.Time{}, nil, b.err
 	}
-	snap, err := goroutines.Parse(b.data)
-	if snap == nil || !snap.StatesKnown {
+	// Through the parse cache: a panel over the same response (the
+	// targets client reuses it for the minimum interval) parses it once.
+	snap, err := d.newestGoroutines(b)
+	if err != nil || !snap.StatesKnown {
 		// Above the full-dump limit the summary carries no states.
 		return time.Time{}, nil, err
 	}
