@@ -2,6 +2,7 @@ import React from 'react';
 import { InlineField, InlineSwitch, Input } from '@grafana/ui';
 
 import { PprofOptions } from '../../types';
+import { CONFIG_LABEL_WIDTH } from '../layout';
 import { Settings } from './secrets';
 import { Limit, limitError, LIMITS } from './limits';
 
@@ -9,8 +10,6 @@ interface Props {
   options: Settings;
   onOptionsChange: (options: Settings) => void;
 }
-
-const LABEL_WIDTH = 30;
 
 /** Limits that protect both Grafana and the targets it reads. */
 export function LimitsSection({ options, onOptionsChange }: Props) {
@@ -37,7 +36,7 @@ export function RecordingSection({ options, onOptionsChange }: Props) {
     <>
       <InlineField
         label="Record history"
-        labelWidth={LABEL_WIDTH}
+        labelWidth={CONFIG_LABEL_WIDTH}
         tooltip="Sample goroutines, threads and memory of every target in the background, for the series view of metrics queries. Only cheap pages are read."
       >
         <InlineSwitch
@@ -61,10 +60,9 @@ export function RecordingSection({ options, onOptionsChange }: Props) {
 
 interface LimitFieldProps extends Props {
   limit: Limit;
-  labelWidth?: number;
 }
 
-export function LimitField({ limit, options, onOptionsChange, labelWidth = LABEL_WIDTH }: LimitFieldProps) {
+export function LimitField({ limit, options, onOptionsChange }: LimitFieldProps) {
   const value = options.jsonData[limit.key];
   const error = limitError(limit, value);
   const set = (text: string) => {
@@ -74,7 +72,7 @@ export function LimitField({ limit, options, onOptionsChange, labelWidth = LABEL
   return (
     <InlineField
       label={limit.label}
-      labelWidth={labelWidth}
+      labelWidth={CONFIG_LABEL_WIDTH}
       tooltip={`${limit.tooltip} ${limit.min}–${limit.max}; empty means ${limit.defaultValue}.`}
       invalid={Boolean(error)}
       error={error}
