@@ -66,16 +66,20 @@ async function renderQueryEditor(query: PprofQuery) {
   });
 }
 
-/** The labels of a radio button group, whose buttons are named by the group's id. */
+/**
+ * The labels of a radio button group, whose buttons are named by the group's
+ * id (after the editor instance's prefix).
+ */
 function radioLabels(groupId: string): string[] {
-  return Array.from(document.querySelectorAll<HTMLInputElement>(`input[type="radio"][name="${groupId}"]`)).map(
+  return Array.from(document.querySelectorAll<HTMLInputElement>(`input[type="radio"][name$="-${groupId}"]`)).map(
     (r) => r.labels?.[0]?.textContent ?? ''
   );
 }
 
 /** The options a combobox offers, as "label" + "description" text. */
 function offered(id: string): string[] {
-  return Array.from(screen.getByTestId(`options-${id}`).children).map((o) => o.textContent ?? '');
+  const list = document.querySelector(`[data-testid^="options-"][data-testid$="-${id}"]`);
+  return Array.from(list?.children ?? []).map((o) => o.textContent ?? '');
 }
 
 const texts = (choices: Choice[]) => choices.map((c) => c.label + (c.description ?? ''));

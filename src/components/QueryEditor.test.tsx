@@ -367,6 +367,9 @@ describe('QueryEditor', () => {
     await choose('Profile type', 'cpu');
     typeAndLeave('Seconds', '10');
     fireEvent.click(screen.getByRole('radio', { name: 'Top' }));
+    // The rarely used options are folded away until asked for.
+    expect(screen.queryByLabelText('Focus')).not.toBeInTheDocument();
+    fireEvent.click(screen.getByRole('button', { name: 'Options none set' }));
     typeAndLeave('Focus', 'myapp\\.');
     typeAndLeave('Max nodes', '500');
     fireEvent.click(screen.getByLabelText('By line'));
@@ -379,6 +382,18 @@ describe('QueryEditor', () => {
       view: 'top',
       profile: { profileType: 'cpu', seconds: 10, focus: 'myapp\\.', maxNodes: 500, byLine: true, nodeFraction: 0 },
     });
+
+    // Folded again, the row names what is set.
+    fireEvent.click(screen.getByRole('button', { name: /^Options/ }));
+    expect(
+      screen.getByRole('button', { name: 'Options Focus: myapp\\. · Max nodes: 500 · By line · Node fraction: 0' })
+    ).toBeVisible();
+  });
+
+  it('opens the options of a saved query whose node limit is wrong', async () => {
+    await renderEditor({ refId: 'A', queryType: 'profile', profile: { maxNodes: 0 } });
+
+    expect(screen.getByText('A whole number, 1 or more')).toBeInTheDocument();
   });
 
   it('offers the node fraction for top tables only, and checks it', async () => {
@@ -399,6 +414,7 @@ describe('QueryEditor', () => {
     const { latest } = await renderEditor({ refId: 'A', queryType: 'profile', target: 'api-1', view: 'labels' });
     expect(screen.getByText('The labels view needs a label to group by')).toBeInTheDocument();
 
+    fireEvent.click(screen.getByRole('button', { name: /^Options/ }));
     fireEvent.click(screen.getByRole('button', { name: 'Add label filter' }));
     fireEvent.change(screen.getByLabelText('pprof label 1 name'), { target: { value: 'region' } });
     typeAndLeave('pprof label 1 value', 'eu');
@@ -475,6 +491,27 @@ describe('QueryEditor', () => {
     // Switching the diff on waits for a baseline; the previous snapshot is one.
     expect(onRunQuery).toHaveBeenCalledTimes(1);
     expect(screen.queryByRole('radiogroup', { name: /Baseline/ })).not.toBeInTheDocument();
+  });
+
+  it('keeps the radio groups of two editors with the same refId apart, as in Explore split view', async () => {
+    await renderEditor({ refId: 'A', queryType: 'goroutines', target: '*', view: 'groups' });
+    await renderEditor({ refId: 'A', queryType: 'profile', target: '*', view: 'top' });
+
+    const names = (label: string) =>
+      screen.getAllByRole('radio', { name: label }).map((radio) => radio.getAttribute('name'));
+    const [first, second] = names('Goroutines');
+    expect(first).not.toEqual(second);
+    // Each editor keeps its own selection.
+    expect(screen.getAllByRole('radio', { name: 'Goroutines' }).map((r) => (r as HTMLInputElement).checked)).toEqual([
+      true,
+      false,
+    ]);
+    expect(screen.getAllByRole('radio', { name: 'Profile' }).map((r) => (r as HTMLInputElement).checked)).toEqual([
+      false,
+      true,
+    ]);
+    const ids = [...document.querySelectorAll('[id]')].map((e) => e.id);
+    expect(new Set(ids).size).toBe(ids.length);
   });
 
   it('reads the dump sources for a dumps query', async () => {

@@ -6,6 +6,7 @@ import { DataSource } from '../datasource';
 import { isRunnable, queryTypeOf, sourceForType, sourceOf } from '../queries';
 import { QUERY_TYPES, VIEWS } from '../queryModel';
 import { PprofOptions, PprofQuery, QueryType } from '../types';
+import { QUERY_LABEL_WIDTH } from './layout';
 import { LIMITS } from './config/limits';
 import { BaselineFields } from './query/BaselineFields';
 import { DumpSourceField } from './query/DumpSourceField';
@@ -17,6 +18,7 @@ import { SnapshotField } from './query/SnapshotField';
 import { SourceFields } from './query/SourceFields';
 import { TargetPicker } from './query/TargetPicker';
 import { useDumps, useDumpSources, useTargets } from './query/useResources';
+import { useFieldIds } from './query/useFieldIds';
 import { ViewField } from './query/ViewField';
 
 type Props = QueryEditorProps<DataSource, PprofQuery, PprofOptions>;
@@ -26,7 +28,7 @@ export function QueryEditor({ query, onChange, onRunQuery, datasource }: Props) 
   const targets = useTargets(datasource.api, type !== 'dumps');
   const dumps = useDumps(datasource.api, type === 'goroutines' || type === 'profile');
   const sources = useDumpSources(datasource.api, type !== 'metrics');
-  const id = (field: string) => `${query.refId}-${field}`;
+  const id = useFieldIds(query.refId);
 
   /** Applies a change and runs the query when it is complete and the change is meant to run it. */
   const update = (next: PprofQuery, run = true) => {
@@ -76,7 +78,7 @@ export function QueryEditor({ query, onChange, onRunQuery, datasource }: Props) 
 
   return (
     <Stack direction="column" gap={1}>
-      <InlineField label="Query type" labelWidth={14}>
+      <InlineField label="Query type" labelWidth={QUERY_LABEL_WIDTH}>
         <RadioButtonGroup
           id={id('query-type')}
           options={QUERY_TYPES.map(({ value, label, description }) => ({ value, label, description }))}
@@ -129,7 +131,7 @@ export function QueryEditor({ query, onChange, onRunQuery, datasource }: Props) 
           {(query.view || VIEWS.goroutines[0].value) === 'count' && (
             <InlineField
               label="Per category"
-              labelWidth={14}
+              labelWidth={QUERY_LABEL_WIDTH}
               tooltip="Add one count per state category beside the total, e.g. for an alert on goroutines blocked on locks."
             >
               <InlineSwitch

@@ -5,13 +5,12 @@ import { CaptureRulesEditor } from './CaptureRulesEditor';
 import { LimitField } from './LimitsSection';
 import { LIMITS } from './limits';
 import { Settings } from './secrets';
+import { CONFIG_LABEL_WIDTH } from '../layout';
 
 interface Props {
   options: Settings;
   onOptionsChange: (options: Settings) => void;
 }
-
-const LABEL_WIDTH = 30;
 
 /** The data source's capture rules and the room each target's captures may take. */
 export function CaptureSection({ options, onOptionsChange }: Props) {
@@ -20,7 +19,7 @@ export function CaptureSection({ options, onOptionsChange }: Props) {
     <>
       <InlineField
         label="Rules"
-        labelWidth={LABEL_WIDTH}
+        labelWidth={CONFIG_LABEL_WIDTH}
         tooltip="min: never below; diff: percent above the mean of the previous samples; abs: always above; cooldown: quiet time after a capture."
       >
         <CaptureRulesEditor
@@ -30,12 +29,7 @@ export function CaptureSection({ options, onOptionsChange }: Props) {
           onChange={(captureRules) => onOptionsChange({ ...options, jsonData: { ...jsonData, captureRules } })}
         />
       </InlineField>
-      <LimitField
-        limit={LIMITS.captureQuotaMiB}
-        labelWidth={LABEL_WIDTH}
-        options={options}
-        onOptionsChange={onOptionsChange}
-      />
+      <LimitField limit={LIMITS.captureQuotaMiB} options={options} onOptionsChange={onOptionsChange} />
     </>
   );
 }

@@ -2,6 +2,7 @@ import React from 'react';
 import { InlineField, InlineSwitch, Input } from '@grafana/ui';
 
 import { PprofOptions } from '../../types';
+import { CONFIG_LABEL_WIDTH } from '../layout';
 import { Settings } from './secrets';
 import { Limit, limitError, LIMITS } from './limits';
 import { historyDirError } from './validation';
@@ -10,8 +11,6 @@ interface Props {
   options: Settings;
   onOptionsChange: (options: Settings) => void;
 }
-
-const LABEL_WIDTH = 30;
 
 /** Limits that protect both Grafana and the targets it reads. */
 export function LimitsSection({ options, onOptionsChange }: Props) {
@@ -46,7 +45,7 @@ export function RecordingSection({ options, onOptionsChange }: Props) {
     <>
       <InlineField
         label="Record history"
-        labelWidth={LABEL_WIDTH}
+        labelWidth={CONFIG_LABEL_WIDTH}
         tooltip="Sample goroutines, threads and memory of every target in the background, for the series view of metrics queries and for capture rules. Kept on disk: it survives restarts."
       >
         <InlineSwitch
@@ -62,7 +61,7 @@ export function RecordingSection({ options, onOptionsChange }: Props) {
           ))}
           <InlineField
             label="Goroutine states over time"
-            labelWidth={LABEL_WIDTH}
+            labelWidth={CONFIG_LABEL_WIDTH}
             tooltip="Also read a full goroutine dump of each target at a slower cadence, for counts and waits per state category over time (goroutines_lock, ...)."
           >
             <InlineSwitch
@@ -76,7 +75,7 @@ export function RecordingSection({ options, onOptionsChange }: Props) {
           )}
           <InlineField
             label="History directory"
-            labelWidth={LABEL_WIDTH}
+            labelWidth={CONFIG_LABEL_WIDTH}
             tooltip="Absolute path on the Grafana server for the history file. Empty uses a directory under Grafana's data path."
             invalid={Boolean(historyDirError(jsonData.historyDir))}
             error={historyDirError(jsonData.historyDir)}
@@ -97,10 +96,9 @@ export function RecordingSection({ options, onOptionsChange }: Props) {
 
 interface LimitFieldProps extends Props {
   limit: Limit;
-  labelWidth?: number;
 }
 
-export function LimitField({ limit, options, onOptionsChange, labelWidth = LABEL_WIDTH }: LimitFieldProps) {
+export function LimitField({ limit, options, onOptionsChange }: LimitFieldProps) {
   const value = options.jsonData[limit.key];
   const error = limitError(limit, value);
   const set = (text: string) => {
@@ -110,7 +108,7 @@ export function LimitField({ limit, options, onOptionsChange, labelWidth = LABEL
   return (
     <InlineField
       label={limit.label}
-      labelWidth={labelWidth}
+      labelWidth={CONFIG_LABEL_WIDTH}
       tooltip={`${limit.tooltip} ${limit.min}–${limit.max}; empty means ${limit.defaultValue}.`}
       invalid={Boolean(error)}
       error={error}

@@ -5,6 +5,7 @@ import { IconButton, InlineField, Input, SecretInput, Stack, Text, useStyles2 } 
 
 import { TargetConfig } from '../../types';
 import { KeyValueEditor } from '../common/KeyValueEditor';
+import { CONFIG_LABEL_WIDTH } from '../layout';
 import { CaptureRulesEditor } from './CaptureRulesEditor';
 import { CaptureRuleScope, labelNameError, TargetErrors } from './validation';
 
@@ -25,8 +26,6 @@ interface Props {
   onMove: (delta: -1 | 1) => void;
   onRemove: () => void;
 }
-
-const LABEL_WIDTH = 22;
 
 /** One configured target: where its pprof endpoints are, its labels and its own credentials. */
 export function TargetRow(props: Props) {
@@ -55,7 +54,7 @@ export function TargetRow(props: Props) {
 
       <InlineField
         label="Name"
-        labelWidth={LABEL_WIDTH}
+        labelWidth={CONFIG_LABEL_WIDTH}
         tooltip="How queries, variables and frame labels refer to this target."
         invalid={Boolean(errors.name)}
         error={errors.name}
@@ -72,7 +71,7 @@ export function TargetRow(props: Props) {
 
       <InlineField
         label="pprof URL"
-        labelWidth={LABEL_WIDTH}
+        labelWidth={CONFIG_LABEL_WIDTH}
         tooltip="Base URL of the service's net/http/pprof handlers."
         invalid={Boolean(errors.url)}
         error={errors.url}
@@ -89,7 +88,7 @@ export function TargetRow(props: Props) {
 
       <InlineField
         label="Metrics URL"
-        labelWidth={LABEL_WIDTH}
+        labelWidth={CONFIG_LABEL_WIDTH}
         tooltip="Optional Prometheus /metrics page of the same process, for memory and OS thread figures."
         invalid={Boolean(errors.metricsUrl)}
         error={errors.metricsUrl}
@@ -105,7 +104,7 @@ export function TargetRow(props: Props) {
 
       <InlineField
         label="Labels"
-        labelWidth={LABEL_WIDTH}
+        labelWidth={CONFIG_LABEL_WIDTH}
         tooltip="Added to every frame of this target, e.g. env=prod. Names follow Prometheus rules."
         invalid={Boolean(errors.labels)}
       >
@@ -121,7 +120,7 @@ export function TargetRow(props: Props) {
 
       <InlineField
         label="Auth header name"
-        labelWidth={LABEL_WIDTH}
+        labelWidth={CONFIG_LABEL_WIDTH}
         tooltip="Header for this target's own value; empty uses the shared header name, or Authorization."
         invalid={Boolean(errors.authHeaderName)}
         error={errors.authHeaderName}
@@ -137,7 +136,7 @@ export function TargetRow(props: Props) {
 
       <InlineField
         label="Auth header value"
-        labelWidth={LABEL_WIDTH}
+        labelWidth={CONFIG_LABEL_WIDTH}
         tooltip="Stored encrypted and never shown again. It belongs to the target's name: renaming the target clears it."
         disabled={!target.name}
       >
@@ -154,7 +153,7 @@ export function TargetRow(props: Props) {
 
       <InlineField
         label="Capture rules"
-        labelWidth={LABEL_WIDTH}
+        labelWidth={CONFIG_LABEL_WIDTH}
         tooltip="Replace the data source's capture rule on the same figure for this target, or turn it off."
       >
         <CaptureRulesEditor

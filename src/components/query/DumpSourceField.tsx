@@ -1,6 +1,7 @@
 import React, { useMemo } from 'react';
 import { Combobox, ComboboxOption, InlineField } from '@grafana/ui';
 
+import { QUERY_LABEL_WIDTH } from '../layout';
 import { DumpSourcesState, variableOptions } from './useResources';
 
 interface Props {
@@ -41,7 +42,7 @@ export function DumpSourceField({ id, value, onChange, sources, allowAll = true 
   return (
     <InlineField
       label="Dump source"
-      labelWidth={14}
+      labelWidth={QUERY_LABEL_WIDTH}
       tooltip="Each dump of the source is a snapshot at its capture time."
       invalid={Boolean(sources.error)}
       error={sources.error ? `Could not list dump sources: ${sources.error}` : undefined}

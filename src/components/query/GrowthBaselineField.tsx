@@ -5,6 +5,7 @@ import { PprofApi } from '../../api';
 import { BaselineSource } from '../../types';
 import { DumpPicker } from './DumpPicker';
 import { DumpsState } from './useResources';
+import { QUERY_LABEL_WIDTH } from '../layout';
 
 interface Props {
   idPrefix: string;
@@ -32,7 +33,7 @@ export function GrowthBaselineField({ idPrefix, baseline, onChange, api, dumps }
     <Stack direction="column" gap={0}>
       <InlineField
         label="Compared with"
-        labelWidth={14}
+        labelWidth={QUERY_LABEL_WIDTH}
         tooltip="What grew: each group's count before and after, the group that grew most first."
       >
         <RadioButtonGroup

@@ -4,6 +4,7 @@ import { Combobox, ComboboxOption, InlineField } from '@grafana/ui';
 import { DumpInfo } from '../../types';
 import { formatTime } from './format';
 import { variableOptions } from './useResources';
+import { QUERY_LABEL_WIDTH } from '../layout';
 
 interface Props {
   id: string;
@@ -32,7 +33,7 @@ export function SnapshotField({ id, value, onChange, dump }: Props) {
   return (
     <InlineField
       label="Snapshot"
-      labelWidth={14}
+      labelWidth={QUERY_LABEL_WIDTH}
       tooltip="A file may hold several snapshots, such as a log of several crashes. Pick one by position, or type a capture time (2026-12-01T10:00:00Z) for the newest at or before it; empty reads the newest."
     >
       <Combobox
