@@ -20,8 +20,13 @@ type LimitError struct {
 }
 
 func (e *LimitError) Error() string {
-	return fmt.Sprintf("decompressed size exceeds %s limit", FormatSize(e.Limit))
+	return fmt.Sprintf("decompressed size exceeds %s limit (the bound set by %s)", FormatSize(e.Limit), settingDecompressed)
 }
+
+// ErrNestedGzip is returned for gzip data whose content is gzip again:
+// nothing real is compressed twice, and each layer multiplies what a few
+// bytes expand to, so only one layer is ever undone.
+var ErrNestedGzip = errors.New("gzip inside gzip: the data is compressed twice; decompress it once")
 
 var gzipMagic = []byte{0x1f, 0x8b}
 
@@ -30,28 +35,63 @@ func IsGzip(data []byte) bool { return bytes.HasPrefix(data, gzipMagic) }
 
 // DecompressedSize reads a gzip stream from r to its end, discarding the
 // output, and returns its decompressed size. It fails with *LimitError as
-// soon as the output passes limit, so a gzip bomb costs no memory.
+// soon as the output passes limit, so a gzip bomb costs no memory, and with
+// ErrNestedGzip when the output is gzip itself.
 func DecompressedSize(r io.Reader, limit int64) (int64, error) {
 	zr, err := gzip.NewReader(r)
 	if err != nil {
-		return 0, fmt.Errorf("corrupt gzip data: %w", err)
+		return 0, gzipError(err)
 	}
 	defer zr.Close()
-	n, err := io.Copy(io.Discard, io.LimitReader(zr, limit+1))
+	var head [2]byte
+	n, err := readHead(zr, head[:])
 	if err != nil {
-		return 0, fmt.Errorf("corrupt gzip data: %w", err)
+		return 0, gzipError(err)
 	}
-	if n > limit {
-		return 0, &LimitError{Limit: limit}
+	if IsGzip(head[:n]) {
+		return 0, ErrNestedGzip
+	}
+	rest, err := io.Copy(io.Discard, io.LimitReader(zr, limit+1-int64(n)))
+	if err != nil {
+		return 0, gzipError(err)
+	}
+	if size := int64(n) + rest; size <= limit {
+		return size, nil
+	}
+	return 0, &LimitError{Limit: limit}
+}
+
+// readHead fills head from r unless r ends first, and returns how much it
+// read; unlike io.ReadFull it tells a short stream (no error) from a
+// truncated one.
+func readHead(r io.Reader, head []byte) (int, error) {
+	n := 0
+	for n < len(head) {
+		m, err := r.Read(head[n:])
+		n += m
+		if err == io.EOF {
+			return n, nil
+		}
+		if err != nil {
+			return n, err
+		}
 	}
 	return n, nil
 }
 
-// Decompress returns the content of a gzip stream, or data itself when it is
-// not gzip; compressed says which. The output never exceeds limit bytes: the
-// size is measured first, without keeping the output, so memory is only
-// spent on data that fits.
-func Decompress(data []byte, limit int64) (plain []byte, compressed bool, err error) {
+// gzipError words a gzip reader's error.
+func gzipError(err error) error {
+	if errors.Is(err, io.ErrUnexpectedEOF) {
+		return errors.New("corrupt gzip data: the stream is truncated")
+	}
+	return fmt.Errorf("corrupt gzip data: %w", err)
+}
+
+// decompress returns the content of a gzip stream, or data itself when it
+// is not gzip; compressed says which. The output never exceeds limit bytes:
+// the size is measured first, without keeping the output, so memory is only
+// spent on data that fits, and a result is never cut short.
+func decompress(data []byte, limit int64) (plain []byte, compressed bool, err error) {
 	if !IsGzip(data) {
 		return data, false, nil
 	}
@@ -61,12 +101,12 @@ func Decompress(data []byte, limit int64) (plain []byte, compressed bool, err er
 	}
 	zr, err := gzip.NewReader(bytes.NewReader(data))
 	if err != nil {
-		return nil, true, fmt.Errorf("corrupt gzip data: %w", err)
+		return nil, true, gzipError(err)
 	}
 	defer zr.Close()
 	plain = make([]byte, size)
 	if _, err := io.ReadFull(zr, plain); err != nil {
-		return nil, true, fmt.Errorf("corrupt gzip data: %w", err)
+		return nil, true, gzipError(err)
 	}
 	return plain, true, nil
 }

@@ -37,16 +37,16 @@ func TestGzipBombIsRejectedWithoutMemory(t *testing.T) {
 	}
 	var before, after runtime.MemStats
 	runtime.ReadMemStats(&before)
-	_, plain, err := Inspect("bomb.pb.gz", bomb, limit)
+	_, plain, err := Inspect("bomb.pb.gz", bomb, Limits{MaxDecompressedBytes: limit})
 	runtime.ReadMemStats(&after)
 	var limitErr *LimitError
 	if !errors.As(err, &limitErr) {
 		t.Fatalf("err = %v, want a *LimitError", err)
 	}
-	if got, want := err.Error(), "decompressed size exceeds 64 MiB limit"; got != want {
+	if got, want := err.Error(), "decompressed size exceeds 64 MiB limit (the bound set by maxDecompressedMiB)"; got != want {
 		t.Errorf("error = %q, want %q", got, want)
 	}
-	if got, want := (&LimitError{Limit: DefaultDecompressedLimit}).Error(), "decompressed size exceeds 512 MiB limit"; got != want {
+	if got, want := (&LimitError{Limit: DefaultDecompressedLimit}).Error(), "decompressed size exceeds 512 MiB limit (the bound set by maxDecompressedMiB)"; got != want {
 		t.Errorf("default limit error = %q, want %q", got, want)
 	}
 	if plain != nil {
@@ -59,19 +59,19 @@ func TestGzipBombIsRejectedWithoutMemory(t *testing.T) {
 
 func TestDecompressWithinLimit(t *testing.T) {
 	data := readTestdata(t, "go1.19/heap.pb.gz")
-	plain, compressed, err := Decompress(data, DefaultDecompressedLimit)
+	plain, compressed, err := decompress(data, DefaultDecompressedLimit)
 	if err != nil || !compressed {
 		t.Fatalf("compressed = %v, err = %v", compressed, err)
 	}
-	if _, _, err := Decompress(data, int64(len(plain))); err != nil {
+	if _, _, err := decompress(data, int64(len(plain))); err != nil {
 		t.Errorf("a limit equal to the size must pass: %v", err)
 	}
-	_, _, err = Decompress(data, int64(len(plain))-1)
+	_, _, err = decompress(data, int64(len(plain))-1)
 	if !IsLimitError(err) {
 		t.Errorf("a limit one byte short: err = %v, want a limit error", err)
 	}
 	text := readTestdata(t, "go1.27/segv.txt")
-	same, compressed, err := Decompress(text, 1)
+	same, compressed, err := decompress(text, 1)
 	if err != nil || compressed || !bytes.Equal(same, text) {
 		t.Errorf("uncompressed data must pass through unchanged, whatever the limit")
 	}

@@ -4,6 +4,7 @@ import (
 	"os"
 	"testing"
 
+	"github.com/goscope/pprof/pkg/dumpformat"
 	"github.com/goscope/pprof/pkg/frames"
 	"github.com/goscope/pprof/pkg/profiles"
 )
@@ -29,7 +30,7 @@ func BenchmarkParseLarge(b *testing.B) {
 	data := largeBytes(b)
 	b.SetBytes(int64(len(data)))
 	for b.Loop() {
-		p, err := profiles.Parse(data)
+		p, _, err := profiles.Parse(data, dumpformat.Limits{})
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -41,7 +42,7 @@ func BenchmarkParseLarge(b *testing.B) {
 // BenchmarkFlameGraphLarge turns the parsed profile into the flame graph
 // frame sent to Grafana.
 func BenchmarkFlameGraphLarge(b *testing.B) {
-	p, err := profiles.Parse(largeBytes(b))
+	p, _, err := profiles.Parse(largeBytes(b), dumpformat.Limits{})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -57,7 +58,7 @@ func BenchmarkFlameGraphLarge(b *testing.B) {
 // BenchmarkFlameGraphLargeLimited does the same with a node limit, as a
 // panel with a limit setting would.
 func BenchmarkFlameGraphLargeLimited(b *testing.B) {
-	p, err := profiles.Parse(largeBytes(b))
+	p, _, err := profiles.Parse(largeBytes(b), dumpformat.Limits{})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -72,7 +73,7 @@ func BenchmarkFlameGraphLargeLimited(b *testing.B) {
 
 // BenchmarkTopLarge turns the parsed profile into the top table frame.
 func BenchmarkTopLarge(b *testing.B) {
-	p, err := profiles.Parse(largeBytes(b))
+	p, _, err := profiles.Parse(largeBytes(b), dumpformat.Limits{})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -90,7 +91,7 @@ func BenchmarkTopLarge(b *testing.B) {
 func BenchmarkFlameGraphLargeFromBytes(b *testing.B) {
 	data := largeBytes(b)
 	for b.Loop() {
-		p, err := profiles.Parse(data)
+		p, _, err := profiles.Parse(data, dumpformat.Limits{})
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -105,7 +106,7 @@ func BenchmarkFlameGraphLargeFromBytes(b *testing.B) {
 func BenchmarkTopLargeFromBytes(b *testing.B) {
 	data := largeBytes(b)
 	for b.Loop() {
-		p, err := profiles.Parse(data)
+		p, _, err := profiles.Parse(data, dumpformat.Limits{})
 		if err != nil {
 			b.Fatal(err)
 		}

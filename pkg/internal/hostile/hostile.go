@@ -143,13 +143,7 @@ func DeepGoroutineDump(depth int) []byte {
 	var b strings.Builder
 	b.WriteString("goroutine 1 [running]:\nmain.main()\n\t/app/main.go:10 +0x1d\n\n")
 	b.WriteString("goroutine 7 [chan receive, 3 minutes]:\n")
-	for i := range depth {
-		fn := FuncA
-		if i%2 == 1 {
-			fn = FuncB
-		}
-		fmt.Fprintf(&b, "%s(...)\n\t/app/main.go:%d +0x%x\n", fn, 20+i%2, 0x10+i%2)
-	}
+	writeFrames(&b, depth, "%s(...)\n\t/app/main.go:%d +0x%x\n")
 	b.WriteString("created by main.main in goroutine 1\n\t/app/main.go:12 +0x25\n\n")
 	b.WriteString("goroutine 8 [select]:\nmain.worker()\n\t/app/main.go:30 +0x40\ncreated by main.main in goroutine 1\n\t/app/main.go:13 +0x30\n")
 	return []byte(b.String())
@@ -173,6 +167,18 @@ func DeepGoroutineText(depth int) []byte {
 	}
 	b.WriteString("\n1 @ 0x402000\n#\t0x401fff\tmain.main+0x1f\t/app/main.go:10\n\n")
 	return []byte(b.String())
+}
+
+// writeFrames writes depth frames of FuncA and FuncB in turn, each with
+// format, given the function, a line and an offset.
+func writeFrames(b *strings.Builder, depth int, format string) {
+	for i := range depth {
+		fn := FuncA
+		if i%2 == 1 {
+			fn = FuncB
+		}
+		fmt.Fprintf(b, format, fn, 20+i%2, 0x10+i%2)
+	}
 }
 
 func valueType(typ, unit uint64) []byte {
@@ -202,4 +208,15 @@ func Allocated(f func()) uint64 {
 	f()
 	runtime.ReadMemStats(&after)
 	return after.TotalAlloc - before.TotalAlloc
+}
+
+// DeepRaceReport returns a race detector report whose first access has a
+// stack of depth frames.
+func DeepRaceReport(depth int) []byte {
+	var b strings.Builder
+	b.WriteString("==================\nWARNING: DATA RACE\nWrite at 0x00c000012345 by goroutine 7:\n")
+	writeFrames(&b, depth, "  %s()\n      /app/main.go:%d +0x%x\n")
+	b.WriteString("\nPrevious read at 0x00c000012345 by goroutine 8:\n  main.reader()\n      /app/main.go:30 +0x40\n\n")
+	b.WriteString("Goroutine 7 (running) created at:\n  main.main()\n      /app/main.go:12 +0x25\n==================\n")
+	return []byte(b.String())
 }
