@@ -4,6 +4,8 @@ import (
 	"os"
 	"testing"
 
+	"github.com/google/pprof/profile"
+
 	"github.com/goscope/pprof/pkg/dumpformat"
 	"github.com/goscope/pprof/pkg/frames"
 	"github.com/goscope/pprof/pkg/profiles"
@@ -116,4 +118,36 @@ func BenchmarkTopLargeFromBytes(b *testing.B) {
 		}
 		frames.Top(top, frames.Origin{Name: "large"})
 	}
+}
+
+// BenchmarkPrescanLarge counts what the large profile decodes to, the
+// check dumpformat.ParsePprof makes before decoding; BenchmarkDecodeLarge
+// is the decoding by google/pprof it protects, on the same bytes.
+// scripts/bench-profiles.sh prints their ratio.
+func BenchmarkPrescanLarge(b *testing.B) {
+	plain := largePlain(b)
+	b.SetBytes(int64(len(plain)))
+	for b.Loop() {
+		if err := dumpformat.CheckPprofBounds(plain, dumpformat.Limits{}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkDecodeLarge(b *testing.B) {
+	plain := largePlain(b)
+	b.SetBytes(int64(len(plain)))
+	for b.Loop() {
+		if _, err := profile.ParseUncompressed(plain); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func largePlain(b *testing.B) []byte {
+	plain, _, err := dumpformat.Decode(largeBytes(b), dumpformat.Limits{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	return plain
 }
