@@ -3,6 +3,7 @@ package dumpformat
 import (
 	"bytes"
 	"compress/gzip"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
@@ -88,27 +89,87 @@ func gzipError(err error) error {
 }
 
 // decompress returns the content of a gzip stream, or data itself when it
-// is not gzip; compressed says which. The output never exceeds limit bytes:
-// the size is measured first, without keeping the output, so memory is only
-// spent on data that fits, and a result is never cut short.
+// is not gzip; compressed says which. The output never exceeds limit bytes
+// and is never cut short. Data that expands like real dumps and profiles
+// (up to directRatio times, and directMax bytes) is read in one pass; what
+// expands further, as a gzip bomb does, is measured to its end without
+// keeping the output, and read again only if it fits, so a bomb costs at
+// most that first pass in memory.
 func decompress(data []byte, limit int64) (plain []byte, compressed bool, err error) {
 	if !IsGzip(data) {
 		return data, false, nil
-	}
-	size, err := DecompressedSize(bytes.NewReader(data), limit)
-	if err != nil {
-		return nil, true, err
 	}
 	zr, err := gzip.NewReader(bytes.NewReader(data))
 	if err != nil {
 		return nil, true, gzipError(err)
 	}
 	defer zr.Close()
+	direct := min(limit, directRatio*int64(len(data)), directMax)
+	plain, err = readUpTo(zr, direct+1, sizeHint(data))
+	switch {
+	case err != nil:
+		return nil, true, gzipError(err)
+	case IsGzip(plain):
+		return nil, true, ErrNestedGzip
+	case int64(len(plain)) <= direct:
+		return plain, true, nil
+	}
+	rest, err := io.Copy(io.Discard, io.LimitReader(zr, limit+1-int64(len(plain))))
+	if err != nil {
+		return nil, true, gzipError(err)
+	}
+	size := int64(len(plain)) + rest
+	if size > limit {
+		return nil, true, &LimitError{Limit: limit}
+	}
+	plain = nil // free the first pass before the second
+	if err := zr.Reset(bytes.NewReader(data)); err != nil {
+		return nil, true, gzipError(err)
+	}
 	plain = make([]byte, size)
 	if _, err := io.ReadFull(zr, plain); err != nil {
 		return nil, true, gzipError(err)
 	}
 	return plain, true, nil
+}
+
+// readUpTo reads r to its end or to n bytes, whichever comes first, into a
+// buffer that starts at the size hint and never grows beyond n.
+func readUpTo(r io.Reader, n, hint int64) ([]byte, error) {
+	buf := make([]byte, 0, min(max(hint, 64<<10), n))
+	for int64(len(buf)) < n {
+		if len(buf) == cap(buf) {
+			grown := make([]byte, len(buf), min(2*int64(cap(buf)), n))
+			copy(grown, buf)
+			buf = grown
+		}
+		m, err := r.Read(buf[len(buf):cap(buf)])
+		buf = buf[:len(buf)+m]
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+	return buf, nil
+}
+
+// Profiles expand a few times under gzip, goroutine dumps a few tens of
+// times (they take the second pass), a gzip bomb about a thousand times.
+const (
+	directRatio = 16
+	directMax   = 64 << 20
+)
+
+// sizeHint is the decompressed size a gzip stream's trailer declares (of
+// its last member, modulo 4 GiB): exact for what real tools write, and only
+// a hint, as the data may lie.
+func sizeHint(data []byte) int64 {
+	if len(data) < 18 {
+		return 0
+	}
+	return int64(binary.LittleEndian.Uint32(data[len(data)-4:]))
 }
 
 // IsLimitError reports whether err is, or wraps, a *LimitError.

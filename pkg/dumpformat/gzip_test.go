@@ -6,6 +6,8 @@ import (
 	"errors"
 	"runtime"
 	"testing"
+
+	"github.com/goscope/pprof/pkg/internal/hostile"
 )
 
 // gzipBomb returns a small gzip stream that expands to size bytes of zeros:
@@ -90,5 +92,26 @@ func TestFormatSize(t *testing.T) {
 		if got := FormatSize(n); got != want {
 			t.Errorf("FormatSize(%d) = %q, want %q", n, got, want)
 		}
+	}
+}
+
+// Data that expands more than real profiles do is measured, then read in
+// full when it fits: a goroutine dump of repeated stacks is not a bomb.
+func TestHighlyCompressedDataWithinLimit(t *testing.T) {
+	text := bytes.Repeat([]byte("goroutine 7 [chan receive]:\nmain.worker()\n\t/app/main.go:30 +0x40\n\n"), 100_000)
+	data := hostile.Gzip(text)
+	if ratio := len(text) / len(data); ratio <= directRatio {
+		t.Fatalf("compression ratio %d; the test wants more than %d", ratio, directRatio)
+	}
+	plain, _, err := decompress(data, int64(len(text)))
+	if err != nil || !bytes.Equal(plain, text) {
+		t.Fatalf("%d bytes back of %d, err = %v", len(plain), len(text), err)
+	}
+	if _, _, err := decompress(data, int64(len(text))-1); !IsLimitError(err) {
+		t.Errorf("one byte short: err = %v", err)
+	}
+	small := []byte("goroutine 1 [running]:\n")
+	if plain, _, err := decompress(hostile.Gzip(small), 1<<20); err != nil || !bytes.Equal(plain, small) {
+		t.Errorf("small data: %q, %v", plain, err)
 	}
 }

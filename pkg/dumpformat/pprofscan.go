@@ -1,8 +1,10 @@
 package dumpformat
 
 import (
+	"encoding/binary"
 	"errors"
 	"fmt"
+	"math/bits"
 
 	"github.com/google/pprof/profile"
 )
@@ -111,93 +113,114 @@ var errMalformedProtobuf = errors.New("malformed protobuf")
 // would reject as well, with the counts up to there.
 func scanPprof(data []byte) (pprofCounts, error) {
 	var c pprofCounts
-	err := eachField(data, func(field uint64, wire int, payload []byte) error {
-		switch field {
+	top := fields{data: data}
+	for top.next() {
+		switch top.field {
 		case profileSampleType, profileString:
 			c.entries++
 		case profileSample:
 			c.samples++
-			if wire != wireBytes {
-				return nil
+			if top.wire != wireBytes {
+				continue
 			}
-			return eachField(payload, func(field uint64, wire int, payload []byte) error {
-				switch field {
+			sample := fields{data: top.payload}
+			for sample.next() {
+				switch sample.field {
 				case sampleLocationID:
-					c.locationRefs += countNumbers(wire, payload)
+					c.locationRefs += countNumbers(sample.wire, sample.payload)
 				case sampleValue:
-					c.entries += countNumbers(wire, payload)
+					c.entries += countNumbers(sample.wire, sample.payload)
 				case sampleLabel:
 					c.entries++
 				}
-				return nil
-			})
+			}
+			if sample.err != nil {
+				return c, sample.err
+			}
 		case profileMapping:
 			c.mappings++
 		case profileLocation:
 			c.locations++
-			if wire != wireBytes {
-				return nil
+			if top.wire != wireBytes {
+				continue
 			}
-			return eachField(payload, func(field uint64, _ int, _ []byte) error {
-				if field == locationLine {
+			location := fields{data: top.payload}
+			for location.next() {
+				if location.field == locationLine {
 					c.entries++
 				}
-				return nil
-			})
+			}
+			if location.err != nil {
+				return c, location.err
+			}
 		case profileFunction:
 			c.functions++
 		case profileComment:
-			c.entries += countNumbers(wire, payload)
+			c.entries += countNumbers(top.wire, top.payload)
 		}
-		return nil
-	})
-	return c, err
+	}
+	return c, top.err
 }
 
-// eachField calls visit with every field of a message: its number, wire
-// type and payload (the bytes of a length-delimited field, the encoding of
-// a number otherwise).
-func eachField(data []byte, visit func(field uint64, wire int, payload []byte) error) error {
-	for len(data) > 0 {
-		tag, n := uvarint(data)
-		if n == 0 {
-			return fmt.Errorf("%w: bad field tag", errMalformedProtobuf)
+// fields reads the fields of a message one by one: next sets field, wire
+// and payload (the bytes of a length-delimited field, the encoding of a
+// number otherwise), and returns false at the end or at a broken field,
+// which err then describes.
+type fields struct {
+	data    []byte
+	field   uint64
+	wire    int
+	payload []byte
+	err     error
+}
+
+func (f *fields) next() bool {
+	if len(f.data) == 0 {
+		return false
+	}
+	tag, n := uvarint(f.data)
+	if n == 0 {
+		return f.fail("bad field tag")
+	}
+	data := f.data[n:]
+	f.field, f.wire = tag>>3, int(tag&7)
+	var size int
+	switch f.wire {
+	case wireVarint:
+		if _, size = uvarint(data); size == 0 {
+			return f.fail("bad varint")
+		}
+	case wireFixed64:
+		size = 8
+	case wireFixed32:
+		size = 4
+	case wireBytes:
+		length, n := uvarint(data)
+		if n == 0 || length > uint64(len(data)-n) {
+			return f.fail("bad field length")
 		}
 		data = data[n:]
-		wire := int(tag & 7)
-		var size int
-		switch wire {
-		case wireVarint:
-			if _, size = uvarint(data); size == 0 {
-				return fmt.Errorf("%w: bad varint", errMalformedProtobuf)
-			}
-		case wireFixed64:
-			size = 8
-		case wireFixed32:
-			size = 4
-		case wireBytes:
-			length, n := uvarint(data)
-			if n == 0 || length > uint64(len(data)-n) {
-				return fmt.Errorf("%w: bad field length", errMalformedProtobuf)
-			}
-			data = data[n:]
-			size = int(length)
-		default:
-			return fmt.Errorf("%w: unknown wire type %d", errMalformedProtobuf, wire)
-		}
-		if size > len(data) {
-			return fmt.Errorf("%w: truncated field", errMalformedProtobuf)
-		}
-		if err := visit(tag>>3, wire, data[:size]); err != nil {
-			return err
-		}
-		data = data[size:]
+		size = int(length)
+	default:
+		return f.fail(fmt.Sprintf("unknown wire type %d", f.wire))
 	}
-	return nil
+	if size > len(data) {
+		return f.fail("truncated field")
+	}
+	f.payload, f.data = data[:size], data[size:]
+	return true
+}
+
+func (f *fields) fail(reason string) bool {
+	f.err = fmt.Errorf("%w: %s", errMalformedProtobuf, reason)
+	return false
 }
 
 // uvarint decodes a varint; n is 0 when data does not start with one.
 func uvarint(data []byte) (v uint64, n int) {
+	if len(data) > 0 && data[0] < 0x80 {
+		return uint64(data[0]), 1
+	}
 	for i, b := range data {
 		if i == 10 {
 			return 0, 0
@@ -218,6 +241,11 @@ func countNumbers(wire int, payload []byte) int {
 		return 1
 	}
 	n := 0
+	for len(payload) >= 8 {
+		high := binary.LittleEndian.Uint64(payload) & 0x8080808080808080
+		n += 8 - bits.OnesCount64(high)
+		payload = payload[8:]
+	}
 	for _, b := range payload {
 		if b < 0x80 {
 			n++

@@ -82,7 +82,9 @@ func TestGzippedProfileBeyondTheDecompressedLimit(t *testing.T) {
 	if !dumpformat.IsLimitError(err) || !strings.Contains(err.Error(), "decompressed size exceeds 2 MiB limit") {
 		t.Fatalf("err = %v", err)
 	}
-	if used > 1<<20 {
+	// At most the gate's one pass of a few times the compressed size, not
+	// the 8 MiB.
+	if used > 2<<20 {
 		t.Errorf("refusing the profile allocated %d KiB", used>>10)
 	}
 	_, _, err = profiles.Parse(hostile.Gzip(data), dumpformat.Limits{})
