@@ -16,8 +16,9 @@ import (
 // file, converted to UTF-8. Parsers bound what the content decodes to with
 // the same Limits (see ParsePprof and MaxStackDepth).
 func Decode(data []byte, lim Limits) (plain []byte, compressed bool, err error) {
-	limit := lim.WithDefaults().MaxDecompressedBytes
-	plain, compressed, err = decompress(data, limit)
+	lim = lim.WithDefaults()
+	limit := lim.MaxDecompressedBytes
+	plain, compressed, err = decompress(data, lim)
 	if err != nil {
 		return nil, compressed, err
 	}

@@ -28,9 +28,9 @@ type Detection struct {
 }
 
 // Inspect detects the format of data after decoding it (see Decode). The
-// error is non-nil only when the data is beyond a bound of lim: its
-// decompressed size (a *LimitError) or, for a pprof profile, what it would
-// decode to (a *BoundError). Corrupt data yields Unknown with a reason.
+// error is non-nil only when the data is beyond a bound of lim (see
+// IsLimitError): its decompressed size (a *LimitError) or, for a pprof
+// profile, what it would decode to (a *BoundError). Corrupt data yields Unknown with a reason.
 // plain is the content the format describes.
 func Inspect(name string, data []byte, lim Limits) (d Detection, plain []byte, err error) {
 	plain, compressed, err := Decode(data, lim)

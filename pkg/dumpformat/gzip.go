@@ -34,52 +34,6 @@ var gzipMagic = []byte{0x1f, 0x8b}
 // IsGzip reports whether data starts like a gzip stream.
 func IsGzip(data []byte) bool { return bytes.HasPrefix(data, gzipMagic) }
 
-// DecompressedSize reads a gzip stream from r to its end, discarding the
-// output, and returns its decompressed size. It fails with *LimitError as
-// soon as the output passes limit, so a gzip bomb costs no memory, and with
-// ErrNestedGzip when the output is gzip itself.
-func DecompressedSize(r io.Reader, limit int64) (int64, error) {
-	zr, err := gzip.NewReader(r)
-	if err != nil {
-		return 0, gzipError(err)
-	}
-	defer zr.Close()
-	var head [2]byte
-	n, err := readHead(zr, head[:])
-	if err != nil {
-		return 0, gzipError(err)
-	}
-	if IsGzip(head[:n]) {
-		return 0, ErrNestedGzip
-	}
-	rest, err := io.Copy(io.Discard, io.LimitReader(zr, limit+1-int64(n)))
-	if err != nil {
-		return 0, gzipError(err)
-	}
-	if size := int64(n) + rest; size <= limit {
-		return size, nil
-	}
-	return 0, &LimitError{Limit: limit}
-}
-
-// readHead fills head from r unless r ends first, and returns how much it
-// read; unlike io.ReadFull it tells a short stream (no error) from a
-// truncated one.
-func readHead(r io.Reader, head []byte) (int, error) {
-	n := 0
-	for n < len(head) {
-		m, err := r.Read(head[n:])
-		n += m
-		if err == io.EOF {
-			return n, nil
-		}
-		if err != nil {
-			return n, err
-		}
-	}
-	return n, nil
-}
-
 // gzipError words a gzip reader's error.
 func gzipError(err error) error {
 	if errors.Is(err, io.ErrUnexpectedEOF) {
@@ -89,16 +43,20 @@ func gzipError(err error) error {
 }
 
 // decompress returns the content of a gzip stream, or data itself when it
-// is not gzip; compressed says which. The output never exceeds limit bytes
-// and is never cut short. Data that expands like real dumps and profiles
-// (up to directRatio times, and directMax bytes) is read in one pass; what
-// expands further, as a gzip bomb does, is measured to its end without
-// keeping the output, and read again only if it fits, so a bomb costs at
-// most that first pass in memory.
-func decompress(data []byte, limit int64) (plain []byte, compressed bool, err error) {
+// is not gzip; compressed says which. The output never exceeds
+// lim.MaxDecompressedBytes and is never cut short. Data that expands like
+// real dumps and profiles (up to directRatio times, and directMax bytes) is
+// read in one pass; what expands further, as a gzip bomb does, is measured
+// to its end without keeping the output, and read again only if it fits,
+// so a bomb costs at most that first pass in memory. On the way, data that
+// may be a pprof profile is counted against lim's profile bounds, so a few
+// KiB that decompress to a profile beyond them are refused without
+// holding it.
+func decompress(data []byte, lim Limits) (plain []byte, compressed bool, err error) {
 	if !IsGzip(data) {
 		return data, false, nil
 	}
+	limit := lim.MaxDecompressedBytes
 	zr, err := gzip.NewReader(bytes.NewReader(data))
 	if err != nil {
 		return nil, true, gzipError(err)
@@ -114,15 +72,21 @@ func decompress(data []byte, limit int64) (plain []byte, compressed bool, err er
 	case int64(len(plain)) <= direct:
 		return plain, true, nil
 	}
-	rest, err := io.Copy(io.Discard, io.LimitReader(zr, limit+1-int64(len(plain))))
-	if err != nil {
+	meter := &profileMeter{lim: lim, off: !mayBePprof(plain)}
+	meter.Write(plain)
+	read := int64(len(plain))
+	plain = nil // free the first pass while measuring
+	rest, err := io.Copy(meter, io.LimitReader(zr, limit+1-read))
+	switch {
+	case IsLimitError(err):
+		return nil, true, err
+	case err != nil:
 		return nil, true, gzipError(err)
 	}
-	size := int64(len(plain)) + rest
+	size := read + rest
 	if size > limit {
 		return nil, true, &LimitError{Limit: limit}
 	}
-	plain = nil // free the first pass before the second
 	if err := zr.Reset(bytes.NewReader(data)); err != nil {
 		return nil, true, gzipError(err)
 	}
@@ -155,11 +119,42 @@ func readUpTo(r io.Reader, n, hint int64) ([]byte, error) {
 	return buf, nil
 }
 
-// Profiles expand a few times under gzip, goroutine dumps a few tens of
-// times (they take the second pass), a gzip bomb about a thousand times.
+// profileMeter counts what passes through it as a pprof profile against
+// lim, failing with a *BoundError beyond a bound; once the data proves not
+// to be a profile (or when off from the start), it only lets it pass.
+type profileMeter struct {
+	scan pprofScanner
+	lim  Limits
+	off  bool
+}
+
+func (m *profileMeter) Write(p []byte) (int, error) {
+	if m.off {
+		return len(p), nil
+	}
+	if _, err := m.scan.Write(p); err != nil {
+		m.off = true
+		return len(p), nil
+	}
+	if err := m.scan.counts.check(m.lim); err != nil {
+		return 0, err
+	}
+	return len(p), nil
+}
+
+// mayBePprof reports whether the first bytes of data leave it possibly a
+// protobuf profile: not text, not an execution trace.
+func mayBePprof(head []byte) bool {
+	_, trace := detectTrace(head)
+	return !trace && !looksLikeText(head[:min(len(head), HeadSize)])
+}
+
+// Profiles expand a few times under gzip and hold a few MiB, goroutine
+// dumps expand a few tens of times (they take the second pass), a gzip
+// bomb about a thousand times.
 const (
 	directRatio = 16
-	directMax   = 64 << 20
+	directMax   = 16 << 20
 )
 
 // sizeHint is the decompressed size a gzip stream's trailer declares (of
@@ -172,10 +167,12 @@ func sizeHint(data []byte) int64 {
 	return int64(binary.LittleEndian.Uint32(data[len(data)-4:]))
 }
 
-// IsLimitError reports whether err is, or wraps, a *LimitError.
+// IsLimitError reports whether err is, or wraps, a *LimitError or a
+// *BoundError: data beyond one of the Limits.
 func IsLimitError(err error) bool {
 	var le *LimitError
-	return errors.As(err, &le)
+	var be *BoundError
+	return errors.As(err, &le) || errors.As(err, &be)
 }
 
 // FormatSize writes a byte count in binary units, as in "512 MiB".

@@ -61,19 +61,19 @@ func TestGzipBombIsRejectedWithoutMemory(t *testing.T) {
 
 func TestDecompressWithinLimit(t *testing.T) {
 	data := readTestdata(t, "go1.19/heap.pb.gz")
-	plain, compressed, err := decompress(data, DefaultDecompressedLimit)
+	plain, compressed, err := decompress(data, within(DefaultDecompressedLimit))
 	if err != nil || !compressed {
 		t.Fatalf("compressed = %v, err = %v", compressed, err)
 	}
-	if _, _, err := decompress(data, int64(len(plain))); err != nil {
+	if _, _, err := decompress(data, within(int64(len(plain)))); err != nil {
 		t.Errorf("a limit equal to the size must pass: %v", err)
 	}
-	_, _, err = decompress(data, int64(len(plain))-1)
+	_, _, err = decompress(data, within(int64(len(plain))-1))
 	if !IsLimitError(err) {
 		t.Errorf("a limit one byte short: err = %v, want a limit error", err)
 	}
 	text := readTestdata(t, "go1.27/segv.txt")
-	same, compressed, err := decompress(text, 1)
+	same, compressed, err := decompress(text, within(1))
 	if err != nil || compressed || !bytes.Equal(same, text) {
 		t.Errorf("uncompressed data must pass through unchanged, whatever the limit")
 	}
@@ -103,15 +103,18 @@ func TestHighlyCompressedDataWithinLimit(t *testing.T) {
 	if ratio := len(text) / len(data); ratio <= directRatio {
 		t.Fatalf("compression ratio %d; the test wants more than %d", ratio, directRatio)
 	}
-	plain, _, err := decompress(data, int64(len(text)))
+	plain, _, err := decompress(data, within(int64(len(text))))
 	if err != nil || !bytes.Equal(plain, text) {
 		t.Fatalf("%d bytes back of %d, err = %v", len(plain), len(text), err)
 	}
-	if _, _, err := decompress(data, int64(len(text))-1); !IsLimitError(err) {
+	if _, _, err := decompress(data, within(int64(len(text))-1)); !IsLimitError(err) {
 		t.Errorf("one byte short: err = %v", err)
 	}
 	small := []byte("goroutine 1 [running]:\n")
-	if plain, _, err := decompress(hostile.Gzip(small), 1<<20); err != nil || !bytes.Equal(plain, small) {
+	if plain, _, err := decompress(hostile.Gzip(small), within(1<<20)); err != nil || !bytes.Equal(plain, small) {
 		t.Errorf("small data: %q, %v", plain, err)
 	}
 }
+
+// within is the default Limits with a decompression limit of n bytes.
+func within(n int64) Limits { return Limits{MaxDecompressedBytes: n}.WithDefaults() }

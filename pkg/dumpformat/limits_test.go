@@ -152,7 +152,11 @@ func checkScanMatchesDecoder(t *testing.T, data []byte) {
 		return
 	}
 	c, err := scanPprof(data)
-	if err != nil {
+	switch {
+	case err != nil && strings.Contains(err.Error(), "field number 0"):
+		// Invalid protobuf that google/pprof skips; the scan refuses it.
+		return
+	case err != nil:
 		t.Fatalf("the decoder reads what the scan calls malformed: %v", err)
 	}
 	refs := 0
@@ -164,6 +168,35 @@ func checkScanMatchesDecoder(t *testing.T, data []byte) {
 		c.mappings < decoded.mappings || c.locationRefs < decoded.locationRefs {
 		t.Fatalf("scan %+v counts less than the decoder %+v", c, decoded)
 	}
+}
+
+// checkScanInPieces fails when the scan counts data written in pieces,
+// as a decompressor writes it, differently from data written whole (or
+// finds it broken when the other does not).
+func checkScanInPieces(t *testing.T, data []byte) {
+	t.Helper()
+	whole, wholeErr := scanPprof(data)
+	var s pprofScanner
+	for rest := data; len(rest) > 0; {
+		n := min(len(rest), 1+len(rest)%7)
+		s.Write(rest[:n])
+		rest = rest[n:]
+	}
+	s.Close()
+	if (s.err == nil) != (wholeErr == nil) || wholeErr == nil && s.counts != whole {
+		t.Fatalf("in pieces %+v (%v), whole %+v (%v)", s.counts, s.err, whole, wholeErr)
+	}
+}
+
+func TestScanInPieces(t *testing.T) {
+	for _, name := range []string{"go1.19/heap.pb.gz", "go1.27/cpu.pb.gz"} {
+		plain, _, err := Decode(readTestdata(t, name), Limits{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		checkScanInPieces(t, plain)
+	}
+	checkScanInPieces(t, deepProfile(t, 3, 5000))
 }
 
 func FuzzParsePprof(f *testing.F) {
@@ -178,6 +211,7 @@ func FuzzParsePprof(f *testing.F) {
 	f.Add(deepProfile(f, 1, MaxStackDepth+2))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		checkScanMatchesDecoder(t, data)
+		checkScanInPieces(t, data)
 		p, cut, err := ParsePprof(data, Limits{MaxStackFrames: 40_000})
 		if err != nil {
 			return
@@ -197,4 +231,25 @@ func FuzzParsePprof(f *testing.F) {
 			t.Fatalf("%d frames kept, cut %+v", frames, cut)
 		}
 	})
+}
+
+// The 389 KB profile that decompressed to 300 million frames, scaled: the
+// gate counts it as it decompresses and refuses it without holding the
+// 30 MB it expands to.
+func TestProfileBeyondTheBoundsIsRefusedWhileDecompressed(t *testing.T) {
+	data := hostile.DeepCPUProfile(1, 30_000_000)
+	var err error
+	used := hostile.Allocated(func() { _, _, err = Decode(data, Limits{}) })
+	var bound *BoundError
+	if !errors.As(err, &bound) || bound.What != "stack frames" || !IsLimitError(err) {
+		t.Fatalf("err = %v, want the stack frames bound", err)
+	}
+	if used > 4<<20 {
+		t.Errorf("refusing %d KiB that expand to 30 MB allocated %d KiB", len(data)>>10, used>>10)
+	}
+	// Data that proves not to be a profile is only measured.
+	text := hostile.Gzip(hostile.DeepGoroutineDump(100_000))
+	if _, _, err := Decode(text, Limits{MaxStackFrames: 10_000}); err != nil {
+		t.Errorf("text: %v", err)
+	}
 }

@@ -1,7 +1,6 @@
 package dumpformat
 
 import (
-	"errors"
 	"regexp"
 	"slices"
 	"strings"
@@ -15,8 +14,7 @@ import (
 // *BoundError: the data is a profile too large to read.
 func detectPprof(name string, data []byte, lim Limits) (Detection, bool, error) {
 	p, _, err := ParsePprof(data, lim)
-	var bound *BoundError
-	if errors.As(err, &bound) {
+	if IsLimitError(err) {
 		return Detection{}, false, err
 	}
 	if err != nil || len(p.SampleType) == 0 {

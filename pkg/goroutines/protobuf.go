@@ -1,7 +1,6 @@
 package goroutines
 
 import (
-	"errors"
 	"fmt"
 	"slices"
 	"strconv"
@@ -22,9 +21,8 @@ func ParseProtobuf(data []byte, lim dumpformat.Limits) (*Snapshot, error) {
 		return nil, err
 	}
 	prof, cut, err := dumpformat.ParsePprof(data, lim)
-	var bound *dumpformat.BoundError
 	switch {
-	case errors.As(err, &bound):
+	case dumpformat.IsLimitError(err):
 		return nil, err
 	case err != nil:
 		return nil, fmt.Errorf("protobuf profile: %w", err)

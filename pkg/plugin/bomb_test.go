@@ -117,6 +117,7 @@ func TestHostileDumpDirectory(t *testing.T) {
 	for name, content := range map[string][]byte{
 		"goroutine.20261121T211542Z.txt.gz": hostile.Gzip(hostile.Gzip(hostile.DeepGoroutineDump(10))),
 		"cpu.20261121T211600Z.pb.gz":        hostile.DeepCPUProfile(1, 8<<20),
+		"heap.20261121T211630Z.pb.gz":       hostile.GzipOfZeros(8 << 20),
 		"goroutine.20261121T211700Z.txt":    hostile.DeepGoroutineDump(100_000),
 	} {
 		if err := os.WriteFile(filepath.Join(dir, name), content, 0o644); err != nil {
@@ -136,7 +137,8 @@ func TestHostileDumpDirectory(t *testing.T) {
 	}
 	for file, want := range map[string]string{
 		"goroutine.20261121T211542Z.txt.gz": "gzip inside gzip",
-		"cpu.20261121T211600Z.pb.gz":        "decompressed size exceeds 4 MiB limit",
+		"cpu.20261121T211600Z.pb.gz":        "more than 1000000 stack frames",
+		"heap.20261121T211630Z.pb.gz":       "decompressed size exceeds 4 MiB limit",
 		"goroutine.20261121T211700Z.txt":    "",
 	} {
 		if e, ok := got[file]; !ok || !strings.Contains(e, want) || (want == "" && e != "") {

@@ -45,9 +45,8 @@ func Parse(data []byte, lim dumpformat.Limits) (*profile.Profile, dumpformat.Sta
 	} else {
 		p, cut, err = dumpformat.ParsePprof(raw, lim)
 	}
-	var bound *dumpformat.BoundError
 	switch {
-	case errors.As(err, &bound):
+	case dumpformat.IsLimitError(err):
 		return nil, cut, err
 	case err != nil:
 		return nil, cut, fmt.Errorf("%w: %v", ErrNotProfile, err)
