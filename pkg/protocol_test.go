@@ -33,6 +33,8 @@ import (
 	"github.com/hashicorp/go-hclog"
 	goplugin "github.com/hashicorp/go-plugin"
 	"gopkg.in/yaml.v3"
+
+	"github.com/goscope/pprof/pkg/internal/hostile"
 )
 
 const pluginID = "goscope-pprof-datasource"
@@ -49,12 +51,18 @@ type pluginClients struct {
 	process *goplugin.Client
 }
 
+// pluginBinary is the binary under test: $PLUGIN_BINARY, else the build
+// in dist/.
+func pluginBinary() string {
+	if binary := os.Getenv("PLUGIN_BINARY"); binary != "" {
+		return binary
+	}
+	return filepath.Join("..", "dist", fmt.Sprintf("gpx_pprof_%s_%s", runtime.GOOS, runtime.GOARCH))
+}
+
 func startPlugin(t testing.TB) pluginClients {
 	t.Helper()
-	binary := os.Getenv("PLUGIN_BINARY")
-	if binary == "" {
-		binary = filepath.Join("..", "dist", fmt.Sprintf("gpx_pprof_%s_%s", runtime.GOOS, runtime.GOARCH))
-	}
+	binary := pluginBinary()
 	if _, err := os.Stat(binary); err != nil {
 		t.Fatalf("plugin binary missing (build it with `go tool mage -v build:linux`): %v", err)
 	}
@@ -863,4 +871,92 @@ func TestPluginRepeatedQueryServedFromCache(t *testing.T) {
 	if got := []float64{fromCache("groups"), fromCache("groups"), fromCache("states")}; got[0] != 0 || got[1] != 1 || got[2] != 1 {
 		t.Errorf("parsed from cache: %v, want [0 1 1]", got)
 	}
+}
+
+// TestPluginHostileData runs the built plugin under a 1 GiB address space
+// limit (ulimit -v) against a target serving the inputs that killed it: a
+// CPU profile of 39 KB whose two samples share a 20-million-frame stack,
+// gzip inside gzip that inflates to 2 GiB, a gzip bomb of 2 GiB, the
+// profile at 2 million frames, which is read with its stacks cut; and it
+// checks after each that the plugin answers a good query, then does the
+// same with uploads, and checks how much memory the plugin ever held.
+func TestPluginHostileData(t *testing.T) {
+	bodies := map[string][]byte{
+		"deep20m": hostile.DeepCPUProfile(2, 20_000_000),
+		"nested":  hostile.NestedGzipBomb(2 << 30),
+		"bomb":    hostile.GzipOfZeros(2 << 30),
+		"deep2m":  hostile.DeepCPUProfile(2, 2_000_000),
+		"good":    gunzipFile(t, "profiles/testdata/cpu.pb.gz"),
+	}
+	t.Logf("wire sizes: 20M frames %d B, gzip(gzip(2 GiB)) %d B", len(bodies["deep20m"]), len(bodies["nested"]))
+	target := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		name, _, _ := strings.Cut(strings.TrimPrefix(r.URL.Path, "/"), "/")
+		w.Write(bodies[name])
+	}))
+	defer target.Close()
+	var ts []string
+	for name := range bodies {
+		ts = append(ts, fmt.Sprintf(`{"name":%q,"url":%q}`, name, target.URL+"/"+name+"/debug/pprof"))
+	}
+	pc := pluginContext(fmt.Sprintf(`{"minIntervalSeconds":1,"dumpStoreDir":%q,"targets":[%s]}`, t.TempDir(), strings.Join(ts, ",")))
+	pc.DataSourceInstanceSettings.Id = 30
+
+	t.Setenv("PLUGIN_BINARY", withAddressSpaceLimit(t, 1<<20))
+	c := startPlugin(t)
+	query := func(target string) (data.Frames, string) {
+		return queryData(t, c, pc, fmt.Sprintf(`{"queryType":"profile","target":%q,"view":"flamegraph","profile":{"profileType":"cpu","seconds":1}}`, target))
+	}
+	for _, c := range []struct{ target, wantErr, wantNotice string }{
+		{"deep20m", "the profile holds more than 8000000 stack frames (the bound set by maxStackFrames)", ""},
+		{"nested", "gzip inside gzip", ""},
+		{"bomb", "decompressed size exceeds 512 MiB limit (the bound set by maxDecompressedMiB)", ""},
+		{"deep2m", "", "2 stacks were deeper than 10000 frames (the deepest had 2000000) and cut to the innermost 10000"},
+	} {
+		frames, errText := query(c.target)
+		if !strings.Contains(errText, c.wantErr) || (c.wantErr != "" && errText == "") {
+			t.Errorf("%s: error %q, want %q", c.target, errText, c.wantErr)
+		}
+		if c.wantNotice != "" && (len(frames) == 0 || !strings.Contains(fmt.Sprint(frames[0].Meta.Notices), c.wantNotice)) {
+			t.Errorf("%s: no notice %q in %v", c.target, c.wantNotice, frames)
+		}
+		if frames, errText := query("good"); errText != "" || len(frames) != 1 {
+			t.Fatalf("after %s, a good query: %d frames, error %q", c.target, len(frames), errText)
+		}
+	}
+	// An editor storing them: refused on upload, or read with the notice
+	// by every query after.
+	if code, body := callResource(t, c, pc, "POST", "dumps?name=cpu.pb.gz", bodies["deep20m"]); code != 413 || !strings.Contains(string(body), "stack frames") {
+		t.Errorf("upload of the 20-million-frame profile: %d %s", code, body)
+	}
+	if code, body := callResource(t, c, pc, "POST", "dumps?name=nested.pb.gz", bodies["nested"]); code != 400 || !strings.Contains(string(body), "gzip inside gzip") {
+		t.Errorf("upload of gzip inside gzip: %d %s", code, body)
+	}
+	id := uploadChunked(t, c, pc, "deep.pb.gz", bodies["deep2m"])
+	for range 2 {
+		frames, errText := queryData(t, c, pc, fmt.Sprintf(`{"queryType":"profile","dump":%q,"view":"flamegraph","profile":{"profileType":"cpu"}}`, id))
+		if errText != "" || len(frames) != 1 || !strings.Contains(fmt.Sprint(frames[0].Meta.Notices), "cut to the innermost 10000") {
+			t.Errorf("flame graph of the stored deep profile: %q", errText)
+		}
+	}
+	peak := processMemory(t, c.pid, "VmHWM")
+	t.Logf("plugin peak resident memory: %d MiB", peak>>20)
+	if peak > 512<<20 {
+		t.Errorf("the plugin held %d MiB at its peak", peak>>20)
+	}
+}
+
+// withAddressSpaceLimit returns a plugin binary that execs the real one
+// under `ulimit -v kib`, so that the process, and its id, are the plugin's.
+func withAddressSpaceLimit(t *testing.T, kib int) string {
+	t.Helper()
+	binary, err := filepath.Abs(pluginBinary())
+	if err != nil {
+		t.Fatal(err)
+	}
+	wrapper := filepath.Join(t.TempDir(), "plugin")
+	script := fmt.Sprintf("#!/bin/sh\nulimit -v %d || exit 1\nexec %q\n", kib, binary)
+	if err := os.WriteFile(wrapper, []byte(script), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return wrapper
 }

@@ -21,7 +21,7 @@ func readLog(t *testing.T, name string) []byte {
 	if err != nil {
 		t.Fatal(err)
 	}
-	plain, _, err := Decompress(data, DefaultDecompressedLimit)
+	plain, _, err := Decode(data, Limits{})
 	if err != nil {
 		t.Fatal(err)
 	}

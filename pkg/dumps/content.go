@@ -15,11 +15,11 @@ import (
 // are then the kernel's page cache, which the Go heap does not count (so
 // the garbage collector does not size the heap after them), which the
 // kernel can reclaim under pressure, and which Close releases at once.
-// gzip content is decompressed on first use, within the limit.
+// gzip content is decompressed on first use, within the limits.
 type Content struct {
-	raw   []byte
-	unmap func() error
-	limit int64
+	raw    []byte
+	unmap  func() error
+	limits dumpformat.Limits
 
 	decoded bool
 	plain   []byte
@@ -28,7 +28,7 @@ type Content struct {
 }
 
 // openContent opens a regular file of at most maxBytes for reading.
-func openContent(f *os.File, maxBytes, limit int64) (*Content, fs.FileInfo, error) {
+func openContent(f *os.File, maxBytes int64, limits dumpformat.Limits) (*Content, fs.FileInfo, error) {
 	info, err := f.Stat()
 	if err != nil {
 		return nil, nil, err
@@ -44,7 +44,7 @@ func openContent(f *os.File, maxBytes, limit int64) (*Content, fs.FileInfo, erro
 	if err != nil {
 		return nil, nil, err
 	}
-	return &Content{raw: raw, unmap: unmap, limit: limit}, info, nil
+	return &Content{raw: raw, unmap: unmap, limits: limits}, info, nil
 }
 
 // Size is the size of the content as stored (compressed, if it is).
@@ -81,7 +81,7 @@ func (c *Content) decode() error {
 	if c.decoded {
 		return nil
 	}
-	plain, _, err := dumpformat.Decode(c.raw, c.limit)
+	plain, _, err := dumpformat.Decode(c.raw, c.limits)
 	if dumpformat.IsLimitError(err) {
 		return errorf(ErrTooLarge, "%v", err)
 	}
@@ -99,7 +99,7 @@ func (c *Content) inspect(name string) (dumpformat.Detection, error) {
 		return *c.detection, nil
 	}
 	err := c.guard(func() error {
-		d, plain, err := dumpformat.Inspect(name, c.raw, c.limit)
+		d, plain, err := dumpformat.Inspect(name, c.raw, c.limits)
 		if err != nil {
 			return errorf(ErrTooLarge, "%v", err)
 		}

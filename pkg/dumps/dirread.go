@@ -59,7 +59,7 @@ func (w *watchedDir) open(rel string) (*Content, fs.FileInfo, error) {
 		return nil, nil, err
 	}
 	defer f.Close()
-	c, info, err := openContent(f, w.opts.MaxFileBytes, w.opts.MaxDecompressedBytes)
+	c, info, err := openContent(f, w.opts.MaxFileBytes, w.opts.Limits)
 	if errors.Is(err, ErrTooLarge) {
 		return nil, nil, fmt.Errorf("the file has grown above the %s limit", dumpformat.FormatSize(w.opts.MaxFileBytes))
 	}

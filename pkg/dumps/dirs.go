@@ -38,8 +38,9 @@ type DirOptions struct {
 	// MaxFileBytes bounds the files read; larger ones are listed with an
 	// error.
 	MaxFileBytes int64
-	// MaxDecompressedBytes bounds what a gzip file may expand to.
-	MaxDecompressedBytes int64
+	// Limits bound what a file may expand to (gzip, and what a profile
+	// decodes to); zero fields take the defaults.
+	Limits dumpformat.Limits
 	// RescanAfter is how long a listing is trusted before the directory is
 	// walked again; a change of the directory's own modification time
 	// (a file added, removed or renamed in it) triggers a walk sooner.
@@ -65,9 +66,7 @@ func (o *DirOptions) setDefaults() {
 	if o.MaxFileBytes <= 0 {
 		o.MaxFileBytes = DefaultMaxFileBytes
 	}
-	if o.MaxDecompressedBytes <= 0 {
-		o.MaxDecompressedBytes = dumpformat.DefaultDecompressedLimit
-	}
+	o.Limits = o.Limits.WithDefaults()
 	if o.RescanAfter <= 0 {
 		o.RescanAfter = DefaultRescanAfter
 	}

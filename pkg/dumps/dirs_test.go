@@ -174,7 +174,7 @@ func TestDirectoryUnreadableFilesAreListedWithTheirError(t *testing.T) {
 	must(t, os.WriteFile(filepath.Join(dir, "locked.log"), []byte("goroutine profile: total 1\n"), 0o000))
 	must(t, os.WriteFile(filepath.Join(dir, "bomb.pb.gz"), gzipBomb(t, 8<<20), 0o644))
 
-	d := openTestDirs(t, DirOptions{Dirs: []DirConfig{{Name: "holmes", Path: dir}}, MaxFileBytes: 32 << 10, MaxDecompressedBytes: 1 << 20})
+	d := openTestDirs(t, DirOptions{Dirs: []DirConfig{{Name: "holmes", Path: dir}}, MaxFileBytes: 32 << 10, Limits: dumpformat.Limits{MaxDecompressedBytes: 1 << 20}})
 	byName := entriesByName(d.List())
 	for name, want := range map[string]string{
 		"escape.log":   "path escapes from parent",

@@ -174,7 +174,7 @@ func (w *watchedDir) describeFile(root *os.Root, rel string, info fs.FileInfo) E
 		return e
 	}
 	defer f.Close()
-	c, _, err := openContent(f, w.opts.MaxFileBytes, w.opts.MaxDecompressedBytes)
+	c, _, err := openContent(f, w.opts.MaxFileBytes, w.opts.Limits)
 	if err != nil {
 		e.Error = describeError(err)
 		return e

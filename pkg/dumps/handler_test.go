@@ -188,7 +188,7 @@ func TestWritesNeedEditorOrAdmin(t *testing.T) {
 }
 
 func TestHandlerErrors(t *testing.T) {
-	api := newTestAPI(t, StoreOptions{MaxUploadBytes: 16 << 10, QuotaBytes: 8 << 10, MaxDecompressedBytes: 1 << 20}, HandlerOptions{MaxRequestBytes: 10 << 10})
+	api := newTestAPI(t, StoreOptions{MaxUploadBytes: 16 << 10, QuotaBytes: 8 << 10, Limits: dumpformat.Limits{MaxDecompressedBytes: 1 << 20}}, HandlerOptions{MaxRequestBytes: 10 << 10})
 	goroutines := readTestdata(t, "goroutine.20261121T211542Z.txt")
 	cases := []struct {
 		name, method, target string

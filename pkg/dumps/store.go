@@ -25,7 +25,7 @@ const (
 
 // concurrentIngests bounds the uploads being detected and validated at
 // once: each maps its file (page cache, up to MaxUploadBytes) and holds its
-// decompression (up to MaxDecompressedBytes) and its validation's parse.
+// decompression (up to Limits.MaxDecompressedBytes) and its validation's parse.
 const concurrentIngests = 2
 
 // StoreOptions configures a Store. Only Dir is required.
@@ -37,9 +37,10 @@ type StoreOptions struct {
 	Dir string
 	// MaxUploadBytes bounds the size of one dump as uploaded.
 	MaxUploadBytes int64
-	// MaxDecompressedBytes bounds what a gzip dump may expand to, on upload
-	// and on every read.
-	MaxDecompressedBytes int64
+	// Limits bound what a dump may expand to (gzip, and what a profile
+	// decodes to), on upload and on every read; zero fields take the
+	// defaults.
+	Limits dumpformat.Limits
 	// QuotaBytes bounds the total size of stored dumps, counting uploads in
 	// progress at their declared size.
 	QuotaBytes int64
@@ -67,9 +68,7 @@ func (o *StoreOptions) setDefaults() {
 	if o.MaxUploadBytes <= 0 {
 		o.MaxUploadBytes = DefaultMaxUploadBytes
 	}
-	if o.MaxDecompressedBytes <= 0 {
-		o.MaxDecompressedBytes = dumpformat.DefaultDecompressedLimit
-	}
+	o.Limits = o.Limits.WithDefaults()
 	if o.QuotaBytes <= 0 {
 		o.QuotaBytes = DefaultQuotaBytes
 	}
@@ -245,7 +244,7 @@ func (s *Store) open(path string) (*Content, error) {
 		return nil, err
 	}
 	defer f.Close()
-	c, _, err := openContent(f, math.MaxInt64, s.options().MaxDecompressedBytes)
+	c, _, err := openContent(f, math.MaxInt64, s.options().Limits)
 	return c, err
 }
 

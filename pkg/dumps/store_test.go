@@ -158,7 +158,7 @@ func TestRejectedUploadsLeaveNothing(t *testing.T) {
 }
 
 func TestUploadLimits(t *testing.T) {
-	s := openTestStore(t, StoreOptions{MaxUploadBytes: 4 << 10, MaxDecompressedBytes: 1 << 20})
+	s := openTestStore(t, StoreOptions{MaxUploadBytes: 4 << 10, Limits: dumpformat.Limits{MaxDecompressedBytes: 1 << 20}})
 	big := readTestdata(t, "goroutine.20261121T211542Z.txt")
 	if _, _, err := s.Put("big.txt", "", bytes.NewReader(big)); !errors.Is(err, ErrTooLarge) ||
 		err.Error() != "the dump is larger than the 4 KiB upload limit" {
@@ -169,9 +169,9 @@ func TestUploadLimits(t *testing.T) {
 		t.Errorf("BeginUpload over the limit: %v", err)
 	}
 	bomb := gzipBomb(t, 64<<20)
-	s = openTestStore(t, StoreOptions{MaxUploadBytes: int64(len(bomb)), MaxDecompressedBytes: 1 << 20})
+	s = openTestStore(t, StoreOptions{MaxUploadBytes: int64(len(bomb)), Limits: dumpformat.Limits{MaxDecompressedBytes: 1 << 20}})
 	_, _, err := s.Put("bomb.pb.gz", "", bytes.NewReader(bomb))
-	if !errors.Is(err, ErrTooLarge) || err.Error() != "decompressed size exceeds 1 MiB limit" {
+	if !errors.Is(err, ErrTooLarge) || err.Error() != "decompressed size exceeds 1 MiB limit (the bound set by maxDecompressedMiB)" {
 		t.Errorf("gzip bomb: %v", err)
 	}
 	if u := s.Usage(); u.Dumps != 0 {
@@ -185,7 +185,7 @@ func TestDefaultDecompressionLimitOnUpload(t *testing.T) {
 	}
 	s := openTestStore(t, StoreOptions{})
 	_, _, err := s.Put("bomb.pb.gz", "", bytes.NewReader(gzipBomb(t, 1<<30)))
-	if !errors.Is(err, ErrTooLarge) || err.Error() != "decompressed size exceeds 512 MiB limit" {
+	if !errors.Is(err, ErrTooLarge) || err.Error() != "decompressed size exceeds 512 MiB limit (the bound set by maxDecompressedMiB)" {
 		t.Errorf("gzip bomb: %v", err)
 	}
 }

@@ -11,6 +11,7 @@ import (
 
 	"github.com/grafana/grafana-plugin-sdk-go/data"
 
+	"github.com/goscope/pprof/pkg/dumpformat"
 	"github.com/goscope/pprof/pkg/goroutines"
 	"github.com/goscope/pprof/pkg/stackgroups"
 	"github.com/goscope/pprof/pkg/waitstates"
@@ -29,7 +30,7 @@ func loadGoroutineDump(t *testing.T, name string) *goroutines.Snapshot {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s, err := goroutines.Parse(data)
+	s, err := goroutines.Parse(data, dumpformat.Limits{})
 	if err != nil {
 		t.Fatal(err)
 	}

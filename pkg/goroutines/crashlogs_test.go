@@ -20,7 +20,7 @@ import (
 // plainTestdata reads a testdata file, decompressed.
 func plainTestdata(t *testing.T, name string) []byte {
 	t.Helper()
-	plain, _, err := dumpformat.Decompress(readTestdata(t, name), dumpformat.DefaultDecompressedLimit)
+	plain, _, err := dumpformat.Decode(readTestdata(t, name), dumpformat.Limits{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -81,7 +81,7 @@ func TestMultiCrashLogs(t *testing.T) {
 		runs := readRuns(t, "crashlogs/multicrash."+logger+".expected.jsonl")
 		for variant, data := range variants(plainTestdata(t, "crashlogs/multicrash."+logger+".txt")) {
 			t.Run(logger+"/"+variant, func(t *testing.T) {
-				snaps, err := ParseAll(data)
+				snaps, err := ParseAll(data, dumpformat.Limits{})
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -126,7 +126,7 @@ func TestCrashThreadSections(t *testing.T) {
 		wantGoroutines, wantThreads := threadSections(plain)
 		for variant, data := range variants(plain) {
 			t.Run("go"+v+"/"+variant, func(t *testing.T) {
-				snaps, err := ParseAll(data)
+				snaps, err := ParseAll(data, dumpformat.Limits{})
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -192,7 +192,7 @@ func TestRaceLogs(t *testing.T) {
 	for _, c := range cases {
 		for variant, data := range variants(plainTestdata(t, c.file)) {
 			t.Run(c.file+"/"+variant, func(t *testing.T) {
-				snaps, err := ParseAll(data)
+				snaps, err := ParseAll(data, dumpformat.Limits{})
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -270,7 +270,7 @@ func TestStampedLogs(t *testing.T) {
 	dumpStart := regexp.MustCompile(`^(panic: |fatal error: |SIGQUIT: |WARNING: DATA RACE)`)
 	for _, name := range []string{"crashlogs/multicrash.std.txt", "crashlogs/threads.go1.26.txt", "crashlogs/race.gotest.txt"} {
 		plain := plainTestdata(t, name)
-		want, err := ParseAll(plain)
+		want, err := ParseAll(plain, dumpformat.Limits{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -282,7 +282,7 @@ func TestStampedLogs(t *testing.T) {
 			}
 		}
 		for _, collector := range []string{"kubectl", "cri", "journal", "journal-iso"} {
-			snaps, err := ParseAll(collected(plain, base, collector))
+			snaps, err := ParseAll(collected(plain, base, collector), dumpformat.Limits{})
 			if err != nil {
 				t.Fatalf("%s (%s): %v", name, collector, err)
 			}
@@ -315,7 +315,7 @@ func TestStampedLogs(t *testing.T) {
 }
 
 func TestNewest(t *testing.T) {
-	snaps, err := ParseAll(plainTestdata(t, "crashlogs/multicrash.json.txt"))
+	snaps, err := ParseAll(plainTestdata(t, "crashlogs/multicrash.json.txt"), dumpformat.Limits{})
 	if err != nil {
 		t.Fatal(err)
 	}

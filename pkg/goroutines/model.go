@@ -26,6 +26,7 @@ package goroutines
 import (
 	"time"
 
+	"github.com/goscope/pprof/pkg/dumpformat"
 	"github.com/goscope/pprof/pkg/waitstates"
 )
 
@@ -72,6 +73,9 @@ type Snapshot struct {
 	// in text input (crash output in a service's log), read in UTC when
 	// the stamp has no zone; zero when there is none.
 	CapturedAt time.Time
+	// CutStacks counts the stacks that were deeper than
+	// dumpformat.MaxStackDepth frames and were cut to their innermost.
+	CutStacks dumpformat.StackCut
 }
 
 // Goroutine is one goroutine, or in debug=1 and protobuf one record of

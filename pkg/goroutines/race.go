@@ -3,6 +3,8 @@ package goroutines
 import (
 	"bytes"
 	"strings"
+
+	"github.com/goscope/pprof/pkg/dumpformat"
 )
 
 // Race is one race detector report ("WARNING: DATA RACE").
@@ -45,11 +47,13 @@ func (p *textParser) race() {
 	r := Race{Test: p.lastTest}
 	var section func(*Stack)
 	refs := p.refs[:0]
+	skipped := 0
 	flush := func() {
 		if section != nil {
+			p.noteCut(len(refs), skipped)
 			section(p.t.stack(refs, noFrame, 0, 0))
 		}
-		section, refs = nil, refs[:0]
+		section, refs, skipped = nil, refs[:0], 0
 	}
 	for {
 		l, ok := p.next()
@@ -60,6 +64,9 @@ func (p *textParser) race() {
 		switch {
 		case len(t) == 0:
 			flush()
+		case l[0] == ' ' && funcEnd(t) > 0 && len(refs) == dumpformat.MaxStackDepth:
+			skipped++
+			p.raceLocation()
 		case l[0] == ' ' && funcEnd(t) > 0:
 			fn := funcEnd(t)
 			ref := frameRef{fn: p.t.fn(t[:fn])}

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"fmt"
 	"slices"
+
+	"github.com/goscope/pprof/pkg/dumpformat"
 )
 
 // textParser reads debug=2 dumps, crash output, race reports and debug=1
@@ -220,6 +222,7 @@ func (p *textParser) goroutine() {
 	created := noFrame
 	elided, at := 0, 0
 	ancestor := int64(-1)
+	skipped := 0
 	for {
 		start := p.pos
 		l, ok := p.next()
@@ -261,8 +264,9 @@ func (p *textParser) goroutine() {
 			}
 		case '[':
 			if hasPrefix(l, "[originating from goroutine ") {
+				p.noteCut(len(refs), skipped)
 				p.endSection(g, refs, created, elided, at, ancestor)
-				refs, created, elided, at = refs[:0], noFrame, 0, 0
+				refs, created, elided, at, skipped = refs[:0], noFrame, 0, 0, 0
 				id, _, _ := parseDec(l, len("[originating from goroutine "))
 				ancestor = id
 				continue
@@ -272,6 +276,11 @@ func (p *textParser) goroutine() {
 		if fnEnd < 0 {
 			p.unread(start)
 			break
+		}
+		if len(refs) == dumpformat.MaxStackDepth {
+			skipped++
+			p.skipFileLine()
+			continue
 		}
 		hint := noFrame.fn
 		switch {
@@ -288,6 +297,7 @@ func (p *textParser) goroutine() {
 		}
 		refs = append(refs, ref)
 	}
+	p.noteCut(len(refs), skipped)
 	p.endSection(g, refs, created, elided, at, ancestor)
 	p.refs = refs[:0]
 	if g.State == "semacquire" {
@@ -296,6 +306,21 @@ func (p *textParser) goroutine() {
 	if p.crashPending && p.cur.Crash != nil {
 		p.cur.Crash.Goroutine = g.ID
 		p.crashPending = false
+	}
+}
+
+// skipFileLine reads the file line of a function line that is not kept.
+func (p *textParser) skipFileLine() {
+	start := p.pos
+	if l, ok := p.next(); ok && (len(l) == 0 || l[0] != '\t') {
+		p.unread(start)
+	}
+}
+
+// noteCut records a stack of kept frames that had skipped more.
+func (p *textParser) noteCut(kept, skipped int) {
+	if skipped > 0 {
+		p.cur.CutStacks.Add(kept+skipped, kept)
 	}
 }
 

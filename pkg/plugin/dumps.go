@@ -24,6 +24,7 @@ func openCatalog(s backend.DataSourceInstanceSettings, cfg *settings.Settings, v
 		Dir:            dir,
 		MaxUploadBytes: cfg.MaxUploadBytes,
 		QuotaBytes:     cfg.DumpQuotaBytes,
+		Limits:         cfg.Limits,
 		Validate:       validate,
 	})
 	if err != nil {
@@ -35,7 +36,7 @@ func openCatalog(s backend.DataSourceInstanceSettings, cfg *settings.Settings, v
 		for i, d := range cfg.DumpDirectories {
 			configs[i] = dumps.DirConfig{Name: d.Name, Path: d.Path, Glob: d.Glob}
 		}
-		dirs, err = dumps.OpenDirectories(dumps.DirOptions{Dirs: configs, Validate: validate})
+		dirs, err = dumps.OpenDirectories(dumps.DirOptions{Dirs: configs, Validate: validate, Limits: cfg.Limits})
 		if err != nil {
 			release()
 			return nil, func() {}, fmt.Errorf("dump directories: %w", err)

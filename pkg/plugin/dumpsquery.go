@@ -50,7 +50,7 @@ func (d *Datasource) dumpHistory(q *query.Query, tr backend.TimeRange) backend.D
 			var values []snapshotPoint
 			err = content.Read(func(data []byte) error {
 				var err error
-				values, err = snapshotValues(e, data)
+				values, err = snapshotValues(e, data, d.settings.Limits)
 				return err
 			})
 			return values, err

@@ -14,6 +14,7 @@ import (
 	"github.com/grafana/grafana-plugin-sdk-go/data"
 
 	"github.com/goscope/pprof/pkg/capture"
+	"github.com/goscope/pprof/pkg/dumpformat"
 	"github.com/goscope/pprof/pkg/dumps"
 	"github.com/goscope/pprof/pkg/goroutines"
 	"github.com/goscope/pprof/pkg/internal/faketarget"
@@ -64,7 +65,7 @@ func seriesValues(t *testing.T, r backend.DataResponse) map[string]float64 {
 
 func parseFile(t *testing.T, path string) *goroutines.Snapshot {
 	t.Helper()
-	snap, err := goroutines.Parse(readMaybeGzip(t, path))
+	snap, err := goroutines.Parse(readMaybeGzip(t, path), dumpformat.Limits{})
 	if err != nil {
 		t.Fatal(err)
 	}

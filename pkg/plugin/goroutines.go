@@ -81,6 +81,9 @@ func (d *Datasource) buildGoroutineView(q *query.Query, filter stackgroups.Filte
 	if parseErr != nil {
 		notices = append(notices, "only part of the dump could be read: "+parseErr.Error())
 	}
+	if cut := snap.CutStacks.Notice(); cut != "" {
+		notices = append(notices, cut)
+	}
 	for _, ignored := range filter.Ignored(snap) {
 		notices = append(notices, "filter not applied: "+ignored)
 	}

@@ -36,10 +36,10 @@ type snapshotPoint struct {
 // threads from threadcreate profiles and index pages; heap in use from
 // heap profiles. A goroutine profile without states (debug=1, protobuf)
 // gives the total, and its counts per category are unknown, not zero.
-func snapshotValues(e dumps.Entry, data []byte) ([]snapshotPoint, error) {
+func snapshotValues(e dumps.Entry, data []byte, lim dumpformat.Limits) ([]snapshotPoint, error) {
 	switch {
 	case isGoroutineDump(e.Format):
-		snaps, err := goroutines.ParseAll(data)
+		snaps, err := goroutines.ParseAll(data, lim)
 		if !hasEvidence(snaps) {
 			return nil, err
 		}
@@ -76,13 +76,13 @@ func snapshotValues(e dumps.Entry, data []byte) ([]snapshotPoint, error) {
 		}
 		return onePoint(values, []string{"goroutines"}), nil
 	case e.Profile == "threadcreate":
-		p, err := profiles.Parse(data)
+		p, _, err := profiles.Parse(data, lim)
 		if err != nil {
 			return nil, err
 		}
 		return onePoint([]frames.HistoryValue{{Metric: "threads", Value: float64(sampleTotal(p, 0)), Unit: "short"}}, nil), nil
 	case e.Profile == "heap" || e.Profile == "allocs":
-		values, err := heapValues(e, data)
+		values, err := heapValues(e, data, lim)
 		return onePoint(values, nil), err
 	}
 	return nil, nil
@@ -101,11 +101,11 @@ func goroutineValue(category string, n int) frames.HistoryValue {
 
 // heapValues prefers the exact figure the runtime appends to heap debug=1
 // text; the profile's own inuse_space is a sampled estimate.
-func heapValues(e dumps.Entry, data []byte) ([]frames.HistoryValue, error) {
+func heapValues(e dumps.Entry, data []byte, lim dumpformat.Limits) ([]frames.HistoryValue, error) {
 	if vs, err := processmetrics.ParseMemStats(data); err == nil {
 		return []frames.HistoryValue{{Metric: "heap_inuse_bytes", Value: vs["heap_inuse_bytes"], Unit: "bytes"}}, nil
 	}
-	p, err := profiles.Parse(data)
+	p, _, err := profiles.Parse(data, lim)
 	if err != nil {
 		return nil, err
 	}

@@ -8,6 +8,7 @@ import (
 	"github.com/google/pprof/profile"
 	"github.com/grafana/grafana-plugin-sdk-go/data"
 
+	"github.com/goscope/pprof/pkg/dumpformat"
 	"github.com/goscope/pprof/pkg/frames"
 	"github.com/goscope/pprof/pkg/goroutines"
 	"github.com/goscope/pprof/pkg/parsecache"
@@ -20,6 +21,8 @@ import (
 type parsed struct {
 	snapshots []*goroutines.Snapshot
 	profile   *profile.Profile
+	// cut says which of the profile's stacks were cut at parse time.
+	cut dumpformat.StackCut
 	// err is the parser's error; with snapshots, what could not be read.
 	err error
 	// frames are a view's answer, shared: callers change copies only
@@ -27,10 +30,11 @@ type parsed struct {
 	frames []*data.Frame
 }
 
-// parser turns the bytes of a blob into what a view reads.
+// parser turns the bytes of a blob into what a view reads, within the
+// data source's limits.
 type parser struct {
 	name  string
-	parse func([]byte) parsed
+	parse func([]byte, dumpformat.Limits) parsed
 	// perByte estimates the memory of the result per input byte, on top
 	// of a fixed cost; measured on the largest inputs of the corpus and
 	// on a generated million-goroutine dump (0.43), and checked by
@@ -42,13 +46,13 @@ type parser struct {
 const parseOverhead = 64 << 10
 
 var (
-	goroutineParser = parser{name: "goroutines", perByte: 0.5, parse: func(b []byte) parsed {
-		snaps, err := goroutines.ParseAll(b)
+	goroutineParser = parser{name: "goroutines", perByte: 0.5, parse: func(b []byte, lim dumpformat.Limits) parsed {
+		snaps, err := goroutines.ParseAll(b, lim)
 		return parsed{snapshots: snaps, err: err}
 	}}
-	profileParser = parser{name: "profile", perByte: 8, parse: func(b []byte) parsed {
-		p, err := profiles.Parse(b)
-		return parsed{profile: p, err: err}
+	profileParser = parser{name: "profile", perByte: 8, parse: func(b []byte, lim dumpformat.Limits) parsed {
+		p, cut, err := profiles.Parse(b, lim)
+		return parsed{profile: p, cut: cut, err: err}
 	}}
 )
 
@@ -73,7 +77,7 @@ func (d *Datasource) parse(p parser, b blob) (parsed, parseUse, error) {
 		var out parsed
 		var size int64
 		err := b.read(func(data []byte) error {
-			out, size = p.parse(data), p.estimate(len(data))
+			out, size = p.parse(data, d.settings.Limits), p.estimate(len(data))
 			return nil
 		})
 		return out, size, err

@@ -156,7 +156,7 @@ func TestParseCacheEstimatesCoverRetainedMemory(t *testing.T) {
 	}
 	for _, c := range cases {
 		var kept parsed
-		n := retainedBy(func() { kept = c.p.parse(c.input) })
+		n := retainedBy(func() { kept = c.p.parse(c.input, dumpformat.Limits{}) })
 		if kept.err != nil && kept.snapshots == nil && kept.profile == nil {
 			t.Fatalf("%s: %v", c.name, kept.err)
 		}
@@ -169,7 +169,7 @@ func TestParseCacheEstimatesCoverRetainedMemory(t *testing.T) {
 
 func decoded(t *testing.T, path string) []byte {
 	t.Helper()
-	plain, _, err := dumpformat.Decode(readMaybeGzip(t, path), 1<<30)
+	plain, _, err := dumpformat.Decode(readMaybeGzip(t, path), dumpformat.Limits{MaxDecompressedBytes: 1 << 30})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -329,11 +329,11 @@ func TestViewsDoNotChangeACachedParse(t *testing.T) {
 		cached, outcome, _ := d.parseCache.Get(c.p.name+" dump "+e.ID, func() (parsed, int64, error) {
 			return parsed{}, 0, fmt.Errorf("not cached")
 		})
-		plain, _, err := dumpformat.Decode(c.input, 1<<30)
+		plain, _, err := dumpformat.Decode(c.input, dumpformat.Limits{MaxDecompressedBytes: 1 << 30})
 		if err != nil {
 			t.Fatal(err)
 		}
-		if outcome != parsecache.Cached || !reflect.DeepEqual(cached, c.p.parse(plain)) {
+		if outcome != parsecache.Cached || !reflect.DeepEqual(cached, c.p.parse(plain, dumpformat.Limits{})) {
 			t.Errorf("%s: the cached parse (%v) changed under the views", c.name, outcome)
 		}
 	}

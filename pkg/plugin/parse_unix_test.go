@@ -36,7 +36,7 @@ func TestParsersNeitherKeepNorChangeTheirInput(t *testing.T) {
 		if err != nil || len(raw) == 0 {
 			continue
 		}
-		plain, _, err := dumpformat.Decode(raw, 1<<30)
+		plain, _, err := dumpformat.Decode(raw, dumpformat.Limits{MaxDecompressedBytes: 1 << 30})
 		if err != nil {
 			continue
 		}
@@ -51,7 +51,7 @@ func TestParsersNeitherKeepNorChangeTheirInput(t *testing.T) {
 			continue
 		}
 		fromMapping, scribble := parseMapped(t, p, plain)
-		want := p.parse(bytes.Clone(plain))
+		want := p.parse(bytes.Clone(plain), dumpformat.Limits{})
 		scribble()
 		if !reflect.DeepEqual(fromMapping, want) {
 			t.Errorf("%s: the %s parse changed when its input was overwritten", path, p.name)
@@ -80,7 +80,7 @@ func parseMapped(t *testing.T, p parser, data []byte) (parsed, func()) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	result := p.parse(mapped)
+	result := p.parse(mapped, dumpformat.Limits{})
 	return result, func() {
 		if _, err := f.WriteAt(bytes.Repeat([]byte{'#'}, len(data)), 0); err != nil {
 			t.Fatal(err)

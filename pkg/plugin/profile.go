@@ -78,11 +78,11 @@ func (d *Datasource) queryProfile(ctx context.Context, q *query.Query, tr backen
 			}
 			base = prev
 		}
-		p, use, err := d.parseProfile(b)
+		p, cut, use, err := d.parseProfile(b)
 		if err != nil {
 			return nil, err
 		}
-		fs, err := profileView(q.View, b, p, po.ProfileType, opts, base)
+		fs, err := profileView(q.View, b, p, cut, po.ProfileType, opts, base)
 		return withParseStats(fs, use), err
 	})
 }
@@ -107,7 +107,7 @@ func (d *Datasource) previousProfile(subject blob, accepts func(dumpformat.Forma
 	if b.err != nil {
 		return nil, b.err
 	}
-	p, _, err := d.parseProfile(b)
+	p, _, _, err := d.parseProfile(b)
 	if err != nil {
 		return nil, err
 	}
@@ -199,6 +199,7 @@ func timedEndpoint(path string, seconds int) targets.Endpoint {
 type loadedProfile struct {
 	p      *profile.Profile
 	origin frames.Origin
+	cut    dumpformat.StackCut
 }
 
 // loadBaseline reads the diff's baseline: one target or one stored dump.
@@ -228,23 +229,31 @@ func (d *Datasource) loadBaseline(ctx context.Context, po query.ProfileOptions, 
 	if b.err != nil {
 		return nil, b.err
 	}
-	p, _, err := d.parseProfile(b)
+	p, cut, _, err := d.parseProfile(b)
 	if err != nil {
 		return nil, err
 	}
-	return &loadedProfile{p: p, origin: b.origin}, nil
+	return &loadedProfile{p: p, origin: b.origin, cut: cut}, nil
 }
 
-// parseProfile parses a blob as a profile, or takes it from the cache.
-func (d *Datasource) parseProfile(b blob) (*profile.Profile, parseUse, error) {
+// parseProfile parses a blob as a profile, or takes it from the cache;
+// cut says which stacks were cut at parse time.
+func (d *Datasource) parseProfile(b blob) (*profile.Profile, dumpformat.StackCut, parseUse, error) {
 	p, use, err := d.parse(profileParser, b)
 	if err == nil {
 		err = p.err
 	}
-	return p.profile, use, err
+	return p.profile, p.cut, use, err
 }
 
-func profileView(view string, b blob, p *profile.Profile, profileType string, opts profiles.Options, baseline *loadedProfile) ([]*data.Frame, error) {
+func profileView(view string, b blob, p *profile.Profile, cut dumpformat.StackCut, profileType string, opts profiles.Options, baseline *loadedProfile) ([]*data.Frame, error) {
+	var notices []string
+	if n := cut.Notice(); n != "" {
+		notices = append(notices, n)
+	}
+	if baseline != nil && baseline.cut.Notice() != "" {
+		notices = append(notices, "baseline: "+baseline.cut.Notice())
+	}
 	if b.profile != "" {
 		profileType = b.profile
 	}
@@ -285,7 +294,7 @@ func profileView(view string, b blob, p *profile.Profile, profileType string, op
 	default:
 		return nil, fmt.Errorf("unknown view %q", view)
 	}
-	return fs, nil
+	return withNotices(fs, notices), nil
 }
 
 func labelKeys(p *profile.Profile) string {

@@ -10,8 +10,8 @@ import (
 
 	"github.com/goscope/pprof/pkg/frames"
 	"github.com/goscope/pprof/pkg/history"
-	"github.com/goscope/pprof/pkg/settings"
 	"github.com/goscope/pprof/pkg/query"
+	"github.com/goscope/pprof/pkg/settings"
 )
 
 // stateFamilies are the metrics that select one state figure per

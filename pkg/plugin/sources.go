@@ -196,7 +196,7 @@ func (d *Datasource) fetchPlain(ctx context.Context, t settings.Target, e target
 	if err != nil {
 		return blob{origin: targetOrigin(t, now()), err: err}
 	}
-	plain, _, err := dumpformat.Decompress(r.Body, dumpformat.DefaultDecompressedLimit)
+	plain, _, err := dumpformat.Decode(r.Body, d.settings.Limits)
 	if err != nil {
 		return blob{origin: targetOrigin(t, r.FetchedAt), err: fmt.Errorf("target %q: %s: %w", t.Name, e, err)}
 	}

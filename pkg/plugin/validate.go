@@ -36,7 +36,7 @@ func (d *Datasource) validateDump(key string, format dumpformat.Format, data []b
 	case format == dumpformat.Trace:
 		return nil, nil
 	case format.Encoding() == dumpformat.EncodingProtobuf || format.Encoding() == dumpformat.EncodingText:
-		_, _, err := d.parseProfile(b)
+		_, _, _, err := d.parseProfile(b)
 		return nil, err
 	}
 	return nil, fmt.Errorf("%s is not a dump this data source reads", format.Description())

@@ -13,8 +13,8 @@ import (
 	"github.com/grafana/grafana-plugin-sdk-go/backend"
 
 	"github.com/goscope/pprof/pkg/dumpformat"
-	"github.com/goscope/pprof/pkg/profiles"
 	"github.com/goscope/pprof/pkg/goroutines"
+	"github.com/goscope/pprof/pkg/profiles"
 	"github.com/goscope/pprof/pkg/query"
 	"github.com/goscope/pprof/pkg/waitstates"
 )
@@ -127,7 +127,7 @@ func TestVocabularyStateFamiliesAreTheRecordedFigures(t *testing.T) {
 			prefixes = append(prefixes, m.CategoryPrefix)
 		}
 	}
-	snap, err := goroutines.Parse(readMaybeGzip(t, scenario+"goroutine.debug2.txt.gz"))
+	snap, err := goroutines.Parse(readMaybeGzip(t, scenario+"goroutine.debug2.txt.gz"), dumpformat.Limits{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -12,6 +12,7 @@ import (
 	"github.com/grafana/grafana-plugin-sdk-go/backend"
 
 	"github.com/goscope/pprof/pkg/capturerules"
+	"github.com/goscope/pprof/pkg/dumpformat"
 )
 
 // Defaults, chosen so that a plain install is safe against large targets.
@@ -39,6 +40,10 @@ const (
 	// million-goroutine dump takes about 140 MiB parsed) so that the
 	// panels of a dashboard over one dump parse it once.
 	DefaultParseCacheMiB = 256
+	// DefaultMaxDecompressedMiB leaves room for any real dump or profile
+	// (the runtime truncates a goroutine dump at 64 MiB) while a gzip bomb
+	// fails after reading little.
+	DefaultMaxDecompressedMiB = int(dumpformat.DefaultDecompressedLimit >> 20)
 )
 
 // JSONData is the non-secret configuration as Grafana stores it.
@@ -79,6 +84,13 @@ type JSONData struct {
 	TLSAuthWithCACert bool   `json:"tlsAuthWithCACert,omitempty"`
 	TLSAuth           bool   `json:"tlsAuth,omitempty"`
 	TLSServerName     string `json:"serverName,omitempty"`
+
+	// The bounds on what data may expand to once decoded (see
+	// dumpformat.Limits).
+	MaxDecompressedMiB  int `json:"maxDecompressedMiB,omitempty"`
+	MaxProfileSamples   int `json:"maxProfileSamples,omitempty"`
+	MaxProfileLocations int `json:"maxProfileLocations,omitempty"`
+	MaxStackFrames      int `json:"maxStackFrames,omitempty"`
 }
 
 // TargetJSON is one configured target as stored in jsonData.
@@ -144,6 +156,9 @@ type Settings struct {
 	// source's); targets without rules are absent.
 	CaptureRules      map[string][]capturerules.Rule
 	CaptureQuotaBytes int64
+	// Limits bound what the data of every source may expand to once
+	// decoded.
+	Limits dumpformat.Limits
 }
 
 // Target is a validated target with its secret header, if any.
@@ -195,6 +210,12 @@ func FromJSON(j JSONData, secrets map[string]string) (*Settings, error) {
 	out.DumpQuotaBytes = int64(orInt(j.DumpQuotaMiB, DefaultDumpQuotaMiB)) << 20
 	out.DumpDirectories = j.DumpDirectories
 	out.ParseCacheBytes = int64(orInt(j.ParseCacheMiB, DefaultParseCacheMiB)) << 20
+	out.Limits = dumpformat.Limits{
+		MaxDecompressedBytes: int64(orInt(j.MaxDecompressedMiB, DefaultMaxDecompressedMiB)) << 20,
+		MaxSamples:           orInt(j.MaxProfileSamples, dumpformat.DefaultMaxSamples),
+		MaxLocations:         orInt(j.MaxProfileLocations, dumpformat.DefaultMaxLocations),
+		MaxStackFrames:       orInt(j.MaxStackFrames, dumpformat.DefaultMaxStackFrames),
+	}
 	errs = append(errs, checkDumpDirectories(j)...)
 	errs = append(errs, checkLimits(j)...)
 	seen := map[string]bool{}

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/goscope/pprof/pkg/dumpformat"
 	"github.com/goscope/pprof/pkg/goroutines"
 	"github.com/goscope/pprof/pkg/waitstates"
 )
@@ -28,7 +29,7 @@ func loadFile(t testing.TB, path string) *goroutines.Snapshot {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s, err := goroutines.Parse(data)
+	s, err := goroutines.Parse(data, dumpformat.Limits{})
 	if err != nil {
 		t.Fatal(err)
 	}
