@@ -40,7 +40,7 @@ func TestParseScenario(t *testing.T) {
 	for spec, want := range map[string][]string{
 		"none":                       nil,
 		"":                           nil,
-		"all":                        {"chanblock", "explosion", "leak", "rss", "threads"},
+		"all":                        {"chanblock", "explosion", "leak", "rss", "spike", "threads"},
 		" explosion, leak,explosion": {"explosion", "leak"},
 	} {
 		got, err := parseScenario(spec)

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestDeadlockPilesGoroutinesOnTheMutex(t *testing.T) {
@@ -185,5 +186,29 @@ func TestStartupScenarioAll(t *testing.T) {
 	}
 	if a := svc.snapshot().Active; a != (active{}) {
 		t.Errorf("after reset: %+v", a)
+	}
+}
+
+func TestSpikeStrikesOnceAndResetCancelsIt(t *testing.T) {
+	svc, _ := newTestServer(t)
+	svc.mu.Lock()
+	svc.scheduleSpike(10 * time.Millisecond)
+	svc.mu.Unlock()
+	waitFor(t, "the spike", func() (bool, string) {
+		a := svc.snapshot().Active
+		return a.Deadlock.Goroutines == spikeGoroutines+2 && a.RSS.HeldBytes == spikeMiB<<20, fmt.Sprintf("%+v", a)
+	})
+	if err := svc.reset(); err != nil {
+		t.Fatal(err)
+	}
+	svc.mu.Lock()
+	svc.scheduleSpike(50 * time.Millisecond)
+	svc.mu.Unlock()
+	if err := svc.reset(); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(100 * time.Millisecond)
+	if a := svc.snapshot().Active; a != (active{}) {
+		t.Errorf("a spike struck after a reset: %+v", a)
 	}
 }

@@ -15,6 +15,10 @@ var startupScenarios = map[string]func(s *service) error{
 	"leak":      func(s *service) error { return s.leak.start(1, 2000) },
 	"threads":   func(s *service) error { return s.threads.start(8) },
 	"rss":       func(s *service) error { return s.memory.start(64) },
+	"spike": func(s *service) error {
+		s.scheduleSpike(spikeDelay)
+		return nil
+	},
 }
 
 // scenarioNames lists the scenario names in a stable order for messages.

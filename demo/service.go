@@ -24,6 +24,7 @@ type service struct {
 	memory    memoryHold
 	threads   threadLeak
 	cpu       cpuSpin
+	spike     spike
 }
 
 // reset releases every misbehaviour, waits up to resetWait for the
@@ -33,6 +34,7 @@ func (s *service) reset() error {
 	defer s.mu.Unlock()
 	s.leak.stop()
 	s.cpu.stop()
+	s.spike.stop()
 	s.deadlock.release()
 	s.chanBlock.release()
 	s.leak.release()

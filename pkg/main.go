@@ -5,13 +5,27 @@ package main
 import (
 	"os"
 
+	"github.com/KimMachineGun/automemlimit/memlimit"
 	"github.com/grafana/grafana-plugin-sdk-go/backend/datasource"
 	"github.com/grafana/grafana-plugin-sdk-go/backend/log"
 
 	"github.com/goscope/pprof/pkg/plugin"
 )
 
+// memoryLimitRatio is the share of a container's memory limit given to
+// the Go runtime as its soft limit. Go lets the heap grow to twice what is
+// live before collecting, and a parsed million-goroutine dump is hundreds
+// of MiB live: under a container limit that slack is what gets a process
+// killed. The rest of the limit is for what the runtime does not count,
+// above all dump files mapped while they are parsed (page cache, which
+// the kernel can reclaim).
+const memoryLimitRatio = 0.75
+
 func main() {
+	// GOMEMLIMIT, when set, wins; without a cgroup limit nothing is set.
+	if _, err := memlimit.Set(memlimit.WithRatio(memoryLimitRatio)); err != nil {
+		log.DefaultLogger.Debug("no soft memory limit from the container", "error", err)
+	}
 	// Manage serves until Grafana stops the process, creating one instance
 	// per data source and replacing it whenever its settings change.
 	if err := datasource.Manage("goscope-pprof-datasource", plugin.NewDatasource, datasource.ManageOpts{}); err != nil {

@@ -8,6 +8,7 @@ package main
 // first (go tool mage -v build:linux); the test command does that.
 
 import (
+	"bytes"
 	"compress/gzip"
 	"context"
 	"encoding/json"
@@ -19,6 +20,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"runtime"
 	"strings"
 	"sync/atomic"
@@ -30,6 +32,9 @@ import (
 	"github.com/grafana/grafana-plugin-sdk-go/genproto/pluginv2"
 	"github.com/hashicorp/go-hclog"
 	goplugin "github.com/hashicorp/go-plugin"
+	"gopkg.in/yaml.v3"
+
+	"github.com/goscope/pprof/pkg/internal/hostile"
 )
 
 const pluginID = "goscope-pprof-datasource"
@@ -40,17 +45,28 @@ type pluginClients struct {
 	diagnostics grpcplugin.DiagnosticsClient
 	data        grpcplugin.DataClient
 	resource    grpcplugin.ResourceClient
+	// pid is the plugin process, whose memory the tests read.
+	pid int
+	// process is the plugin's child process, for tests that kill it.
+	process *goplugin.Client
+}
+
+// pluginBinary is the binary under test: $PLUGIN_BINARY, else the build
+// in dist/.
+func pluginBinary() string {
+	if binary := os.Getenv("PLUGIN_BINARY"); binary != "" {
+		return binary
+	}
+	return filepath.Join("..", "dist", fmt.Sprintf("gpx_pprof_%s_%s", runtime.GOOS, runtime.GOARCH))
 }
 
 func startPlugin(t testing.TB) pluginClients {
 	t.Helper()
-	binary := os.Getenv("PLUGIN_BINARY")
-	if binary == "" {
-		binary = filepath.Join("..", "dist", fmt.Sprintf("gpx_pprof_%s_%s", runtime.GOOS, runtime.GOARCH))
-	}
+	binary := pluginBinary()
 	if _, err := os.Stat(binary); err != nil {
 		t.Fatalf("plugin binary missing (build it with `go tool mage -v build:linux`): %v", err)
 	}
+	cmd := exec.Command(binary)
 	client := goplugin.NewClient(&goplugin.ClientConfig{
 		HandshakeConfig: goplugin.HandshakeConfig{
 			ProtocolVersion:  grpcplugin.ProtocolVersion,
@@ -64,7 +80,7 @@ func startPlugin(t testing.TB) pluginClients {
 				"data":        &grpcplugin.DataGRPCPlugin{},
 			},
 		},
-		Cmd:              exec.Command(binary),
+		Cmd:              cmd,
 		AllowedProtocols: []goplugin.Protocol{goplugin.ProtocolGRPC},
 		Logger:           hclog.New(&hclog.LoggerOptions{Output: io.Discard}),
 	})
@@ -84,6 +100,8 @@ func startPlugin(t testing.TB) pluginClients {
 		diagnostics: dispense("diagnostics").(grpcplugin.DiagnosticsClient),
 		data:        dispense("data").(grpcplugin.DataClient),
 		resource:    dispense("resource").(grpcplugin.ResourceClient),
+		pid:         cmd.Process.Pid,
+		process:     client,
 	}
 }
 
@@ -134,17 +152,7 @@ func waitFor(t *testing.T, ok func() bool) {
 }
 
 func demoGoroutines(t *testing.T, base string) int64 {
-	t.Helper()
-	resp, err := http.Get(base + "/state")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	var s struct{ Goroutines int64 }
-	if err := json.NewDecoder(resp.Body).Decode(&s); err != nil {
-		t.Fatal(err)
-	}
-	return s.Goroutines
+	return demoState(t, base).Goroutines
 }
 
 func pluginContext(jsonData string) *pluginv2.PluginContext {
@@ -455,29 +463,79 @@ func TestPluginUploadAndQueryDump(t *testing.T) {
 	}
 }
 
-// BenchmarkProtocolGroupsQuery times a groups query through the plugin
-// protocol on a large stored dump: GOROUTINE_DUMP names it (the
-// 100k-goroutine dump of scripts/bench-goroutines.sh).
-func BenchmarkProtocolGroupsQuery(b *testing.B) {
-	path := os.Getenv("GOROUTINE_DUMP")
-	if path == "" {
-		b.Skip("set GOROUTINE_DUMP to a goroutine dump")
-	}
-	dump, err := os.ReadFile(path)
-	if err != nil {
-		b.Fatal(err)
-	}
-	c := startPlugin(b)
-	pc := pluginContext(fmt.Sprintf(`{"dumpStoreDir":%q,"maxUploadMiB":256}`, b.TempDir()))
-	id := uploadChunked(b, c, pc, filepath.Base(path), dump)
-	q := fmt.Sprintf(`{"queryType":"goroutines","view":"groups","dump":%q}`, id)
-	b.SetBytes(int64(len(dump)))
-	b.ResetTimer()
-	for b.Loop() {
-		if _, errText := queryData(b, c, pc, q); errText != "" {
-			b.Fatal(errText)
+// Logs of ../goroutines/testdata/crashlogs, uploaded in chunks as the
+// query editor does: a service's log of six crashes, a race log, and
+// GOTRACEBACK=crash output with per-thread sections.
+func TestPluginCrashLogs(t *testing.T) {
+	c := startPlugin(t)
+	pc := storePluginContext(t, 11)
+	const logs = "goroutines/testdata/crashlogs/"
+	count := func(t *testing.T, query string) (float64, *data.Frame) {
+		t.Helper()
+		frames, errText := queryData(t, c, pc, query)
+		if errText != "" {
+			t.Fatal(errText)
 		}
+		return frames[0].Fields[0].At(0).(float64), frames[0]
 	}
+
+	t.Run("a log of six crashes reads the newest and says it holds six", func(t *testing.T) {
+		id := uploadChunked(t, c, pc, "service.log", gunzipFile(t, logs+"multicrash.logfmt.txt.gz"))
+		q := `{"queryType":"goroutines","view":"count","dump":%q,"filter":{"hideRuntime":true}%s}`
+		n, f := count(t, fmt.Sprintf(q, id, ""))
+		meta, _ := f.Meta.Custom.(map[string]any)
+		if n != 10 || fmt.Sprint(meta["snapshots"]) != "6" || fmt.Sprint(meta["snapshot"]) != "6" {
+			t.Errorf("newest: %v goroutines, meta %v; want 10 in snapshot 6 of 6", n, meta)
+		}
+		if len(f.Meta.Notices) == 0 || !strings.Contains(f.Meta.Notices[0].Text, "holds 6 snapshots") {
+			t.Errorf("notices %v", f.Meta.Notices)
+		}
+		total := 0.0
+		for i := 1; i <= 6; i++ {
+			n, _ := count(t, fmt.Sprintf(q, id, fmt.Sprintf(`,"snapshot":"%d"`, i)))
+			total += n
+		}
+		if total != 36 {
+			t.Errorf("%v goroutines in the six crashes, want 36", total)
+		}
+	})
+
+	t.Run("a race log shows its races", func(t *testing.T) {
+		id := uploadChunked(t, c, pc, "race.log", readFile(t, logs+"race.gotest.txt"))
+		frames, errText := queryData(t, c, pc, fmt.Sprintf(`{"queryType":"goroutines","view":"races","dump":%q}`, id))
+		if errText != "" {
+			t.Fatal(errText)
+		}
+		event, _ := frames[0].FieldByName("Event")
+		if frames[0].Rows() != 12 || event == nil || event.At(0) != "Read" || event.At(1) != "Previous write" {
+			t.Errorf("races: %d rows", frames[0].Rows())
+		}
+		_, errText = queryData(t, c, pc, fmt.Sprintf(`{"queryType":"goroutines","view":"count","dump":%q}`, id))
+		if !strings.Contains(errText, "a race report has no goroutine states") {
+			t.Errorf("count of a race log: %q", errText)
+		}
+	})
+
+	t.Run("GOTRACEBACK=crash counts goroutines, not threads", func(t *testing.T) {
+		for _, v := range []string{"1.21", "1.23", "1.25"} {
+			dump := gunzipFile(t, logs+"threads.go"+v+".txt.gz")
+			list, _, _ := bytes.Cut(dump, []byte("\n-----\n"))
+			want := float64(len(regexp.MustCompile(`(?m)^goroutine [1-9]\d* `).FindAll(list, -1)))
+			id := uploadChunked(t, c, pc, "threads-"+v+".txt", dump)
+			if n, _ := count(t, fmt.Sprintf(`{"queryType":"goroutines","view":"count","dump":%q}`, id)); n != want {
+				t.Errorf("go%s: %v goroutines, want %v", v, n, want)
+			}
+		}
+	})
+}
+
+func readFile(t testing.TB, path string) []byte {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return data
 }
 
 // pprofTopRows runs the real `go tool pprof -top` on a profile and counts
@@ -550,4 +608,355 @@ func TestPluginProfiles(t *testing.T) {
 		t.Errorf("the top table has %d rows; go tool pprof -top prints %d", got, want)
 	}
 	t.Logf("top: %d rows, as go tool pprof -top; notices %v", want, frames[0].Meta.Notices)
+}
+
+// A target without a metrics URL, read through the plugin binary: the
+// figures it still has (heap in use from heap?debug=1, OS threads from the
+// index page), a notice naming the setting for the one it has not, and
+// every provisioned alert rule and dashboard panel pointed at it.
+func TestPluginTargetWithoutMetricsURL(t *testing.T) {
+	demo := startDemo(t)
+	for _, misbehave := range []string{"/misbehave/rss?mib=64", "/misbehave/threads?n=8"} {
+		resp, err := http.Post(demo+misbehave, "", nil)
+		if err != nil || resp.StatusCode != 200 {
+			t.Fatalf("%s: %v %v", misbehave, resp, err)
+		}
+		resp.Body.Close()
+	}
+	c := startPlugin(t)
+	pc := pluginContext(fmt.Sprintf(`{"targets":[{"name":"bare","url":%q},{"name":"full","url":%q,"metricsUrl":%q}]}`,
+		demo+"/debug/pprof", demo+"/debug/pprof", demo+"/metrics"))
+	pc.DataSourceInstanceSettings.Id = 3
+
+	t.Run("figures and notice", func(t *testing.T) {
+		before := demoState(t, demo)
+		frames, errText := queryData(t, c, pc, `{"queryType":"metrics","target":"(bare|full)"}`)
+		after := demoState(t, demo)
+		if errText != "" {
+			t.Fatal(errText)
+		}
+		got := map[string]float64{}
+		description := map[string]string{}
+		for _, f := range frames {
+			if len(f.Fields) == 1 {
+				key := f.Fields[0].Name + "/" + f.Fields[0].Labels["target"]
+				got[key] = f.Fields[0].At(0).(float64)
+				description[key] = f.Fields[0].Config.Description
+			}
+		}
+		t.Logf("figures %v; the demo's own heap in use %d..%d, threadcreate %d..%d", got,
+			before.HeapInuseBytes, after.HeapInuseBytes, before.ThreadCreate, after.ThreadCreate)
+		heap := got["heap_inuse_bytes/bare"]
+		lo, hi := float64(min(before.HeapInuseBytes, after.HeapInuseBytes)), float64(max(before.HeapInuseBytes, after.HeapInuseBytes))
+		if heap < 64<<20 || heap < lo*0.9 || heap > hi*1.1 {
+			t.Errorf("heap_inuse_bytes of the target without a metrics URL = %v; the demo reports %v..%v", heap, lo, hi)
+		}
+		if full := got["heap_inuse_bytes/full"]; heap < full*0.9 || heap > full*1.1 {
+			t.Errorf("heap_inuse_bytes from heap?debug=1 %v; from /metrics %v", heap, full)
+		}
+		// The runtime may start a thread to serve these very requests, so
+		// each reading is held to the demo's own count before and after.
+		inRange := func(n float64) bool {
+			return n >= 8 && n >= float64(min(before.ThreadCreate, after.ThreadCreate)) && n <= float64(max(before.ThreadCreate, after.ThreadCreate))
+		}
+		if bare, full := got["os_threads/bare"], got["os_threads/full"]; !inRange(bare) || !inRange(full) || bare != got["threads/bare"] {
+			t.Errorf("os_threads without a metrics URL %v, with one %v; the demo's threadcreate count %d..%d", bare, full, before.ThreadCreate, after.ThreadCreate)
+		}
+		if !strings.Contains(description["heap_inuse_bytes/bare"], "heap?debug=1") || !strings.Contains(description["os_threads/bare"], "index page") {
+			t.Errorf("descriptions %q do not say where the figures come from", description)
+		}
+		if _, ok := got["rss_bytes/bare"]; ok || got["rss_bytes/full"] == 0 {
+			t.Errorf("rss_bytes: %v", got)
+		}
+		if n := notices(frames); len(n) != 1 || !strings.Contains(n[0], `target "bare" has no metrics URL`) ||
+			!strings.Contains(n[0], `"metricsUrl"`) || !strings.Contains(n[0], `"Metrics URL"`) {
+			t.Errorf("notices = %q", n)
+		}
+	})
+
+	// Let the recorder take its first samples, so series panels have rows.
+	waitFor(t, func() bool {
+		frames, _ := queryData(t, c, pc, `{"queryType":"metrics","view":"series","target":"bare","metric":"goroutines"}`)
+		return hasRows(frames)
+	})
+
+	t.Run("alert rules", func(t *testing.T) {
+		var rules struct {
+			Groups []struct {
+				Rules []struct {
+					Title       string `yaml:"title"`
+					NoDataState string `yaml:"noDataState"`
+					Data        []struct {
+						DatasourceUID string         `yaml:"datasourceUid"`
+						Model         map[string]any `yaml:"model"`
+					} `yaml:"data"`
+				} `yaml:"rules"`
+			} `yaml:"groups"`
+		}
+		raw, err := os.ReadFile("../provisioning/alerting/go-pprof-rules.yaml")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := yaml.Unmarshal(raw, &rules); err != nil {
+			t.Fatal(err)
+		}
+		for _, g := range rules.Groups {
+			for _, r := range g.Rules {
+				for _, d := range r.Data {
+					if d.DatasourceUID != "go-pprof" {
+						continue
+					}
+					d.Model["target"] = "bare"
+					model, _ := json.Marshal(d.Model)
+					frames, errText := queryData(t, c, pc, string(model))
+					switch {
+					case errText != "":
+						t.Errorf("rule %q: error %s", r.Title, errText)
+					case !hasRows(frames) && r.NoDataState != "OK":
+						t.Errorf("rule %q has no data for a target without a metrics URL and noDataState %s: it would page", r.Title, r.NoDataState)
+					case !hasRows(frames) && len(notices(frames)) == 0:
+						t.Errorf("rule %q: no data and no notice saying why", r.Title)
+					}
+				}
+			}
+		}
+	})
+
+	t.Run("dashboard panels", func(t *testing.T) {
+		paths, _ := filepath.Glob("../provisioning/dashboards/go-pprof/*.json")
+		checked := 0
+		for _, path := range paths {
+			raw, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var d struct {
+				Panels []struct {
+					Title   string           `json:"title"`
+					Targets []map[string]any `json:"targets"`
+				} `json:"panels"`
+			}
+			if err := json.Unmarshal(raw, &d); err != nil {
+				t.Fatal(err)
+			}
+			for _, p := range d.Panels {
+				for _, q := range p.Targets {
+					if q["target"] != "$target" {
+						continue
+					}
+					q["target"] = "bare"
+					js, _ := json.Marshal(q)
+					frames, errText := queryData(t, c, pc, string(js))
+					checked++
+					if errText != "" {
+						t.Errorf("%s: panel %q: %s", filepath.Base(path), p.Title, errText)
+					} else if !hasRows(frames) && !namesMetricsURL(notices(frames)) {
+						t.Errorf("%s: panel %q: no data, and no notice naming the metrics URL setting (%q)", filepath.Base(path), p.Title, notices(frames))
+					}
+				}
+			}
+		}
+		if checked < 10 {
+			t.Errorf("only %d panel queries read a target", checked)
+		}
+	})
+}
+
+// demoFigures are what the demo's /state says of its own process.
+type demoFigures struct {
+	Goroutines     int64  `json:"goroutines"`
+	HeapInuseBytes uint64 `json:"heapInuseBytes"`
+	ThreadCreate   int    `json:"threadcreate"`
+}
+
+func demoState(t *testing.T, base string) demoFigures {
+	t.Helper()
+	resp, err := http.Get(base + "/state")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var s demoFigures
+	if err := json.NewDecoder(resp.Body).Decode(&s); err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+func hasRows(frames data.Frames) bool {
+	for _, f := range frames {
+		if rows, _ := f.RowLen(); rows > 0 {
+			return true
+		}
+	}
+	return false
+}
+
+func notices(frames data.Frames) []string {
+	var out []string
+	for _, f := range frames {
+		if f.Meta != nil {
+			for _, n := range f.Meta.Notices {
+				out = append(out, n.Text)
+			}
+		}
+	}
+	return out
+}
+
+func namesMetricsURL(notices []string) bool {
+	for _, n := range notices {
+		if strings.Contains(n, `"metricsUrl"`) {
+			return true
+		}
+	}
+	return false
+}
+
+// Empty bodies on the routes that take one are bad requests answered in
+// JSON (they used to panic: a 500, and a temporary file left behind), and
+// so are unknown routes.
+func TestPluginResourcesRefuseEmptyBodies(t *testing.T) {
+	c := startPlugin(t)
+	pc := storePluginContext(t, 31)
+	id := uploadChunked(t, c, pc, "sigquit.txt", gunzipFile(t, "goroutines/testdata/corpus/go1.19-scenario-x3/sigquit.gotraceback-all.txt.gz"))
+	code, body := callResource(t, c, pc, "POST", "dumps/uploads", []byte(`{"name":"a.txt","size":10}`))
+	var up struct{ UploadID string }
+	if err := json.Unmarshal(body, &up); code != 201 || err != nil {
+		t.Fatalf("begin upload: %d %s", code, body)
+	}
+	for _, r := range []struct {
+		method, path string
+		code         int32
+	}{
+		{"POST", "dumps?name=empty.txt", 400},
+		{"POST", "dumps/uploads", 400},
+		{"PUT", "dumps/uploads/" + up.UploadID + "?offset=0", 400},
+		{"PATCH", "dumps/" + id, 400},
+		{"GET", "nowhere", 404},
+		{"DELETE", "targets", 405},
+	} {
+		code, body := callResource(t, c, pc, r.method, r.path, nil)
+		var answer struct{ Error string }
+		if err := json.Unmarshal(body, &answer); code != r.code || err != nil || answer.Error == "" {
+			t.Errorf("%s %s: %d %s, want %d with an error in JSON", r.method, r.path, code, body, r.code)
+		}
+	}
+}
+
+// A query repeated over the same stored dump is answered from the parse
+// cache, which the frames' stats say; so is every panel of a dashboard
+// after the first has parsed the dump.
+func TestPluginRepeatedQueryServedFromCache(t *testing.T) {
+	c := startPlugin(t)
+	uploader := storePluginContext(t, 32)
+	id := uploadChunked(t, c, uploader, "sigquit.txt", gunzipFile(t, "goroutines/testdata/corpus/go1.19-scenario-x3/sigquit.gotraceback-all.txt.gz"))
+	// Another data source on the same store has a cache of its own.
+	pc := pluginContext(string(uploader.DataSourceInstanceSettings.JsonData))
+	pc.DataSourceInstanceSettings.Id, pc.DataSourceInstanceSettings.Uid = 33, "store-33"
+	fromCache := func(view string) float64 {
+		t.Helper()
+		frames, errText := queryData(t, c, pc, fmt.Sprintf(`{"queryType":"goroutines","view":%q,"dump":%q}`, view, id))
+		if errText != "" {
+			t.Fatal(errText)
+		}
+		for _, s := range frames[0].Meta.Stats {
+			if s.DisplayName == "Parsed dump from cache" {
+				return s.Value
+			}
+		}
+		t.Fatalf("no parse stat in %+v", frames[0].Meta.Stats)
+		return 0
+	}
+	if got := []float64{fromCache("groups"), fromCache("groups"), fromCache("states")}; got[0] != 0 || got[1] != 1 || got[2] != 1 {
+		t.Errorf("parsed from cache: %v, want [0 1 1]", got)
+	}
+}
+
+// TestPluginHostileData runs the built plugin under a 1 GiB address space
+// limit (ulimit -v) against a target serving the inputs that killed it: a
+// CPU profile of 39 KB whose two samples share a 20-million-frame stack,
+// gzip inside gzip that inflates to 2 GiB, a gzip bomb of 2 GiB, the
+// profile at 2 million frames, which is read with its stacks cut; and it
+// checks after each that the plugin answers a good query, then does the
+// same with uploads, and checks how much memory the plugin ever held.
+func TestPluginHostileData(t *testing.T) {
+	bodies := map[string][]byte{
+		"deep20m": hostile.DeepCPUProfile(2, 20_000_000),
+		"nested":  hostile.NestedGzipBomb(2 << 30),
+		"bomb":    hostile.GzipOfZeros(2 << 30),
+		"deep2m":  hostile.DeepCPUProfile(2, 2_000_000),
+		"good":    gunzipFile(t, "profiles/testdata/cpu.pb.gz"),
+	}
+	t.Logf("wire sizes: 20M frames %d B, gzip(gzip(2 GiB)) %d B", len(bodies["deep20m"]), len(bodies["nested"]))
+	target := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		name, _, _ := strings.Cut(strings.TrimPrefix(r.URL.Path, "/"), "/")
+		w.Write(bodies[name])
+	}))
+	defer target.Close()
+	var ts []string
+	for name := range bodies {
+		ts = append(ts, fmt.Sprintf(`{"name":%q,"url":%q}`, name, target.URL+"/"+name+"/debug/pprof"))
+	}
+	pc := pluginContext(fmt.Sprintf(`{"minIntervalSeconds":1,"dumpStoreDir":%q,"targets":[%s]}`, t.TempDir(), strings.Join(ts, ",")))
+	pc.DataSourceInstanceSettings.Id = 30
+
+	t.Setenv("PLUGIN_BINARY", withAddressSpaceLimit(t, 1<<20))
+	c := startPlugin(t)
+	query := func(target string) (data.Frames, string) {
+		return queryData(t, c, pc, fmt.Sprintf(`{"queryType":"profile","target":%q,"view":"flamegraph","profile":{"profileType":"cpu","seconds":1}}`, target))
+	}
+	for _, c := range []struct{ target, wantErr, wantNotice string }{
+		{"deep20m", "the profile holds more than 8000000 stack frames (the bound set by maxStackFrames)", ""},
+		{"nested", "gzip inside gzip", ""},
+		{"bomb", "decompressed size exceeds 512 MiB limit (the bound set by maxDecompressedMiB)", ""},
+		{"deep2m", "", "2 stacks were deeper than 10000 frames (the deepest had 2000000) and cut to the innermost 10000"},
+	} {
+		frames, errText := query(c.target)
+		if !strings.Contains(errText, c.wantErr) || (c.wantErr != "" && errText == "") {
+			t.Errorf("%s: error %q, want %q", c.target, errText, c.wantErr)
+		}
+		if c.wantNotice != "" && (len(frames) == 0 || !strings.Contains(fmt.Sprint(frames[0].Meta.Notices), c.wantNotice)) {
+			t.Errorf("%s: no notice %q in %v", c.target, c.wantNotice, frames)
+		}
+		if frames, errText := query("good"); errText != "" || len(frames) != 1 {
+			t.Fatalf("after %s, a good query: %d frames, error %q", c.target, len(frames), errText)
+		}
+	}
+	// An editor storing them: refused on upload, or read with the notice
+	// by every query after.
+	if code, body := callResource(t, c, pc, "POST", "dumps?name=cpu.pb.gz", bodies["deep20m"]); code != 413 || !strings.Contains(string(body), "stack frames") {
+		t.Errorf("upload of the 20-million-frame profile: %d %s", code, body)
+	}
+	if code, body := callResource(t, c, pc, "POST", "dumps?name=nested.pb.gz", bodies["nested"]); code != 400 || !strings.Contains(string(body), "gzip inside gzip") {
+		t.Errorf("upload of gzip inside gzip: %d %s", code, body)
+	}
+	id := uploadChunked(t, c, pc, "deep.pb.gz", bodies["deep2m"])
+	for range 2 {
+		frames, errText := queryData(t, c, pc, fmt.Sprintf(`{"queryType":"profile","dump":%q,"view":"flamegraph","profile":{"profileType":"cpu"}}`, id))
+		if errText != "" || len(frames) != 1 || !strings.Contains(fmt.Sprint(frames[0].Meta.Notices), "cut to the innermost 10000") {
+			t.Errorf("flame graph of the stored deep profile: %q", errText)
+		}
+	}
+	peak := processMemory(t, c.pid, "VmHWM")
+	t.Logf("plugin peak resident memory: %d MiB", peak>>20)
+	if peak > 512<<20 {
+		t.Errorf("the plugin held %d MiB at its peak", peak>>20)
+	}
+}
+
+// withAddressSpaceLimit returns a plugin binary that execs the real one
+// under `ulimit -v kib`, so that the process, and its id, are the plugin's.
+func withAddressSpaceLimit(t *testing.T, kib int) string {
+	t.Helper()
+	binary, err := filepath.Abs(pluginBinary())
+	if err != nil {
+		t.Fatal(err)
+	}
+	wrapper := filepath.Join(t.TempDir(), "plugin")
+	script := fmt.Sprintf("#!/bin/sh\nulimit -v %d || exit 1\nexec %q\n", kib, binary)
+	if err := os.WriteFile(wrapper, []byte(script), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return wrapper
 }

@@ -172,14 +172,7 @@ var corePanels = []string{"row", "stat", "timeseries", "table", "barchart", "bar
 func TestDashboards(t *testing.T) {
 	uids := map[string]string{}
 	for _, path := range files(t, "dashboards/go-pprof/*.json") {
-		raw, err := os.ReadFile(path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var d dashboard
-		if err := json.Unmarshal(raw, &d); err != nil {
-			t.Fatalf("%s: %v", path, err)
-		}
+		d := readDashboard(t, path)
 		if d.UID == "" || d.Title == "" || d.SchemaVersion < 39 {
 			t.Errorf("%s: uid %q title %q schemaVersion %d", path, d.UID, d.Title, d.SchemaVersion)
 		}
@@ -233,18 +226,12 @@ type alertingFile struct {
 		Folder   string `yaml:"folder"`
 		Interval string `yaml:"interval"`
 		Rules    []struct {
-			UID       string `yaml:"uid"`
-			Title     string `yaml:"title"`
-			Condition string `yaml:"condition"`
-			Data      []struct {
-				RefID             string `yaml:"refId"`
-				RelativeTimeRange struct {
-					From int `yaml:"from"`
-					To   int `yaml:"to"`
-				} `yaml:"relativeTimeRange"`
-				DatasourceUID string         `yaml:"datasourceUid"`
-				Model         map[string]any `yaml:"model"`
-			} `yaml:"data"`
+			UID          string            `yaml:"uid"`
+			Title        string            `yaml:"title"`
+			Condition    string            `yaml:"condition"`
+			Data         []ruleQuery       `yaml:"data"`
+			DashboardUID string            `yaml:"dashboardUid"`
+			PanelID      int               `yaml:"panelId"`
 			NoDataState  string            `yaml:"noDataState"`
 			ExecErrState string            `yaml:"execErrState"`
 			For          string            `yaml:"for"`
@@ -255,6 +242,17 @@ type alertingFile struct {
 	} `yaml:"groups"`
 }
 
+// ruleQuery is one query or expression of an alert rule.
+type ruleQuery struct {
+	RefID             string `yaml:"refId"`
+	RelativeTimeRange struct {
+		From int `yaml:"from"`
+		To   int `yaml:"to"`
+	} `yaml:"relativeTimeRange"`
+	DatasourceUID string         `yaml:"datasourceUid"`
+	Model         map[string]any `yaml:"model"`
+}
+
 var (
 	noDataStates  = []string{"NoData", "Alerting", "OK", "KeepLast"}
 	execErrStates = []string{"Error", "Alerting", "OK", "KeepLast"}
@@ -263,6 +261,8 @@ var (
 
 func TestAlertRules(t *testing.T) {
 	titles := map[string]bool{}
+	metrics := map[string]bool{}
+	panels := dashboardPanels(t)
 	for _, path := range files(t, "alerting/*.yaml") {
 		var f alertingFile
 		decodeStrict(t, path, &f)
@@ -298,18 +298,89 @@ func TestAlertRules(t *testing.T) {
 						t.Errorf("%s: rule %q uses data source %q", path, r.Title, d.DatasourceUID)
 					}
 				}
+				// Grafana links the alert to this dashboard and panel
+				// (__dashboardUid__ and __panelId__ annotations).
+				if !panels[r.DashboardUID][r.PanelID] {
+					t.Errorf("%s: rule %q links dashboard %q panel %d, which does not exist", path, r.Title, r.DashboardUID, r.PanelID)
+				}
 				if r.UID == "" || !refs[r.Condition] {
 					t.Errorf("%s: rule %q: uid %q, condition %q not among its refIds", path, r.Title, r.UID, r.Condition)
 				}
 				if !slices.Contains(noDataStates, r.NoDataState) || !slices.Contains(execErrStates, r.ExecErrState) {
 					t.Errorf("%s: rule %q: states %q/%q", path, r.Title, r.NoDataState, r.ExecErrState)
 				}
+				checkPaging(t, path, r.Title, metricOf(r.Data), r.NoDataState, r.ExecErrState)
+				metrics[metricOf(r.Data)] = true
 			}
 		}
 	}
 	if !titles["Goroutine count high"] {
 		t.Error(`the "Goroutine count high" rule is missing`)
 	}
+	if !metrics["up"] {
+		t.Error("no rule pages when a target cannot be read (a rule on the up metric)")
+	}
+}
+
+// checkPaging holds the rules to paging once per cause: the rule on up
+// pages when a target cannot be read (no data or an error), and a rule on
+// any other figure stays OK without data (a figure that a target without a
+// metrics URL does not have, such as rss_bytes) and on errors (which the
+// up rule reports).
+func checkPaging(t *testing.T, path, title, metric, noData, execErr string) {
+	t.Helper()
+	want := "OK"
+	if metric == "up" {
+		want = "Alerting"
+	}
+	if noData != want || execErr != want {
+		t.Errorf("%s: rule %q on %s: noDataState %q, execErrState %q; want %q for both", path, title, metric, noData, execErr, want)
+	}
+	if m, ok := query.Metric(metric); ok && m.NeedsMetricsURL && noData != "OK" {
+		t.Errorf("%s: rule %q on %s, which only a metrics URL gives, pages for targets without one", path, title, metric)
+	}
+}
+
+// metricOf is the metric the rule's data source query reads.
+func metricOf(data []ruleQuery) string {
+	for _, d := range data {
+		if d.DatasourceUID == dsUID {
+			m, _ := d.Model["metric"].(string)
+			return m
+		}
+	}
+	return ""
+}
+
+func readDashboard(t *testing.T, path string) dashboard {
+	t.Helper()
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var d dashboard
+	if err := json.Unmarshal(raw, &d); err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
+	return d
+}
+
+// dashboardPanels lists each provisioned dashboard's panel ids.
+func dashboardPanels(t *testing.T) map[string]map[int]bool {
+	out := map[string]map[int]bool{}
+	for _, path := range files(t, "dashboards/go-pprof/*.json") {
+		d := readDashboard(t, path)
+		out[d.UID] = map[int]bool{}
+		var walk func([]panel)
+		walk = func(ps []panel) {
+			for _, p := range ps {
+				out[d.UID][p.ID] = true
+				walk(p.Panels)
+			}
+		}
+		walk(d.Panels)
+	}
+	return out
 }
 
 // Kinds of variable query the frontend's variable editor writes.

@@ -43,10 +43,18 @@ END {
 }' "$out"
 
 # The same dump through the plugin protocol: upload it to the built binary
-# and time a groups query (the issue's bar: under 1 s).
+# and time a groups query in a fresh plugin process, which parses the dump
+# (the issue's bar: under 1 s), and the same query repeated, which the
+# parse cache answers.
 dump="${GOROUTINE_DUMP:-$(ls -t "${XDG_CACHE_HOME:-$HOME/.cache}"/goscope-pprof/bigdump-*-100000.txt | head -1)}"
 go tool mage build:linux >/dev/null
 echo
 echo "groups query through the plugin protocol on $(basename "$dump"):"
-GOROUTINE_DUMP="$dump" go test -tags protocol ./pkg/ -run '^$' -bench ProtocolGroupsQuery -benchtime 10x -count 1 |
-	awk '/^BenchmarkProtocol/ { printf "%.0f ms per query\n", $3 / 1e6 }'
+GOROUTINE_DUMP="$dump" go test -tags protocol ./pkg/ -run '^$' -bench ProtocolStoredDump -benchtime 1x -count 1 |
+	awk '/^BenchmarkProtocol/ {
+		for (i = 2; i < NF; i++) {
+			if ($(i + 1) == "first-query-ms") first = $i
+			if ($(i + 1) == "repeated-query-ms") repeated = $i
+		}
+		printf "%.0f ms for the first query (parse), %.1f ms repeated\n", first, repeated
+	}'

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Measures the profile engine on the large real CPU profile
 # (pkg/profiles/testdata/cpu-large.pb.gz): parsing, the flame graph frame
-# and the top table frame (Go benchmarks, median of COUNT runs), then times
+# and the top table frame, and the pre-scan that bounds what a profile
+# decodes to against google/pprof's decoding it protects (Go benchmarks,
+# median of COUNT runs), then times
 # the real `go tool pprof -top` on the same file (median of RUNS runs) and
 # prints the ratios. Targets on the development machine: flame graph frame
 # <= 100 ms and top table frame <= 50 ms from a parsed profile.
@@ -43,6 +45,8 @@ time_cmd() {
 samples=$(awk '/^BenchmarkParseLarge/ { for (i = 2; i < NF; i++) if ($(i + 1) == "samples") print $i }' "$out" | head -1)
 locations=$(awk '/^BenchmarkParseLarge/ { for (i = 2; i < NF; i++) if ($(i + 1) == "locations") print $i }' "$out" | head -1)
 parse=$(ms ParseLarge)
+prescan=$(ms PrescanLarge)
+decode=$(ms DecodeLarge)
 flame=$(ms FlameGraphLarge)
 limited=$(ms FlameGraphLargeLimited)
 top=$(ms TopLarge)
@@ -55,6 +59,8 @@ echo
 echo "profile: $profile ($samples samples, $locations locations, $(du -h "$profile" | cut -f1) gzipped)"
 printf '%-52s %10s\n' "median wall time" "ms"
 printf '%-52s %10.1f\n' "parse (profiles.Parse)" "$parse"
+printf '%-52s %10.1f\n' "  of which the pre-scan of the decompressed bytes" "$prescan"
+printf '%-52s %10.1f\n' "google/pprof decoding the same bytes" "$decode"
 printf '%-52s %10.1f   target <= 100\n' "flame graph frame from the parsed profile" "$flame"
 printf '%-52s %10.1f\n' "  same, node limit 8192" "$limited"
 printf '%-52s %10.1f   target <= 50\n' "top table frame from the parsed profile" "$top"
@@ -63,7 +69,8 @@ printf '%-52s %10.1f\n' "top table frame from the file's bytes" "$topBytes"
 printf '%-52s %10.1f   (%s runs)\n' "go tool pprof -top" "$pprofTool" "$runs"
 printf '%-52s %10.1f   (cmd/pprof built, without the go command)\n' "pprof -top" "$pprofBinary"
 echo
-awk -v p="$pprofTool" -v b="$pprofBinary" -v tb="$topBytes" -v t="$top" -v fb="$flameBytes" 'BEGIN {
+awk -v p="$pprofTool" -v b="$pprofBinary" -v tb="$topBytes" -v t="$top" -v fb="$flameBytes" -v s="$prescan" -v d="$decode" 'BEGIN {
+	printf "pre-scan / google/pprof decoding:                 %6.1f%%\n", 100 * s / d
 	printf "go tool pprof -top / our top from bytes:          %6.1fx faster\n", p / tb
 	printf "pprof -top         / our top from bytes:          %6.1fx faster\n", b / tb
 	printf "go tool pprof -top / our top from parsed profile: %6.1fx faster\n", p / t

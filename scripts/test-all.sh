@@ -23,6 +23,27 @@ if [ "${#missing[@]}" -gt 0 ]; then
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}"
 fi
 
+# Node as .nvmrc says (create-plugin's current requirement). When the
+# machine's Node is older, Node's own release binary comes from the npm
+# registry (the node-linux-<arch> packages), into a cache outside the
+# checkout so that no tool walks it.
+node_want="$(cat .nvmrc)"
+node_major() { node -p 'process.versions.node.split(".")[0]'; }
+if [ "$(node_major)" -lt "$node_want" ]; then
+  step "Node ${node_want} from the npm registry (the machine has $(node --version))"
+  node_pkg="node-linux-$(node -p process.arch)"
+  node_prefix="${XDG_CACHE_HOME:-$HOME/.cache}/goscope-pprof/node${node_want}"
+  if [ ! -x "$node_prefix/node_modules/$node_pkg/bin/node" ]; then
+    npm install --no-save --no-package-lock --no-audit --no-fund --prefix "$node_prefix" "${node_pkg}@${node_want}"
+  fi
+  export PATH="$node_prefix/node_modules/$node_pkg/bin:$PATH"
+fi
+echo "node $(node --version), npm $(npm --version)"
+if [ "$(node_major)" -lt "$node_want" ]; then
+  echo "Node ${node_want} or later is needed (.nvmrc)" >&2
+  exit 1
+fi
+
 step "Frontend dependencies"
 npm ci --no-audit --no-fund
 
@@ -62,7 +83,7 @@ step "Plugin archive checks"
 archive="$(scripts/package-plugin.sh)"
 go run ./scripts/plugincheck -source . "$archive"
 
-step "Compose file"
+step "Compose file (the provisioning package's Go test checks its bindings and roles)"
 docker-compose -f docker-compose.yaml config -q
 
 printf '\nAll tests passed.\n'

@@ -78,10 +78,12 @@ describe('applyTemplateVariables', () => {
       refId: 'A',
       queryType: 'goroutines',
       dump: '$one',
+      snapshot: '$one',
       filter: { states: ['$states', 'running'], include: '$one', exclude: '$target', minWaitMinutes: 2 },
     };
     const q = makeDataSource().applyTemplateVariables(query, scoped);
     expect(q.dump).toBe('api-1');
+    expect(q.snapshot).toBe('api-1');
     expect(q.filter).toEqual({
       states: ['channel', 'select', 'running'],
       include: 'api-1',
@@ -164,7 +166,16 @@ describe('metricFindQuery', () => {
           return targets;
         case 'dumps':
           return {
-            dumps: [{ id: 'sha1', name: 'goroutine.txt', source: 'upload', capturedAt: '2026-01-21T10:30:15Z' }],
+            dumps: [
+              { id: 'sha1', name: 'goroutine.txt', source: 'upload', capturedAt: '2026-01-21T10:30:15Z' },
+              {
+                id: 'sha2',
+                name: 'service.log',
+                source: 'upload',
+                capturedAt: '2026-12-06T05:06:57Z',
+                snapshotCount: 6,
+              },
+            ],
           };
         case 'dumps/sources':
           return {
@@ -205,7 +216,10 @@ describe('metricFindQuery', () => {
       undefined,
       { showErrorAlert: false }
     );
-    expect(values).toEqual([{ text: 'goroutine.txt (2026-01-21T10:30:15Z)', value: 'sha1' }]);
+    expect(values).toEqual([
+      { text: 'goroutine.txt (2026-01-21T10:30:15Z)', value: 'sha1' },
+      { text: 'service.log [6 snapshots] (2026-12-06T05:06:57Z)', value: 'sha2' },
+    ]);
   });
 
   it('lists dump sources by name, with their ids as values', async () => {

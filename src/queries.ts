@@ -1,5 +1,5 @@
 import { ALL_TARGETS, BaselineSource, PprofQuery, QueryType } from './types';
-import { DEFAULT_PROFILE_TYPE, defaultView, QUERY_TYPES } from './queryModel';
+import { DEFAULT_PROFILE_TYPE, DEFAULT_QUERY_TYPE, defaultView, QUERY_TYPES } from './queryModel';
 
 export type SourceKind = 'target' | 'dump' | 'dumpSource';
 
@@ -21,7 +21,7 @@ export function sourceOf(query: Pick<PprofQuery, 'dump' | 'dumpSource'> | Baseli
 }
 
 export function queryTypeOf(query: PprofQuery): QueryType {
-  return query.queryType ?? 'metrics';
+  return query.queryType ?? DEFAULT_QUERY_TYPE;
 }
 
 function readsSnapshots(type: QueryType): boolean {
@@ -61,8 +61,8 @@ export function isRunnable(query: PprofQuery): boolean {
       return false;
     }
   }
-  const baseline = type === 'profile' ? query.profile?.baseline : undefined;
-  if (baseline && !baseline.target && !baseline.dump) {
+  const baseline = type === 'profile' ? query.profile?.baseline : query.baseline;
+  if (baseline && !baseline.target && !baseline.dump && !baseline.previous) {
     return false;
   }
   return true;
@@ -92,8 +92,18 @@ export function describeQuery(query: PprofQuery): string {
     const p = query.profile ?? {};
     parts.push([p.profileType || DEFAULT_PROFILE_TYPE, p.sampleType].filter(Boolean).join(' '));
     if (p.baseline) {
-      parts.push(`vs ${p.baseline.dump ? `dump ${p.baseline.dump}` : `target ${p.baseline.target || '?'}`}`);
+      parts.push(`vs ${describeBaseline(p.baseline)}`);
     }
   }
+  if (type === 'goroutines' && query.view === 'growth') {
+    parts.push(`vs ${query.baseline ? describeBaseline(query.baseline) : 'previous snapshot'}`);
+  }
   return parts.join(' · ');
+}
+
+function describeBaseline(b: BaselineSource): string {
+  if (b.previous) {
+    return 'previous snapshot';
+  }
+  return b.dump ? `dump ${b.dump}` : `target ${b.target || '?'}`;
 }

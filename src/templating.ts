@@ -27,6 +27,7 @@ export function interpolateQuery(query: PprofQuery, scopedVars: ScopedVars, temp
     dump: plain(query.dump),
     dumpSource: plain(query.dumpSource),
     metric: plain(query.metric),
+    snapshot: plain(query.snapshot),
   };
   if (query.filter) {
     out.filter = interpolateFilter(query.filter, scopedVars, templateSrv, regex);

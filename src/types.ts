@@ -1,8 +1,12 @@
 import { DataSourceJsonData } from '@grafana/data';
 import { DataQuery } from '@grafana/schema';
 
+import { DEFAULT_QUERY_TYPE } from './queryModel';
+
 // The query and settings shapes mirror the Go backend (pkg/query/query.go and
-// pkg/settings/settings.go); field names are the JSON names it reads.
+// pkg/settings/settings.go); field names are the JSON names it reads. The
+// query's are also listed in pkg/query/vocabulary.json, and
+// src/vocabulary.test.ts fails when the interfaces below and that list differ.
 
 export type QueryType = 'metrics' | 'goroutines' | 'profile' | 'dumps';
 
@@ -19,10 +23,12 @@ export interface GoroutineFilter {
   hideRuntime?: boolean;
 }
 
-/** A target or a dump, as the baseline of a profile diff. */
+/** A target or a dump, as the baseline of a profile diff or of the growth view. */
 export interface BaselineSource {
   target?: string;
   dump?: string;
+  /** The snapshot of the same source captured before the compared one (outside its capture bundle). */
+  previous?: boolean;
 }
 
 export interface ProfileOptions {
@@ -59,14 +65,22 @@ export interface PprofQuery extends DataQuery {
   metric?: string;
   /** Adds one count per state category to the goroutines count view. */
   perCategory?: boolean;
+  /**
+   * One snapshot of a dump that holds several (a log of several crashes):
+   * its position from 1, or a capture time (RFC 3339) for the newest at or
+   * before it. Empty for the newest.
+   */
+  snapshot?: string;
   filter?: GoroutineFilter;
   profile?: ProfileOptions;
+  /** What the growth view compares with; the previous snapshot of the same source when unset. */
+  baseline?: BaselineSource;
 }
 
 export const ALL_TARGETS = '*';
 
 export const DEFAULT_QUERY: Partial<PprofQuery> = {
-  queryType: 'metrics',
+  queryType: DEFAULT_QUERY_TYPE,
   target: ALL_TARGETS,
 };
 
@@ -78,6 +92,29 @@ export interface TargetConfig {
   labels?: Record<string, string>;
   /** Overrides the shared auth header name for this target. */
   authHeaderName?: string;
+  /** Override the data source's capture rules on the same figures. */
+  captureRules?: CaptureRule[];
+}
+
+/** A figure a capture rule watches (pkg/capturerules Figures). */
+export type CaptureFigure = 'goroutines' | 'threads' | 'os_threads' | 'rss_bytes' | 'heap_inuse_bytes';
+
+/**
+ * A capture rule (pkg/settings CaptureRuleJSON), holmes' semantics: never
+ * below `min`; fires above `abs`, or `diff` percent above the mean of the
+ * previous `samples` values; then quiet for `cooldownMinutes`.
+ */
+export interface CaptureRule {
+  figure: CaptureFigure | string;
+  min?: number;
+  diff?: number;
+  abs?: number;
+  samples?: number;
+  cooldownMinutes?: number;
+  cpuSeconds?: number;
+  traceSeconds?: number;
+  /** On a target's rule: turns the data source's rule on this figure off for the target. */
+  disabled?: boolean;
 }
 
 /** A directory on the Grafana server that a tool such as holmes writes dumps into. */
@@ -100,10 +137,20 @@ export interface PprofOptions extends DataSourceJsonData {
   recordIntervalSeconds?: number;
   recordRetentionHours?: number;
   recordDisabled?: boolean;
+  /** Where the recorder's history file is kept on the Grafana server; empty for the default. */
+  historyDir?: string;
+  /** Cadence of the recorder's full goroutine dumps (goroutine states over time). */
+  fullDumpIntervalSeconds?: number;
+  fullDumpsDisabled?: boolean;
+  captureRules?: CaptureRule[];
+  /** Bounds each target's captured dumps; the oldest bundles go first. */
+  captureQuotaMiB?: number;
   /** Where uploaded dumps are kept on the Grafana server; empty for the default. */
   dumpStoreDir?: string;
   maxUploadMiB?: number;
   dumpQuotaMiB?: number;
+  /** Memory for parsed dumps kept between queries. */
+  parseCacheMiB?: number;
   dumpDirectories?: DumpDirectoryConfig[];
   tlsSkipVerify?: boolean;
   tlsAuthWithCACert?: boolean;
@@ -151,20 +198,45 @@ export interface DumpInfo {
   compressed?: boolean;
   size: number;
   capturedAt?: string;
-  /** Where the capture time came from: content, name, upload, modified or user. */
+  /** Where the capture time came from: content, log, name, upload, modified or user. */
   capturedFrom?: string;
+  /** How many snapshots a file of several holds (a log of several crashes). */
+  snapshotCount?: number;
+  /** The snapshots of such a file, in file order (the newest 1000 at most). */
+  snapshots?: DumpSnapshotInfo[];
   uploader?: string;
   uploadedAt?: string;
   modifiedAt?: string;
   /** Why a file in a dump directory cannot be used. */
   error?: string;
+  /** Why the backend captured the dump, for dumps of a capture source ("capture:<target>"). */
+  capture?: {
+    target: string;
+    bundle: string;
+    at: string;
+    reason: string;
+    figures?: string[];
+    part: string;
+    baseline?: boolean;
+  };
 }
 
-/** A place dumps come from: the uploads, or a dump directory configured by an admin. */
+/** One snapshot of a file that holds several (pkg/dumps SnapshotInfo). */
+export interface DumpSnapshotInfo {
+  /** Position in the file, from 1. */
+  index: number;
+  /** The time stamp of the log line before it, when there is one. */
+  loggedAt?: string;
+  kind: string;
+  detail?: string;
+  goroutines: number;
+}
+
+/** A place dumps come from: the uploads, a target's captures, or a dump directory configured by an admin. */
 export interface DumpSource {
   id: string;
   name: string;
-  kind: 'upload' | 'dir' | string;
+  kind: 'upload' | 'capture' | 'dir' | string;
 }
 
 export interface DumpListFilter {

@@ -49,7 +49,8 @@ export async function findVariableValues(
 
 /** How a dump is named in pickers: its file name and, when known, when it was captured. */
 export function dumpTitle(dump: DumpInfo): string {
-  return dump.capturedAt ? `${dump.name} (${dump.capturedAt})` : dump.name;
+  const name = dump.snapshotCount ? `${dump.name} [${dump.snapshotCount} snapshots]` : dump.name;
+  return dump.capturedAt ? `${name} (${dump.capturedAt})` : name;
 }
 
 function distinct(values: Array<string | undefined>): string[] {

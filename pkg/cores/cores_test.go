@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/goscope/pprof/pkg/cores"
+	"github.com/goscope/pprof/pkg/dumpformat"
 	"github.com/goscope/pprof/pkg/goroutines"
 	"github.com/goscope/pprof/pkg/stackgroups"
 )
@@ -56,7 +57,7 @@ func TestCrashCore(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	crash, err := goroutines.Parse([]byte(c.stderr))
+	crash, err := goroutines.Parse([]byte(c.stderr), dumpformat.Limits{})
 	if err != nil && crash == nil {
 		t.Fatalf("crash output: %v", err)
 	}

@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/goscope/pprof/pkg/dumpformat"
 	"github.com/goscope/pprof/pkg/goroutines"
 )
 
@@ -178,7 +179,7 @@ func readDump(t *testing.T, path string) *goroutines.Snapshot {
 	if err != nil {
 		t.Fatal(err)
 	}
-	snap, err := goroutines.Parse(data)
+	snap, err := goroutines.Parse(data, dumpformat.Limits{})
 	if err != nil {
 		t.Fatalf("the scenario's own dump: %v", err)
 	}

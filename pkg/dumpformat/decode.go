@@ -7,12 +7,18 @@ import (
 	"unicode/utf8"
 )
 
-// Decode returns the content that detection and parsers read: data with
-// gzip undone within limit bytes (compressed says whether it was gzip), and
-// UTF-16 text, which Windows PowerShell writes when a program's output is
-// redirected to a file, converted to UTF-8.
-func Decode(data []byte, limit int64) (plain []byte, compressed bool, err error) {
-	plain, compressed, err = Decompress(data, limit)
+// Decode is the one gate every byte read from a target, an upload, a dump
+// directory or a stored dump passes before a parser sees it. It returns the
+// content that detection and parsers read: data with gzip undone within
+// lim.MaxDecompressedBytes (compressed says whether it was gzip), never
+// cut short and never gzip again (ErrNestedGzip), and UTF-16 text, which
+// Windows PowerShell writes when a program's output is redirected to a
+// file, converted to UTF-8. Parsers bound what the content decodes to with
+// the same Limits (see ParsePprof and MaxStackDepth).
+func Decode(data []byte, lim Limits) (plain []byte, compressed bool, err error) {
+	lim = lim.WithDefaults()
+	limit := lim.MaxDecompressedBytes
+	plain, compressed, err = decompress(data, lim)
 	if err != nil {
 		return nil, compressed, err
 	}

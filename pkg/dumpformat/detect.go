@@ -28,51 +28,62 @@ type Detection struct {
 }
 
 // Inspect detects the format of data after decoding it (see Decode). The
-// error is non-nil only when the decoded size exceeds the limit (a
-// *LimitError); corrupt data yields Unknown with a reason. plain is the
-// content the format describes.
-func Inspect(name string, data []byte, limit int64) (d Detection, plain []byte, err error) {
-	plain, compressed, err := Decode(data, limit)
+// error is non-nil only when the data is beyond a bound of lim (see
+// IsLimitError): its decompressed size (a *LimitError) or, for a pprof
+// profile, what it would decode to (a *BoundError). Corrupt data yields Unknown with a reason.
+// plain is the content the format describes.
+func Inspect(name string, data []byte, lim Limits) (d Detection, plain []byte, err error) {
+	plain, compressed, err := Decode(data, lim)
 	if err != nil {
 		if IsLimitError(err) {
 			return Detection{}, nil, err
 		}
 		return unknown(err.Error()), nil, nil
 	}
-	if compressed && IsGzip(plain) {
-		return unknown("gzip inside gzip: decompress the file once before uploading"), nil, nil
+	d, err = detect(name, plain, lim)
+	if err != nil {
+		return Detection{}, nil, err
 	}
-	d = Detect(name, plain)
 	d.Compressed = compressed
 	return d, plain, nil
 }
 
 // Detect tells the format of uncompressed data. The name is optional and only
 // breaks a tie the content cannot: a block or mutex profile without samples
-// is attributed by a "block" or "mutex" in the file name.
+// is attributed by a "block" or "mutex" in the file name. A pprof profile
+// beyond the default Limits is Unknown, with the bound as the reason.
 func Detect(name string, data []byte) Detection {
+	d, err := detect(name, data, Limits{})
+	if err != nil {
+		return unknown(err.Error())
+	}
+	return d
+}
+
+// detect is Detect within lim; its error is a *BoundError.
+func detect(name string, data []byte, lim Limits) (Detection, error) {
 	if len(bytes.TrimSpace(data)) == 0 {
-		return unknown("the file is empty")
+		return unknown("the file is empty"), nil
 	}
 	if d, ok := detectTrace(data); ok {
-		return d
+		return d, nil
 	}
 	head := data[:min(len(data), HeadSize)]
 	textReason := ""
 	if looksLikeText(head) {
 		d := detectText(head)
 		if d.Format != Unknown {
-			return d
+			return d, nil
 		}
 		textReason = d.Reason
 	}
-	if d, ok := detectPprof(name, data); ok {
-		return d
+	if d, ok, err := detectPprof(name, data, lim); ok || err != nil {
+		return d, err
 	}
 	if textReason != "" {
-		return unknown(textReason)
+		return unknown(textReason), nil
 	}
-	return unknown(binaryReason(data))
+	return unknown(binaryReason(data)), nil
 }
 
 func unknown(reason string) Detection {

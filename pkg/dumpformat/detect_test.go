@@ -42,7 +42,7 @@ func TestInspectRealFiles(t *testing.T) {
 		{"go1.27/segv.txt", CrashText, false, "panic: runtime error: invalid memory address or nil pointer dereference"},
 		{"go1.27/segv_crash.txt", CrashText, false, "panic: runtime error"},
 		{"go1.26/sigquit.txt", CrashText, false, "SIGQUIT: quit"},
-		{"go1.26/race.txt", CrashText, false, "WARNING: DATA RACE"},
+		{"go1.26/race.txt", RaceText, false, "1 data race report"},
 		{"go1.19/goroutine.debug1.txt", GoroutineDebug1, false, "goroutine profile: total 2345"},
 		{"go1.27/goroutine_debug_1.txt", GoroutineDebug1, false, "goroutine profile: total 18"},
 		{"go1.27/goroutineleak_debug_1.txt", GoroutineLeakDebug1, false, "goroutineleak profile: total 10"},
@@ -77,7 +77,7 @@ func TestInspectRealFiles(t *testing.T) {
 		t.Run(c.file, func(t *testing.T) {
 			data := readTestdata(t, c.file)
 			// The name is deliberately uninformative: detection reads content.
-			d, plain, err := Inspect("upload.bin", data, DefaultDecompressedLimit)
+			d, plain, err := Inspect("upload.bin", data, Limits{})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -104,7 +104,7 @@ func TestInspectRealFiles(t *testing.T) {
 }
 
 func TestProfileCaptureTime(t *testing.T) {
-	d, _, err := Inspect("", readTestdata(t, "go1.19/goroutine.pb.gz"), DefaultDecompressedLimit)
+	d, _, err := Inspect("", readTestdata(t, "go1.19/goroutine.pb.gz"), Limits{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -143,7 +143,7 @@ func TestInspectUnknown(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			d, _, err := Inspect("", c.data, DefaultDecompressedLimit)
+			d, _, err := Inspect("", c.data, Limits{})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -171,7 +171,7 @@ func TestCrashAfterLogLines(t *testing.T) {
 
 func TestContentionProfileNamedByFile(t *testing.T) {
 	for file, want := range map[string]Format{"go1.19/block.pb.gz": PprofBlock, "go1.19/mutex.pb.gz": PprofMutex} {
-		d, _, err := Inspect(filepath.Base(file), readTestdata(t, file), DefaultDecompressedLimit)
+		d, _, err := Inspect(filepath.Base(file), readTestdata(t, file), Limits{})
 		if err != nil || d.Format != want {
 			t.Errorf("%s: format = %s, err = %v; want %s", file, d.Format, err, want)
 		}
@@ -209,7 +209,7 @@ func TestOtherProfile(t *testing.T) {
 	if err := p.Write(&buf); err != nil {
 		t.Fatal(err)
 	}
-	d, _, err := Inspect("", buf.Bytes(), DefaultDecompressedLimit)
+	d, _, err := Inspect("", buf.Bytes(), Limits{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -236,7 +236,7 @@ func FuzzInspect(f *testing.F) {
 		f.Add(readTestdata(f, name))
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
-		d, _, err := Inspect("fuzz", data, 1<<20)
+		d, _, err := Inspect("fuzz", data, Limits{MaxDecompressedBytes: 1 << 20})
 		if err == nil && d.Format == Unknown && d.Reason == "" {
 			t.Fatal("unknown format without a reason")
 		}
@@ -250,11 +250,11 @@ func TestUTF16TextFromPowerShell(t *testing.T) {
 	for _, u := range units {
 		le = binary.LittleEndian.AppendUint16(le, u)
 	}
-	d, plain, err := Inspect("crash.txt", le, DefaultDecompressedLimit)
+	d, plain, err := Inspect("crash.txt", le, Limits{})
 	if err != nil || d.Format != CrashText || string(plain) != text {
 		t.Fatalf("UTF-16 crash output: format %s, err %v, converted equal %v", d.Format, err, string(plain) == text)
 	}
-	if _, _, err := Inspect("crash.txt", le, int64(len(text))-1); !IsLimitError(err) {
+	if _, _, err := Inspect("crash.txt", le, Limits{MaxDecompressedBytes: int64(len(text)) - 1}); !IsLimitError(err) {
 		t.Errorf("converted text above the limit: %v", err)
 	}
 }

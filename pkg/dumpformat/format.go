@@ -23,9 +23,15 @@ const (
 	// with its state and wait time.
 	GoroutineText Format = "goroutine-text"
 	// CrashText is what the runtime prints when a program dies or is sent
-	// SIGQUIT (panic, fatal error, signal), and race detector reports; it
-	// usually holds goroutine blocks in the debug=2 layout.
+	// SIGQUIT (panic, fatal error, signal), with any race detector reports
+	// before it; it usually holds goroutine blocks in the debug=2 layout,
+	// and a log may hold several crashes.
 	CrashText Format = "crash-text"
+	// RaceText is race detector output without a goroutine dump: the
+	// "WARNING: DATA RACE" reports of `go test -race` or of a program built
+	// with -race. It has stacks of accesses and goroutine creations, no
+	// goroutine states.
+	RaceText Format = "race-text"
 
 	GoroutineDebug1     Format = "goroutine-debug1"
 	GoroutineLeakDebug1 Format = "goroutineleak-debug1"
@@ -86,6 +92,7 @@ var formats = map[Format]formatInfo{
 	Unknown:             {"unrecognised data", "", EncodingNone},
 	GoroutineText:       {"goroutine dump (debug=2)", "goroutine", EncodingText},
 	CrashText:           {"crash or SIGQUIT output", "goroutine", EncodingText},
+	RaceText:            {"data race report (-race)", "race", EncodingText},
 	GoroutineDebug1:     {"goroutine profile (debug=1)", "goroutine", EncodingText},
 	GoroutineLeakDebug1: {"goroutine leak profile (debug=1)", "goroutineleak", EncodingText},
 	HeapDebug1:          {"heap profile (debug=1)", "heap", EncodingText},
@@ -116,7 +123,8 @@ func (f Format) Description() string {
 
 // Profile is the runtime profile the format holds ("goroutine", "heap",
 // "allocs", "cpu", "threadcreate", "block", "mutex", "goroutineleak",
-// "contention"), or "trace" and "index"; empty for Unknown and PprofOther.
+// "contention"), or "race", "trace" and "index"; empty for Unknown and
+// PprofOther.
 // Several formats share a profile, so a view can ask for "goroutine" and
 // take whichever goroutine format a snapshot has.
 func (f Format) Profile() string { return formats[f].profile }

@@ -6,6 +6,8 @@ import (
 	"errors"
 	"runtime"
 	"testing"
+
+	"github.com/goscope/pprof/pkg/internal/hostile"
 )
 
 // gzipBomb returns a small gzip stream that expands to size bytes of zeros:
@@ -37,16 +39,16 @@ func TestGzipBombIsRejectedWithoutMemory(t *testing.T) {
 	}
 	var before, after runtime.MemStats
 	runtime.ReadMemStats(&before)
-	_, plain, err := Inspect("bomb.pb.gz", bomb, limit)
+	_, plain, err := Inspect("bomb.pb.gz", bomb, Limits{MaxDecompressedBytes: limit})
 	runtime.ReadMemStats(&after)
 	var limitErr *LimitError
 	if !errors.As(err, &limitErr) {
 		t.Fatalf("err = %v, want a *LimitError", err)
 	}
-	if got, want := err.Error(), "decompressed size exceeds 64 MiB limit"; got != want {
+	if got, want := err.Error(), "decompressed size exceeds 64 MiB limit (the bound set by maxDecompressedMiB)"; got != want {
 		t.Errorf("error = %q, want %q", got, want)
 	}
-	if got, want := (&LimitError{Limit: DefaultDecompressedLimit}).Error(), "decompressed size exceeds 512 MiB limit"; got != want {
+	if got, want := (&LimitError{Limit: DefaultDecompressedLimit}).Error(), "decompressed size exceeds 512 MiB limit (the bound set by maxDecompressedMiB)"; got != want {
 		t.Errorf("default limit error = %q, want %q", got, want)
 	}
 	if plain != nil {
@@ -59,19 +61,19 @@ func TestGzipBombIsRejectedWithoutMemory(t *testing.T) {
 
 func TestDecompressWithinLimit(t *testing.T) {
 	data := readTestdata(t, "go1.19/heap.pb.gz")
-	plain, compressed, err := Decompress(data, DefaultDecompressedLimit)
+	plain, compressed, err := decompress(data, within(DefaultDecompressedLimit))
 	if err != nil || !compressed {
 		t.Fatalf("compressed = %v, err = %v", compressed, err)
 	}
-	if _, _, err := Decompress(data, int64(len(plain))); err != nil {
+	if _, _, err := decompress(data, within(int64(len(plain)))); err != nil {
 		t.Errorf("a limit equal to the size must pass: %v", err)
 	}
-	_, _, err = Decompress(data, int64(len(plain))-1)
+	_, _, err = decompress(data, within(int64(len(plain))-1))
 	if !IsLimitError(err) {
 		t.Errorf("a limit one byte short: err = %v, want a limit error", err)
 	}
 	text := readTestdata(t, "go1.27/segv.txt")
-	same, compressed, err := Decompress(text, 1)
+	same, compressed, err := decompress(text, within(1))
 	if err != nil || compressed || !bytes.Equal(same, text) {
 		t.Errorf("uncompressed data must pass through unchanged, whatever the limit")
 	}
@@ -92,3 +94,27 @@ func TestFormatSize(t *testing.T) {
 		}
 	}
 }
+
+// Data that expands more than real profiles do is measured, then read in
+// full when it fits: a goroutine dump of repeated stacks is not a bomb.
+func TestHighlyCompressedDataWithinLimit(t *testing.T) {
+	text := bytes.Repeat([]byte("goroutine 7 [chan receive]:\nmain.worker()\n\t/app/main.go:30 +0x40\n\n"), 100_000)
+	data := hostile.Gzip(text)
+	if ratio := len(text) / len(data); ratio <= directRatio {
+		t.Fatalf("compression ratio %d; the test wants more than %d", ratio, directRatio)
+	}
+	plain, _, err := decompress(data, within(int64(len(text))))
+	if err != nil || !bytes.Equal(plain, text) {
+		t.Fatalf("%d bytes back of %d, err = %v", len(plain), len(text), err)
+	}
+	if _, _, err := decompress(data, within(int64(len(text))-1)); !IsLimitError(err) {
+		t.Errorf("one byte short: err = %v", err)
+	}
+	small := []byte("goroutine 1 [running]:\n")
+	if plain, _, err := decompress(hostile.Gzip(small), within(1<<20)); err != nil || !bytes.Equal(plain, small) {
+		t.Errorf("small data: %q, %v", plain, err)
+	}
+}
+
+// within is the default Limits with a decompression limit of n bytes.
+func within(n int64) Limits { return Limits{MaxDecompressedBytes: n}.WithDefaults() }

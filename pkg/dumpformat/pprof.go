@@ -10,11 +10,15 @@ import (
 )
 
 // detectPprof recognises an uncompressed pprof protobuf profile and names the
-// runtime profile it holds from its sample types.
-func detectPprof(name string, data []byte) (Detection, bool) {
-	p, err := profile.ParseUncompressed(data)
-	if err != nil || len(p.SampleType) == 0 || p.CheckValid() != nil {
-		return Detection{}, false
+// runtime profile it holds from its sample types. Its error is a
+// *BoundError: the data is a profile too large to read.
+func detectPprof(name string, data []byte, lim Limits) (Detection, bool, error) {
+	p, _, err := ParsePprof(data, lim)
+	if IsLimitError(err) {
+		return Detection{}, false, err
+	}
+	if err != nil || len(p.SampleType) == 0 {
+		return Detection{}, false, nil
 	}
 	types := make([]string, len(p.SampleType))
 	for i, st := range p.SampleType {
@@ -24,7 +28,7 @@ func detectPprof(name string, data []byte) (Detection, bool) {
 	if p.TimeNanos > 0 {
 		d.CapturedAt = time.Unix(0, p.TimeNanos).UTC()
 	}
-	return d, true
+	return d, true, nil
 }
 
 func pprofFormat(name string, p *profile.Profile, types []string) Format {

@@ -26,14 +26,16 @@ func (c *Catalog) Store() *Store { return c.store }
 
 // Filter selects entries. Zero fields select everything.
 type Filter struct {
-	// Source is "upload", "dir:<name>", or "dir" for every directory.
+	// Source is "upload", "capture:<target>", "dir:<name>", or "capture"
+	// or "dir" for every source of the kind.
 	Source string
 	// Format selects one format.
 	Format dumpformat.Format
 	// Profile selects every format of a profile ("goroutine" takes
 	// goroutine dumps, crash output, debug=1 text and protobuf alike).
 	Profile string
-	// From and To bound the capture time, both inclusive.
+	// From and To bound the capture time, both inclusive; a file of several
+	// snapshots matches when any of them was captured in between.
 	From, To time.Time
 }
 
@@ -41,28 +43,31 @@ func (f Filter) matches(e Entry) bool {
 	switch {
 	case f.Source == "dir" && !strings.HasPrefix(e.Source, dirSourcePrefix):
 		return false
-	case f.Source != "" && f.Source != "dir" && e.Source != f.Source:
+	case f.Source == "capture" && !IsCaptureSource(e.Source):
+		return false
+	case f.Source != "" && f.Source != "dir" && f.Source != "capture" && e.Source != f.Source:
 		return false
 	case f.Format != "" && e.Format != f.Format:
 		return false
 	case f.Profile != "" && e.Format.Profile() != f.Profile:
 		return false
-	case !f.From.IsZero() && e.CapturedAt.Before(f.From):
-		return false
-	case !f.To.IsZero() && e.CapturedAt.After(f.To):
-		return false
 	}
-	return true
+	if f.From.IsZero() && f.To.IsZero() {
+		return true
+	}
+	_, within := e.NewestWithin(f.From, f.To)
+	return within
 }
 
 // List returns the matching entries, most recently captured first,
 // including directory files that cannot be used (with their error).
 func (c *Catalog) List(f Filter) []Entry {
 	var all []Entry
-	if c.store != nil && (f.Source == "" || f.Source == SourceUpload) {
+	storeSource := f.Source == "" || f.Source == SourceUpload || f.Source == "capture" || IsCaptureSource(f.Source)
+	if c.store != nil && storeSource {
 		all = append(all, c.store.List()...)
 	}
-	if c.dirs != nil && f.Source != SourceUpload {
+	if c.dirs != nil && (f.Source == "" || strings.HasPrefix(f.Source, dirSourcePrefix) || f.Source == "dir") {
 		if name, ok := strings.CutPrefix(f.Source, dirSourcePrefix); ok {
 			entries, _ := c.dirs.ListDir(name)
 			all = append(all, entries...)
@@ -109,8 +114,9 @@ func (c *Catalog) Entry(id string) (Entry, error) {
 	return Entry{}, notFound(id)
 }
 
-// Get returns one entry and its content, decompressed.
-func (c *Catalog) Get(id string) (Entry, []byte, error) {
+// Get returns one entry and its content, opened for reading; the caller
+// closes the content.
+func (c *Catalog) Get(id string) (Entry, *Content, error) {
 	switch {
 	case IsDirID(id) && c.dirs != nil:
 		return c.dirs.Get(id)
@@ -126,15 +132,19 @@ type Source struct {
 	ID string `json:"id"`
 	// Name is the directory's name, or "uploads".
 	Name string `json:"name"`
-	Kind string `json:"kind"` // "upload" or "dir"
+	Kind string `json:"kind"` // "upload", "capture" or "dir"
 }
 
-// Sources lists the configured sources: uploads first, then directories
-// in configuration order.
+// Sources lists the sources: uploads first, then the capture source of
+// every target with captured dumps, by name, then directories in
+// configuration order.
 func (c *Catalog) Sources() []Source {
 	var sources []Source
 	if c.store != nil {
 		sources = append(sources, Source{ID: SourceUpload, Name: "uploads", Kind: "upload"})
+		for _, target := range c.store.CaptureTargets() {
+			sources = append(sources, Source{ID: CaptureSource(target), Name: "captures of " + target, Kind: "capture"})
+		}
 	}
 	if c.dirs != nil {
 		for _, name := range c.dirs.Names() {

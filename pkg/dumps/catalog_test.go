@@ -85,20 +85,20 @@ func TestCatalogSnapshotsInRange(t *testing.T) {
 
 func TestCatalogGet(t *testing.T) {
 	c, upload := testCatalog(t)
-	if e, content, err := c.Get(upload.ID); err != nil || e.ID != upload.ID || len(content) != int(upload.Size) {
+	if e, content, err := readDump(t, c, upload.ID); err != nil || e.ID != upload.ID || len(content) != int(upload.Size) {
 		t.Errorf("get upload: %v", err)
 	}
-	if e, _, err := c.Get("dir:holmes:heap.20261121T211542Z.txt"); err != nil || e.Format != dumpformat.HeapDebug1 {
+	if e, _, err := readDump(t, c, "dir:holmes:heap.20261121T211542Z.txt"); err != nil || e.Format != dumpformat.HeapDebug1 {
 		t.Errorf("get directory file: %+v %v", e, err)
 	}
 	if e, err := c.Entry("dir:holmes:heap.20261121T211542Z.txt"); err != nil || e.Size == 0 {
 		t.Errorf("entry of directory file: %+v %v", e, err)
 	}
-	if _, _, err := c.Get("nope"); !errors.Is(err, ErrNotFound) {
+	if _, _, err := readDump(t, c, "nope"); !errors.Is(err, ErrNotFound) {
 		t.Errorf("unknown id: %v", err)
 	}
 	uploadsOnly := NewCatalog(c.Store(), nil)
-	if _, _, err := uploadsOnly.Get("dir:holmes:heap.20261121T211542Z.txt"); !errors.Is(err, ErrNotFound) {
+	if _, _, err := readDump(t, uploadsOnly, "dir:holmes:heap.20261121T211542Z.txt"); !errors.Is(err, ErrNotFound) {
 		t.Errorf("directory id without directories: %v", err)
 	}
 	if got := c.Sources(); len(got) != 2 || got[0].ID != "upload" || got[1].ID != "dir:holmes" {

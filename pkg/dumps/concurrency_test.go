@@ -54,7 +54,7 @@ func TestConcurrentUploads(t *testing.T) {
 		t.Errorf("temporary files left: %v", temps)
 	}
 	for i := range contents {
-		if _, _, err := s.Get(ids[i]); err != nil {
+		if _, _, err := readDump(t, s, ids[i]); err != nil {
 			t.Error(err)
 		}
 	}

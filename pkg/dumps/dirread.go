@@ -3,16 +3,15 @@ package dumps
 import (
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"os"
 
 	"github.com/goscope/pprof/pkg/dumpformat"
 )
 
-// get reads a listed file. The listing is refreshed first if stale, so a
+// get opens a listed file. The listing is refreshed first if stale, so a
 // file deleted since is not found, and one that changed is described anew.
-func (w *watchedDir) get(rel string) (Entry, []byte, error) {
+func (w *watchedDir) get(rel string) (Entry, *Content, error) {
 	w.mu.Lock()
 	w.refreshIfStale()
 	f, ok := w.files[rel]
@@ -24,30 +23,32 @@ func (w *watchedDir) get(rel string) (Entry, []byte, error) {
 	if f.entry.Error != "" {
 		return Entry{}, nil, errorf(ErrInvalid, "%s cannot be used: %s", id, f.entry.Error)
 	}
-	raw, info, err := w.read(rel)
+	c, info, err := w.open(rel)
 	if err != nil {
 		return Entry{}, nil, errorf(ErrNotFound, "%s cannot be read: %s", id, withoutPath(err))
 	}
-	d, plain, err := dumpformat.Inspect(rel, raw, w.opts.MaxDecompressedBytes)
-	if err != nil {
-		return Entry{}, nil, errorf(ErrTooLarge, "%v", err)
-	}
 	e := f.entry
 	if info.Size() != f.size || !info.ModTime().Equal(f.modTime) {
+		d, err := c.inspect(rel)
+		if err != nil {
+			return Entry{}, nil, errors.Join(err, c.Close())
+		}
 		e.Size, e.ModifiedAt = info.Size(), info.ModTime().UTC()
 		e.CapturedAt, e.CapturedFrom = e.ModifiedAt, CapturedFromModified
+		e.SnapshotCount, e.Snapshots = 0, nil
 		w.applyDetection(&e, d)
+		w.validate(&e, c)
 		w.mu.Lock()
 		w.files[rel] = &dirFile{size: info.Size(), modTime: info.ModTime(), entry: e}
 		w.mu.Unlock()
 	}
 	if e.Error != "" {
-		return Entry{}, nil, errorf(ErrInvalid, "%s cannot be used: %s", id, e.Error)
+		return Entry{}, nil, errors.Join(errorf(ErrInvalid, "%s cannot be used: %s", id, e.Error), c.Close())
 	}
-	return e, plain, nil
+	return e, c, nil
 }
 
-func (w *watchedDir) read(rel string) ([]byte, fs.FileInfo, error) {
+func (w *watchedDir) open(rel string) (*Content, fs.FileInfo, error) {
 	root, err := os.OpenRoot(w.cfg.Path)
 	if err != nil {
 		return nil, nil, err
@@ -58,19 +59,11 @@ func (w *watchedDir) read(rel string) ([]byte, fs.FileInfo, error) {
 		return nil, nil, err
 	}
 	defer f.Close()
-	info, err := f.Stat()
-	if err != nil {
-		return nil, nil, err
+	c, info, err := openContent(f, w.opts.MaxFileBytes, w.opts.Limits)
+	if errors.Is(err, ErrTooLarge) {
+		return nil, nil, fmt.Errorf("the file has grown above the %s limit", dumpformat.FormatSize(w.opts.MaxFileBytes))
 	}
-	if !info.Mode().IsRegular() {
-		return nil, nil, errors.New("not a regular file")
-	}
-	if info.Size() > w.opts.MaxFileBytes {
-		return nil, nil, fmt.Errorf("the file has grown to %s, above the %s limit",
-			dumpformat.FormatSize(info.Size()), dumpformat.FormatSize(w.opts.MaxFileBytes))
-	}
-	data, err := io.ReadAll(io.LimitReader(f, w.opts.MaxFileBytes))
-	return data, info, err
+	return c, info, err
 }
 
 // describeError writes a file system error with the path relative to the

@@ -38,8 +38,9 @@ type DirOptions struct {
 	// MaxFileBytes bounds the files read; larger ones are listed with an
 	// error.
 	MaxFileBytes int64
-	// MaxDecompressedBytes bounds what a gzip file may expand to.
-	MaxDecompressedBytes int64
+	// Limits bound what a file may expand to (gzip, and what a profile
+	// decodes to); zero fields take the defaults.
+	Limits dumpformat.Limits
 	// RescanAfter is how long a listing is trusted before the directory is
 	// walked again; a change of the directory's own modification time
 	// (a file added, removed or renamed in it) triggers a walk sooner.
@@ -49,6 +50,11 @@ type DirOptions struct {
 	// MaxDepth bounds how deep subdirectories are walked (1: no
 	// subdirectories).
 	MaxDepth int
+	// Validate, when set, reads each goroutine dump, crash log and race log
+	// when it is listed (again when it changes): a file it refuses is listed
+	// with its reason and never used, and a log of several snapshots is
+	// listed with them. Other formats are read only when queried.
+	Validate Validator
 	// Location is the time zone of file name timestamps that carry none;
 	// UTC when nil.
 	Location *time.Location
@@ -60,9 +66,7 @@ func (o *DirOptions) setDefaults() {
 	if o.MaxFileBytes <= 0 {
 		o.MaxFileBytes = DefaultMaxFileBytes
 	}
-	if o.MaxDecompressedBytes <= 0 {
-		o.MaxDecompressedBytes = dumpformat.DefaultDecompressedLimit
-	}
+	o.Limits = o.Limits.WithDefaults()
 	if o.RescanAfter <= 0 {
 		o.RescanAfter = DefaultRescanAfter
 	}
@@ -88,7 +92,8 @@ const dirSourcePrefix = "dir:"
 func DirSource(name string) string { return dirSourcePrefix + name }
 
 // Directories lists and reads the dump files of admin-configured directories.
-// Each file is a snapshot at its capture time. Listings follow the disk
+// Each file is a snapshot at its capture time, or several snapshots each at
+// its own time (a service's log of several crashes). Listings follow the disk
 // without a restart; a directory that is missing or unreadable, and files
 // that cannot be read or recognised, show up as entries with an error.
 type Directories struct {
@@ -153,7 +158,7 @@ func (d *Directories) ListDir(name string) ([]Entry, error) {
 // Get returns a directory file's entry and content, decompressed. Only files
 // the directory's listing contains can be read, through a handle confined to
 // the directory, so an id cannot reach outside it.
-func (d *Directories) Get(id string) (Entry, []byte, error) {
+func (d *Directories) Get(id string) (Entry, *Content, error) {
 	name, rel, ok := splitDirID(id)
 	if !ok {
 		return Entry{}, nil, notFound(id)

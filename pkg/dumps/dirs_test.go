@@ -96,11 +96,11 @@ func TestDirectoryListsSnapshots(t *testing.T) {
 		t.Errorf("listed %d entries: %v", len(byName), byName)
 	}
 
-	e, content, err := d.Get("dir:holmes:goroutine.20261121103015.123.log")
+	e, content, err := readDump(t, d, "dir:holmes:goroutine.20261121103015.123.log")
 	if err != nil || e.Format != dumpformat.GoroutineDebug1 || !strings.HasPrefix(string(content), "goroutine profile: total 246") {
 		t.Errorf("Get: %+v, %v", e, err)
 	}
-	if _, _, err := d.Get("dir:holmes:notes.txt"); !errors.Is(err, ErrInvalid) {
+	if _, _, err := readDump(t, d, "dir:holmes:notes.txt"); !errors.Is(err, ErrInvalid) {
 		t.Errorf("Get of an unrecognised file: %v", err)
 	}
 }
@@ -156,7 +156,7 @@ func TestDirectoryPicksUpChangesWithoutRestart(t *testing.T) {
 	if _, ok := entriesByName(d.List())["goroutine.20261121103115.789.log"]; ok {
 		t.Error("deleted file still listed")
 	}
-	if _, _, err := d.Get("dir:holmes:goroutine.20261121103115.789.log"); !errors.Is(err, ErrNotFound) {
+	if _, _, err := readDump(t, d, "dir:holmes:goroutine.20261121103115.789.log"); !errors.Is(err, ErrNotFound) {
 		t.Errorf("Get of a deleted file: %v", err)
 	}
 }
@@ -174,7 +174,7 @@ func TestDirectoryUnreadableFilesAreListedWithTheirError(t *testing.T) {
 	must(t, os.WriteFile(filepath.Join(dir, "locked.log"), []byte("goroutine profile: total 1\n"), 0o000))
 	must(t, os.WriteFile(filepath.Join(dir, "bomb.pb.gz"), gzipBomb(t, 8<<20), 0o644))
 
-	d := openTestDirs(t, DirOptions{Dirs: []DirConfig{{Name: "holmes", Path: dir}}, MaxFileBytes: 32 << 10, MaxDecompressedBytes: 1 << 20})
+	d := openTestDirs(t, DirOptions{Dirs: []DirConfig{{Name: "holmes", Path: dir}}, MaxFileBytes: 32 << 10, Limits: dumpformat.Limits{MaxDecompressedBytes: 1 << 20}})
 	byName := entriesByName(d.List())
 	for name, want := range map[string]string{
 		"escape.log":   "path escapes from parent",
@@ -228,7 +228,7 @@ func TestDirectoryPathTraversalIsRejected(t *testing.T) {
 	must(t, os.Symlink(filepath.Join(base, "secret.txt"), filepath.Join(dir, "sub", "link.txt")))
 	d := openTestDirs(t, DirOptions{Dirs: []DirConfig{{Name: "dumps", Path: dir}}})
 
-	if _, _, err := d.Get("dir:dumps:sub/goroutine.txt"); err != nil {
+	if _, _, err := readDump(t, d, "dir:dumps:sub/goroutine.txt"); err != nil {
 		t.Fatalf("a file in a subdirectory: %v", err)
 	}
 	for _, id := range []string{
@@ -245,7 +245,7 @@ func TestDirectoryPathTraversalIsRejected(t *testing.T) {
 		"dir:dumps:sub/link.txt",
 		"dir:nope:sub/goroutine.txt",
 	} {
-		e, content, err := d.Get(id)
+		e, content, err := readDump(t, d, id)
 		if err == nil || strings.Contains(string(content), "SECRET") {
 			t.Errorf("Get(%q) = %+v, %q, %v; want an error", id, e, content, err)
 		}

@@ -2,7 +2,6 @@ package dumps
 
 import (
 	"fmt"
-	"io"
 	"io/fs"
 	"os"
 	"path"
@@ -169,13 +168,60 @@ func (w *watchedDir) describeFile(root *os.Root, rel string, info fs.FileInfo) E
 			dumpformat.FormatSize(info.Size()), dumpformat.FormatSize(w.opts.MaxFileBytes))
 		return e
 	}
-	d, err := w.detect(root, rel, info.Size())
+	f, err := root.Open(rel)
+	if err != nil {
+		e.Error = describeError(err)
+		return e
+	}
+	defer f.Close()
+	c, _, err := openContent(f, w.opts.MaxFileBytes, w.opts.Limits)
+	if err != nil {
+		e.Error = describeError(err)
+		return e
+	}
+	defer c.Close()
+	d, err := w.detect(c, rel)
 	if err != nil {
 		e.Error = describeError(err)
 		return e
 	}
 	w.applyDetection(&e, d)
+	w.validate(&e, c)
 	return e
+}
+
+// validates reports whether an entry is validated when it is listed: text
+// a program printed, which a log may hold several of. Profiles are read
+// only when queried.
+func (w *watchedDir) validates(e Entry) bool {
+	switch e.Format {
+	case dumpformat.GoroutineText, dumpformat.CrashText, dumpformat.RaceText:
+		return w.opts.Validate != nil && e.Error == ""
+	}
+	return false
+}
+
+// validate runs the validator on a listed file's content: a file it refuses
+// is listed with the reason, and the snapshots it finds are listed.
+func (w *watchedDir) validate(e *Entry, c *Content) {
+	if !w.validates(*e) {
+		return
+	}
+	var snaps Snapshots
+	err := c.Read(func(plain []byte) error {
+		var err error
+		snaps, err = w.opts.Validate(e.ContentKey(), e.Format, plain)
+		if err != nil {
+			return fmt.Errorf("invalid %s: %w", e.Format.Description(), err)
+		}
+		return nil
+	})
+	if err != nil {
+		e.Error = err.Error()
+		return
+	}
+	e.SnapshotCount, e.Snapshots = snaps.listing()
+	e.CapturedAt, e.CapturedFrom = snaps.captureTime(e.CapturedAt, e.CapturedFrom)
 }
 
 func (w *watchedDir) applyDetection(e *Entry, d dumpformat.Detection) {
@@ -190,34 +236,26 @@ func (w *watchedDir) applyDetection(e *Entry, d dumpformat.Detection) {
 	describe(e)
 }
 
-// detect reads as little of the file as its format allows: the first MiB
-// tells a text format, while gzip and protobuf need the whole file.
-func (w *watchedDir) detect(root *os.Root, rel string, size int64) (dumpformat.Detection, error) {
-	f, err := root.Open(rel)
-	if err != nil {
-		return dumpformat.Detection{}, err
-	}
-	defer f.Close()
-	var data []byte
-	if size > dumpformat.HeadSize {
-		head := make([]byte, dumpformat.HeadSize)
-		if _, err := io.ReadFull(f, head); err != nil {
+// detect reads as little of the content as its format allows: the first
+// MiB tells a text format, while gzip and protobuf need the whole file. The
+// file is mapped, so only the pages read are loaded.
+func (w *watchedDir) detect(c *Content, rel string) (dumpformat.Detection, error) {
+	if c.Size() > dumpformat.HeadSize {
+		var d dumpformat.Detection
+		err := c.guard(func() error {
+			if head := c.raw[:dumpformat.HeadSize]; !dumpformat.IsGzip(head) {
+				d = dumpformat.Detect(rel, head)
+			}
+			return nil
+		})
+		if err != nil {
 			return dumpformat.Detection{}, err
 		}
-		if !dumpformat.IsGzip(head) {
-			d := dumpformat.Detect(rel, head)
-			if d.Format.Known() && d.Format.Encoding() != dumpformat.EncodingProtobuf {
-				return d, nil
-			}
+		if d.Format.Known() && d.Format.Encoding() != dumpformat.EncodingProtobuf {
+			return d, nil
 		}
-		data = head
 	}
-	rest, err := io.ReadAll(io.LimitReader(f, w.opts.MaxFileBytes-int64(len(data))))
-	if err != nil {
-		return dumpformat.Detection{}, err
-	}
-	d, _, err := dumpformat.Inspect(rel, append(data, rest...), w.opts.MaxDecompressedBytes)
-	return d, err
+	return c.inspect(rel)
 }
 
 func (w *watchedDir) errorEntry(rel, msg string) Entry {

@@ -1,6 +1,7 @@
 package dumps
 
 import (
+	"fmt"
 	"time"
 
 	"github.com/goscope/pprof/pkg/dumpformat"
@@ -13,6 +14,7 @@ const SourceUpload = "upload"
 // Where a capture time came from.
 const (
 	CapturedFromContent  = "content"  // recorded in the dump (pprof profiles)
+	CapturedFromLog      = "log"      // stamped on the log lines before the dump
 	CapturedFromName     = "name"     // a timestamp in the file name
 	CapturedFromUpload   = "upload"   // the upload time, for lack of anything better
 	CapturedFromModified = "modified" // a directory file's modification time
@@ -42,10 +44,19 @@ type Entry struct {
 	// cannot be read.
 	CapturedAt time.Time `json:"capturedAt,omitzero"`
 	// CapturedFrom says where CapturedAt came from (CapturedFrom...).
-	CapturedFrom string    `json:"capturedFrom"`
-	Uploader     string    `json:"uploader,omitempty"`
-	UploadedAt   time.Time `json:"uploadedAt,omitzero"`
-	ModifiedAt   time.Time `json:"modifiedAt,omitzero"`
+	CapturedFrom string `json:"capturedFrom"`
+	// SnapshotCount is how many snapshots the file holds when it holds
+	// several (a log of several crashes), 0 otherwise; Snapshots describe
+	// them, the newest MaxListedSnapshots at most. CapturedAt is then the
+	// newest snapshot's time.
+	SnapshotCount int            `json:"snapshotCount,omitempty"`
+	Snapshots     []SnapshotInfo `json:"snapshots,omitempty"`
+	Uploader      string         `json:"uploader,omitempty"`
+	UploadedAt    time.Time      `json:"uploadedAt,omitzero"`
+	ModifiedAt    time.Time      `json:"modifiedAt,omitzero"`
+	// Capture says why the backend captured the dump, for dumps of a
+	// capture source.
+	Capture *Capture `json:"capture,omitempty"`
 	// Error says why a directory file cannot be used (unreadable,
 	// unrecognised, too large). Such entries are listed but are never
 	// snapshots.
@@ -70,4 +81,14 @@ func captureTime(d dumpformat.Detection, name string, loc *time.Location) (time.
 		return t.UTC(), CapturedFromName
 	}
 	return time.Time{}, ""
+}
+
+// ContentKey changes whenever the entry's content does: an upload's id is
+// the hash of its bytes, and a directory file is identified by its path,
+// size and modification time.
+func (e Entry) ContentKey() string {
+	if !IsDirID(e.ID) {
+		return e.ID
+	}
+	return fmt.Sprintf("%s|%d|%d", e.ID, e.Size, e.ModifiedAt.UnixNano())
 }

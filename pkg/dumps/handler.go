@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/goscope/pprof/pkg/dumpformat"
+	"github.com/goscope/pprof/pkg/httpjson"
 )
 
 // Defaults for HandlerOptions fields left at zero.
@@ -34,7 +35,7 @@ type HandlerOptions struct {
 type handler struct {
 	catalog *Catalog
 	opts    HandlerOptions
-	mux     *http.ServeMux
+	routes  http.Handler
 }
 
 // NewHandler serves the dump API under /dumps, for the frontend through
@@ -67,7 +68,7 @@ func NewHandler(c *Catalog, opts HandlerOptions) http.Handler {
 		opts.CanWrite = EditorsMayWrite
 	}
 	mux := http.NewServeMux()
-	h := &handler{catalog: c, opts: opts, mux: mux}
+	h := &handler{catalog: c, opts: opts, routes: httpjson.Routes(mux)}
 	mux.HandleFunc("GET /dumps", h.list)
 	mux.HandleFunc("POST /dumps", h.writer(h.put))
 	mux.HandleFunc("GET /dumps/sources", h.sources)
@@ -83,33 +84,8 @@ func NewHandler(c *Catalog, opts HandlerOptions) http.Handler {
 
 // ServeHTTP routes the request, answering in JSON too when no route matches.
 func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	fallback, pattern := h.mux.Handler(r)
-	if pattern != "" {
-		h.mux.ServeHTTP(w, r)
-		return
-	}
-	// The mux's own answer tells a wrong method (405, with Allow) from a
-	// wrong path (404); only its status and headers are kept.
-	probe := &statusRecorder{header: http.Header{}, status: http.StatusOK}
-	fallback.ServeHTTP(probe, r)
-	if allow := probe.header.Get("Allow"); allow != "" {
-		w.Header().Set("Allow", allow)
-	}
-	if probe.status == http.StatusMethodNotAllowed {
-		writeError(w, probe.status, r.Method+" is not supported on "+r.URL.Path)
-		return
-	}
-	writeError(w, http.StatusNotFound, "no such resource: "+r.URL.Path)
+	h.routes.ServeHTTP(w, r)
 }
-
-type statusRecorder struct {
-	header http.Header
-	status int
-}
-
-func (s *statusRecorder) Header() http.Header         { return s.header }
-func (s *statusRecorder) Write(b []byte) (int, error) { return len(b), nil }
-func (s *statusRecorder) WriteHeader(status int)      { s.status = status }
 
 // writer guards a handler that changes the store.
 func (h *handler) writer(next http.HandlerFunc) http.HandlerFunc {

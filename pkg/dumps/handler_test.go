@@ -188,7 +188,7 @@ func TestWritesNeedEditorOrAdmin(t *testing.T) {
 }
 
 func TestHandlerErrors(t *testing.T) {
-	api := newTestAPI(t, StoreOptions{MaxUploadBytes: 16 << 10, QuotaBytes: 8 << 10, MaxDecompressedBytes: 1 << 20}, HandlerOptions{MaxRequestBytes: 10 << 10})
+	api := newTestAPI(t, StoreOptions{MaxUploadBytes: 16 << 10, QuotaBytes: 8 << 10, Limits: dumpformat.Limits{MaxDecompressedBytes: 1 << 20}}, HandlerOptions{MaxRequestBytes: 10 << 10})
 	goroutines := readTestdata(t, "goroutine.20261121T211542Z.txt")
 	cases := []struct {
 		name, method, target string
@@ -278,4 +278,44 @@ func TestDirectoryIDsInURLs(t *testing.T) {
 		sources.Usage == nil || sources.Usage.MaxUploadBytes != DefaultMaxUploadBytes || len(sources.Formats) != len(dumpformat.All()) {
 		t.Errorf("sources: %d %+v", code, sources)
 	}
+}
+
+// Grafana sends no body at all for an empty one, which the SDK's adapter
+// turns into a request with a nil body: every route answers 400 in JSON
+// and leaves no file behind.
+func TestEmptyBodiesAreBadRequests(t *testing.T) {
+	dir := t.TempDir()
+	api := newTestAPI(t, StoreOptions{Dir: dir}, HandlerOptions{})
+	data := readTestdata(t, "goroutine_debug_2.go1.27.txt")
+	stored := sendJSON[Entry](t, api, http.MethodPost, "/dumps?name=a.txt", data, http.StatusCreated)
+	begun := sendJSON[struct{ UploadID string }](t, api, http.MethodPost, "/dumps/uploads",
+		fmt.Appendf(nil, `{"name":"b.txt","size":%d}`, len(data)), http.StatusCreated)
+
+	for _, c := range []struct{ method, path, message string }{
+		{http.MethodPost, "/dumps?name=empty.txt", "the upload is empty"},
+		{http.MethodPost, "/dumps/uploads", "the request body is empty"},
+		{http.MethodPut, "/dumps/uploads/" + begun.UploadID + "?offset=0", "the chunk is empty"},
+		{http.MethodPatch, "/dumps/" + stored.ID, "the request body is empty"},
+	} {
+		e := sendJSON[apiError](t, api, c.method, c.path, nil, http.StatusBadRequest)
+		if !strings.HasPrefix(e.Error, c.message) {
+			t.Errorf("%s %s: error %q, want %q", c.method, c.path, e.Error, c.message)
+		}
+	}
+	// The upload in progress is the only temporary file.
+	if temps := tempFiles(t, dir); len(temps) != 1 {
+		t.Errorf("temporary files: %v", temps)
+	}
+}
+
+// sendJSON sends a request through the SDK's adapter as an editor, checks
+// the status and decodes the JSON answer.
+func sendJSON[T any](t *testing.T, api *testAPI, method, path string, body []byte, status int) T {
+	t.Helper()
+	got, raw := sendResource(t, api.handler, editor, method, path, body)
+	var out T
+	if err := json.Unmarshal(raw, &out); got != status || err != nil {
+		t.Fatalf("%s %s: %d %s (%v), want %d", method, path, got, raw, err, status)
+	}
+	return out
 }

@@ -53,6 +53,9 @@ func (h *handler) appendChunk(w http.ResponseWriter, r *http.Request) {
 	}
 	body := http.MaxBytesReader(w, r.Body, h.opts.MaxRequestBytes)
 	u, err := h.catalog.Store().AppendChunk(r.PathValue("upload"), offset, body)
+	if err == nil && u.Received == offset && u.Received < u.Size {
+		err = errorf(ErrInvalid, "the chunk is empty; send the bytes from offset %d", offset)
+	}
 	if err != nil {
 		writeFailure(w, h.explainBodyLimit(err))
 		return

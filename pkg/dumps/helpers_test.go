@@ -100,3 +100,23 @@ func syntheticDump(n, size int) []byte {
 	}
 	return b.Bytes()
 }
+
+type contentGetter interface {
+	Get(id string) (Entry, *Content, error)
+}
+
+// readDump gets a dump and returns a copy of its content, closing it.
+func readDump(t testing.TB, g contentGetter, id string) (Entry, []byte, error) {
+	t.Helper()
+	e, c, err := g.Get(id)
+	if err != nil {
+		return e, nil, err
+	}
+	defer c.Close()
+	var data []byte
+	err = c.Read(func(plain []byte) error {
+		data = bytes.Clone(plain)
+		return nil
+	})
+	return e, data, err
+}

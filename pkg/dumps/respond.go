@@ -4,22 +4,17 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 
 	"github.com/goscope/pprof/pkg/dumpformat"
+	"github.com/goscope/pprof/pkg/httpjson"
 )
 
-func writeJSON(w http.ResponseWriter, status int, body any) {
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(status)
-	// The status is sent; an encoding failure can only be a broken
-	// connection, which the client sees as such.
-	_ = json.NewEncoder(w).Encode(body)
-}
-
-func writeError(w http.ResponseWriter, status int, msg string) {
-	writeJSON(w, status, map[string]any{"error": msg})
-}
+var (
+	writeJSON  = httpjson.Write
+	writeError = httpjson.Error
+)
 
 // writeFailure answers with the status that the kind of err calls for.
 func writeFailure(w http.ResponseWriter, err error) {
@@ -63,7 +58,11 @@ func (h *handler) explainBodyLimit(err error) error {
 func decodeJSON(w http.ResponseWriter, r *http.Request, v any) error {
 	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, 64<<10))
 	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
+	err := dec.Decode(v)
+	if errors.Is(err, io.EOF) {
+		return errors.New("the request body is empty; send a JSON object")
+	}
+	if err != nil {
 		return fmt.Errorf("request body: %w", err)
 	}
 	return nil

@@ -37,12 +37,21 @@ type sidecar struct {
 	DetectedFrom string    `json:"detectedFrom"`
 	Uploader     string    `json:"uploader,omitempty"`
 	UploadedAt   time.Time `json:"uploadedAt"`
+	// SnapshotCount and Snapshots describe a file of several snapshots.
+	SnapshotCount int            `json:"snapshotCount,omitempty"`
+	Snapshots     []SnapshotInfo `json:"snapshots,omitempty"`
+	// Capture is set on dumps the backend captured from a target, whose
+	// Source is then the target's capture source.
+	Capture *Capture `json:"capture,omitempty"`
 }
 
 func (m sidecar) entry() Entry {
+	if m.Source == "" {
+		m.Source = SourceUpload
+	}
 	e := Entry{
 		ID:           m.ID,
-		Source:       SourceUpload,
+		Source:       m.Source,
 		Name:         m.Name,
 		Format:       m.Format,
 		Detail:       m.Detail,
@@ -52,6 +61,10 @@ func (m sidecar) entry() Entry {
 		CapturedFrom: m.CapturedFrom,
 		Uploader:     m.Uploader,
 		UploadedAt:   m.UploadedAt,
+
+		SnapshotCount: m.SnapshotCount,
+		Snapshots:     m.Snapshots,
+		Capture:       m.Capture,
 	}
 	describe(&e)
 	return e
@@ -147,11 +160,12 @@ func (s *Store) readSidecar(id string) (sidecar, error) {
 // rebuildSidecar recreates lost metadata from the dump itself; the original
 // name and uploader cannot be recovered.
 func (s *Store) rebuildSidecar(id string, info os.FileInfo) (sidecar, error) {
-	raw, err := os.ReadFile(s.dumpPath(id))
+	c, err := s.open(s.dumpPath(id))
 	if err != nil {
 		return sidecar{}, err
 	}
-	d, _, err := dumpformat.Inspect("", raw, s.opts.MaxDecompressedBytes)
+	defer c.Close()
+	d, err := c.inspect("")
 	if err != nil {
 		return sidecar{}, fmt.Errorf("rebuilding metadata of dump %s: %w", id, err)
 	}
@@ -170,6 +184,23 @@ func (s *Store) rebuildSidecar(id string, info os.FileInfo) (sidecar, error) {
 	if m.DetectedAt.IsZero() {
 		m.DetectedAt, m.DetectedFrom = m.UploadedAt, CapturedFromUpload
 	}
-	m.CapturedAt, m.CapturedFrom = m.DetectedAt, m.DetectedFrom
+	var snaps Snapshots
+	if s.options().Validate != nil && d.Format.Known() {
+		// The dump was accepted when it was uploaded; only its snapshots
+		// are wanted here.
+		_ = c.Read(func(plain []byte) error {
+			snaps, _ = s.options().Validate(id, d.Format, plain)
+			return nil
+		})
+	}
+	m.describeSnapshots(snaps)
 	return m, s.writeSidecar(m)
+}
+
+// describeSnapshots records the snapshots a dump holds and the capture time
+// its log gives, then makes the detected time the capture time.
+func (m *sidecar) describeSnapshots(snaps Snapshots) {
+	m.SnapshotCount, m.Snapshots = snaps.listing()
+	m.DetectedAt, m.DetectedFrom = snaps.captureTime(m.DetectedAt, m.DetectedFrom)
+	m.CapturedAt, m.CapturedFrom = m.DetectedAt, m.DetectedFrom
 }

@@ -4,10 +4,12 @@ import (
 	"cmp"
 	"errors"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/goscope/pprof/pkg/dumpformat"
@@ -22,21 +24,23 @@ const (
 )
 
 // concurrentIngests bounds the uploads being detected and validated at
-// once: each holds its bytes and their decompression in memory, up to
-// MaxUploadBytes plus MaxDecompressedBytes.
+// once: each maps its file (page cache, up to MaxUploadBytes) and holds its
+// decompression (up to Limits.MaxDecompressedBytes) and its validation's parse.
 const concurrentIngests = 2
 
 // StoreOptions configures a Store. Only Dir is required.
 type StoreOptions struct {
 	// Dir holds the dumps; it is created if missing. One Store per
 	// directory: opening a store clears the temporary files of uploads that
-	// were in progress, including another live Store's.
+	// were in progress, including another live Store's. To change the
+	// options of an open store, Reconfigure it.
 	Dir string
 	// MaxUploadBytes bounds the size of one dump as uploaded.
 	MaxUploadBytes int64
-	// MaxDecompressedBytes bounds what a gzip dump may expand to, on upload
-	// and on every read.
-	MaxDecompressedBytes int64
+	// Limits bound what a dump may expand to (gzip, and what a profile
+	// decodes to), on upload and on every read; zero fields take the
+	// defaults.
+	Limits dumpformat.Limits
 	// QuotaBytes bounds the total size of stored dumps, counting uploads in
 	// progress at their declared size.
 	QuotaBytes int64
@@ -46,11 +50,13 @@ type StoreOptions struct {
 	// MaxUploadsInProgress bounds concurrent chunked uploads (each holds an
 	// open file).
 	MaxUploadsInProgress int
-	// Validate, when set, is given every new dump's format and content
+	// Validate, when set, is given every new dump's id, format and content
 	// (decompressed) before it is stored; an error rejects the upload with
-	// the error's message. It is where the caller runs the real parsers.
-	// Uploads run concurrently, and so may Validate.
-	Validate func(format dumpformat.Format, data []byte) error
+	// the error's message. It is where the caller runs the real parsers,
+	// which also say which snapshots the dump holds. Uploads run
+	// concurrently, and so may Validate. The content is only valid during
+	// the call (see Content.Read).
+	Validate Validator
 	// Location is the time zone of file name timestamps that carry none
 	// (holmes writes local time); UTC when nil.
 	Location *time.Location
@@ -62,9 +68,7 @@ func (o *StoreOptions) setDefaults() {
 	if o.MaxUploadBytes <= 0 {
 		o.MaxUploadBytes = DefaultMaxUploadBytes
 	}
-	if o.MaxDecompressedBytes <= 0 {
-		o.MaxDecompressedBytes = dumpformat.DefaultDecompressedLimit
-	}
+	o.Limits = o.Limits.WithDefaults()
 	if o.QuotaBytes <= 0 {
 		o.QuotaBytes = DefaultQuotaBytes
 	}
@@ -88,7 +92,7 @@ func (o *StoreOptions) setDefaults() {
 // acknowledged and is removed when the store is opened.
 type Store struct {
 	dir  string
-	opts StoreOptions
+	opts atomic.Pointer[StoreOptions]
 
 	ingestSlots chan struct{}
 
@@ -115,16 +119,38 @@ func OpenStore(opts StoreOptions) (*Store, error) {
 	}
 	s := &Store{
 		dir:         dir,
-		opts:        opts,
 		ingestSlots: make(chan struct{}, concurrentIngests),
 		dumps:       map[string]sidecar{},
 		uploads:     map[string]*upload{},
 	}
+	s.opts.Store(&opts)
 	if err := s.recover(); err != nil {
 		return nil, fmt.Errorf("dump store: %w", err)
 	}
 	return s, nil
 }
+
+func (s *Store) options() *StoreOptions { return s.opts.Load() }
+
+// Reconfigure changes the options of an open store in place: uploads in
+// progress go on, and the new limits apply to what comes next (a lower
+// quota does not delete anything; it refuses uploads until there is room).
+// opts.Dir must name the store's directory.
+func (s *Store) Reconfigure(opts StoreOptions) error {
+	dir, err := filepath.Abs(opts.Dir)
+	if err != nil {
+		return err
+	}
+	if dir != s.dir {
+		return fmt.Errorf("dump store: %s is not this store's directory %s", dir, s.dir)
+	}
+	opts.setDefaults()
+	s.opts.Store(&opts)
+	return nil
+}
+
+// Dir is the store's directory, as an absolute path.
+func (s *Store) Dir() string { return s.dir }
 
 // Close drops the uploads in progress. Stored dumps are unaffected.
 func (s *Store) Close() error {
@@ -163,8 +189,8 @@ func (s *Store) Usage() Usage {
 		Dumps:          len(s.dumps),
 		UsedBytes:      s.used,
 		ReservedBytes:  s.reserved,
-		QuotaBytes:     s.opts.QuotaBytes,
-		MaxUploadBytes: s.opts.MaxUploadBytes,
+		QuotaBytes:     s.options().QuotaBytes,
+		MaxUploadBytes: s.options().MaxUploadBytes,
 	}
 }
 
@@ -191,28 +217,35 @@ func (s *Store) Entry(id string) (Entry, error) {
 	return m.entry(), nil
 }
 
-// Get returns a stored dump's metadata and content, decompressed within the
-// store's limit.
-func (s *Store) Get(id string) (Entry, []byte, error) {
+// Get returns a stored dump's metadata and content, opened for reading
+// (decompressed within the store's limit when read); the caller closes the
+// content. Stored files are never changed in place, so the content stays
+// what the id says even if the dump is deleted meanwhile.
+func (s *Store) Get(id string) (Entry, *Content, error) {
 	e, err := s.Entry(id)
 	if err != nil {
 		return Entry{}, nil, err
 	}
-	raw, err := os.ReadFile(s.dumpPath(id))
+	c, err := s.open(s.dumpPath(id))
 	if errors.Is(err, os.ErrNotExist) {
 		return Entry{}, nil, notFound(id)
 	}
 	if err != nil {
 		return Entry{}, nil, err
 	}
-	plain, _, err := dumpformat.Decode(raw, s.opts.MaxDecompressedBytes)
-	if dumpformat.IsLimitError(err) {
-		return Entry{}, nil, errorf(ErrTooLarge, "%v", err)
-	}
+	return e, c, nil
+}
+
+// open opens a dump file of the store; what the store holds was checked
+// against the limits when it was uploaded.
+func (s *Store) open(path string) (*Content, error) {
+	f, err := os.Open(path)
 	if err != nil {
-		return Entry{}, nil, err
+		return nil, err
 	}
-	return e, plain, nil
+	defer f.Close()
+	c, _, err := openContent(f, math.MaxInt64, s.options().Limits)
+	return c, err
 }
 
 // SetCapturedAt corrects a dump's capture time; the zero time restores the
@@ -241,6 +274,11 @@ func (s *Store) SetCapturedAt(id string, t time.Time) (Entry, error) {
 func (s *Store) Delete(id string) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	return s.deleteLocked(id)
+}
+
+// deleteLocked is Delete for a caller holding s.mu.
+func (s *Store) deleteLocked(id string) error {
 	m, ok := s.dumps[id]
 	if !ok {
 		return notFound(id)

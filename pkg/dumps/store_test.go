@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -42,17 +43,17 @@ func TestPutStoresAndSurvivesReopen(t *testing.T) {
 		Uploader:          "alice",
 		UploadedAt:        clock.Now(),
 	}
-	if e != want {
+	if !reflect.DeepEqual(e, want) {
 		t.Fatalf("entry:\n got %+v\nwant %+v", e, want)
 	}
 	s.Close()
 
 	reopened := openTestStore(t, StoreOptions{Dir: dir, Now: clock.Now})
-	got, content, err := reopened.Get(e.ID)
+	got, content, err := readDump(t, reopened, e.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got != want || !bytes.Equal(content, data) {
+	if !reflect.DeepEqual(got, want) || !bytes.Equal(content, data) {
 		t.Fatalf("after reopen: entry %+v, content equal %v", got, bytes.Equal(content, data))
 	}
 	if u := reopened.Usage(); u.Dumps != 1 || u.UsedBytes != int64(len(data)) {
@@ -70,7 +71,7 @@ func TestGzipProfileIsReadDecompressed(t *testing.T) {
 	if e.Format != dumpformat.PprofGoroutine || !e.Compressed || e.CapturedFrom != CapturedFromContent || e.Size != int64(len(raw)) {
 		t.Fatalf("entry = %+v", e)
 	}
-	_, content, err := s.Get(e.ID)
+	_, content, err := readDump(t, s, e.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -121,15 +122,15 @@ func TestCaptureTimeFallbackAndCorrection(t *testing.T) {
 func TestRejectedUploadsLeaveNothing(t *testing.T) {
 	dir := t.TempDir()
 	var validated []dumpformat.Format
-	s := openTestStore(t, StoreOptions{Dir: dir, Validate: func(f dumpformat.Format, data []byte) error {
+	s := openTestStore(t, StoreOptions{Dir: dir, Validate: func(_ string, f dumpformat.Format, data []byte) (Snapshots, error) {
 		validated = append(validated, f)
 		if !bytes.HasPrefix(data, []byte("goroutine profile:")) {
-			return errors.New("line 1: want a goroutine profile header")
+			return nil, errors.New("line 1: want a goroutine profile header")
 		}
 		if bytes.Contains(data, []byte("main.leak")) {
-			return errors.New("line 4: malformed frame")
+			return nil, errors.New("line 4: malformed frame")
 		}
-		return nil
+		return nil, nil
 	}})
 	cases := []struct {
 		name, content, message string
@@ -157,7 +158,7 @@ func TestRejectedUploadsLeaveNothing(t *testing.T) {
 }
 
 func TestUploadLimits(t *testing.T) {
-	s := openTestStore(t, StoreOptions{MaxUploadBytes: 4 << 10, MaxDecompressedBytes: 1 << 20})
+	s := openTestStore(t, StoreOptions{MaxUploadBytes: 4 << 10, Limits: dumpformat.Limits{MaxDecompressedBytes: 1 << 20}})
 	big := readTestdata(t, "goroutine.20261121T211542Z.txt")
 	if _, _, err := s.Put("big.txt", "", bytes.NewReader(big)); !errors.Is(err, ErrTooLarge) ||
 		err.Error() != "the dump is larger than the 4 KiB upload limit" {
@@ -168,9 +169,9 @@ func TestUploadLimits(t *testing.T) {
 		t.Errorf("BeginUpload over the limit: %v", err)
 	}
 	bomb := gzipBomb(t, 64<<20)
-	s = openTestStore(t, StoreOptions{MaxUploadBytes: int64(len(bomb)), MaxDecompressedBytes: 1 << 20})
+	s = openTestStore(t, StoreOptions{MaxUploadBytes: int64(len(bomb)), Limits: dumpformat.Limits{MaxDecompressedBytes: 1 << 20}})
 	_, _, err := s.Put("bomb.pb.gz", "", bytes.NewReader(bomb))
-	if !errors.Is(err, ErrTooLarge) || err.Error() != "decompressed size exceeds 1 MiB limit" {
+	if !errors.Is(err, ErrTooLarge) || err.Error() != "decompressed size exceeds 1 MiB limit (the bound set by maxDecompressedMiB)" {
 		t.Errorf("gzip bomb: %v", err)
 	}
 	if u := s.Usage(); u.Dumps != 0 {
@@ -184,7 +185,7 @@ func TestDefaultDecompressionLimitOnUpload(t *testing.T) {
 	}
 	s := openTestStore(t, StoreOptions{})
 	_, _, err := s.Put("bomb.pb.gz", "", bytes.NewReader(gzipBomb(t, 1<<30)))
-	if !errors.Is(err, ErrTooLarge) || err.Error() != "decompressed size exceeds 512 MiB limit" {
+	if !errors.Is(err, ErrTooLarge) || err.Error() != "decompressed size exceeds 512 MiB limit (the bound set by maxDecompressedMiB)" {
 		t.Errorf("gzip bomb: %v", err)
 	}
 }
@@ -251,7 +252,7 @@ func TestDeleteAndNotFound(t *testing.T) {
 	if err := s.Delete(e.ID); !errors.Is(err, ErrNotFound) {
 		t.Errorf("second delete: %v", err)
 	}
-	if _, _, err := s.Get(e.ID); !errors.Is(err, ErrNotFound) {
+	if _, _, err := readDump(t, s, e.ID); !errors.Is(err, ErrNotFound) {
 		t.Errorf("get after delete: %v", err)
 	}
 	if files, _ := os.ReadDir(dir); len(files) != 0 {

@@ -38,7 +38,7 @@ type upload struct {
 }
 
 func (s *Store) state(u *upload) Upload {
-	return Upload{ID: u.id, Name: u.name, Size: u.size, Received: u.received, ExpiresAt: u.lastActive.Add(s.opts.UploadTTL)}
+	return Upload{ID: u.id, Name: u.name, Size: u.size, Received: u.received, ExpiresAt: u.lastActive.Add(s.options().UploadTTL)}
 }
 
 // BeginUpload starts a chunked upload of size bytes. The size is checked
@@ -48,24 +48,24 @@ func (s *Store) BeginUpload(name string, size int64, uploader string) (Upload, e
 	if size <= 0 {
 		return Upload{}, errorf(ErrInvalid, "the upload size must be positive")
 	}
-	if size > s.opts.MaxUploadBytes {
+	if size > s.options().MaxUploadBytes {
 		return Upload{}, errorf(ErrTooLarge, "the dump is %s; the upload limit is %s",
-			dumpformat.FormatSize(size), dumpformat.FormatSize(s.opts.MaxUploadBytes))
+			dumpformat.FormatSize(size), dumpformat.FormatSize(s.options().MaxUploadBytes))
 	}
 	s.expireIdleUploads()
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if len(s.uploads) >= s.opts.MaxUploadsInProgress {
+	if len(s.uploads) >= s.options().MaxUploadsInProgress {
 		return Upload{}, errorf(ErrBusy, "%d uploads are in progress; try again when one has finished", len(s.uploads))
 	}
-	if s.used+s.reserved+size > s.opts.QuotaBytes {
+	if s.used+s.reserved+size > s.options().QuotaBytes {
 		return Upload{}, s.full()
 	}
 	f, err := createTemp(s.dir)
 	if err != nil {
 		return Upload{}, err
 	}
-	u := &upload{id: rand.Text(), name: cleanName(name), uploader: uploader, size: size, file: f, lastActive: s.opts.Now()}
+	u := &upload{id: rand.Text(), name: cleanName(name), uploader: uploader, size: size, file: f, lastActive: s.options().Now()}
 	s.uploads[u.id] = u
 	s.reserved += size
 	return s.state(u), nil
@@ -92,7 +92,7 @@ func (s *Store) AppendChunk(id string, offset int64, r io.Reader) (Upload, error
 		return Upload{}, errors.Join(err, rewind(u.file, u.received))
 	}
 	u.received += n
-	u.lastActive = s.opts.Now()
+	u.lastActive = s.options().Now()
 	return s.state(u), nil
 }
 
@@ -115,7 +115,7 @@ func (s *Store) FinishUpload(id string) (e Entry, created bool, err error) {
 	if err != nil {
 		return Entry{}, false, errors.Join(err, removeIfExists(u.file.Name()))
 	}
-	return s.ingest(u.file.Name(), u.name, u.uploader, u.size)
+	return s.ingest(u.file.Name(), u.name, u.uploader, u.size, nil)
 }
 
 // AbortUpload drops an upload in progress and its bytes.
@@ -135,7 +135,7 @@ func (s *Store) lockUpload(id string) (*upload, error) {
 	u, ok := s.uploads[id]
 	s.mu.Unlock()
 	if !ok {
-		return nil, errorf(ErrNotFound, "upload %q not found; it may have expired after %v without a chunk", id, s.opts.UploadTTL)
+		return nil, errorf(ErrNotFound, "upload %q not found; it may have expired after %v without a chunk", id, s.options().UploadTTL)
 	}
 	u.mu.Lock()
 	if u.done {
@@ -148,7 +148,7 @@ func (s *Store) lockUpload(id string) (*upload, error) {
 // expireIdleUploads drops uploads that have been idle past the TTL. An
 // upload busy with a request is not idle.
 func (s *Store) expireIdleUploads() {
-	deadline := s.opts.Now().Add(-s.opts.UploadTTL)
+	deadline := s.options().Now().Add(-s.options().UploadTTL)
 	s.mu.Lock()
 	candidates := make([]*upload, 0, len(s.uploads))
 	for _, u := range s.uploads {

@@ -49,7 +49,7 @@ func TestChunkedUpload(t *testing.T) {
 	if e.Format != dumpformat.GoroutineText || e.Uploader != "carol" || !e.CapturedAt.Equal(want) || e.CapturedFrom != CapturedFromName {
 		t.Errorf("entry = %+v", e)
 	}
-	_, content, err := s.Get(e.ID)
+	_, content, err := readDump(t, s, e.ID)
 	if err != nil || !bytes.Equal(content, data) {
 		t.Fatalf("content differs after a chunked upload (err %v)", err)
 	}
@@ -97,7 +97,7 @@ func TestFailedChunkIsRolledBack(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, content, _ := s.Get(e.ID); !bytes.Equal(content, data) {
+	if _, content, _ := readDump(t, s, e.ID); !bytes.Equal(content, data) {
 		t.Error("content differs after failed chunks were resent")
 	}
 }

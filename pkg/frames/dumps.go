@@ -14,7 +14,8 @@ import (
 // DumpTable lists dumps as a table for the Dump explorer. Its "value"
 // (the dump id) and "text" (name and capture time) fields are what Grafana
 // takes for a template variable's values and labels; the table shows them as
-// "ID" and "Dump".
+// "ID" and "Dump". "Snapshots" says how many snapshots each file holds (a
+// log of several crashes holds one per crash).
 func DumpTable(entries []dumps.Entry) *data.Frame {
 	f := data.NewFrame("dumps",
 		dumpField("value", "ID", []string{}),
@@ -25,16 +26,22 @@ func DumpTable(entries []dumps.Entry) *data.Frame {
 		dumpField("format", "Format", []string{}),
 		dumpField("kind", "Kind", []string{}),
 		dumpField("size", "Size", []int64{}),
+		dumpField("snapshots", "Snapshots", []int64{}),
 		dumpField("capturedFrom", "Capture time from", []string{}),
 		dumpField("detail", "Detail", []string{}),
 		dumpField("uploader", "Uploaded by", []string{}),
 		dumpField("uploadedAt", "Uploaded", []*time.Time{}),
 		dumpField("error", "Error", []string{}),
+		dumpField("reason", "Capture reason", []string{}),
 	)
 	f.Fields[7].Config.Unit = "bytes"
 	for _, e := range entries {
+		reason := ""
+		if e.Capture != nil {
+			reason = e.Capture.Reason
+		}
 		f.AppendRow(e.ID, dumpLabel(e), dumpTime(e.CapturedAt), e.Name, e.Source, string(e.Format),
-			e.FormatDescription, e.Size, e.CapturedFrom, e.Detail, e.Uploader, dumpTime(e.UploadedAt), e.Error)
+			e.FormatDescription, e.Size, int64(max(e.SnapshotCount, 1)), e.CapturedFrom, e.Detail, e.Uploader, dumpTime(e.UploadedAt), e.Error, reason)
 	}
 	f.Meta = &data.FrameMeta{Type: data.FrameTypeTable, PreferredVisualization: data.VisTypeTable}
 	if len(entries) == 0 {
@@ -59,8 +66,10 @@ func DumpSources(sources []dumps.Source) *data.Frame {
 
 // CaptureAnnotations marks when dumps were captured, for a dashboard
 // annotation query: Grafana reads the "time", "title", "text" and "tags"
-// fields, and splits tags on commas. Entries without a capture time are
-// left out; callers usually pass a catalog's snapshots in a time range.
+// fields, and splits tags on commas. A bundle the backend captured when
+// rules fired is one event, at the time they fired, with the reason; other
+// entries are one each. Entries without a capture time are left out;
+// callers usually pass a catalog's snapshots in a time range.
 func CaptureAnnotations(entries []dumps.Entry) *data.Frame {
 	f := data.NewFrame("dump captures",
 		data.NewField("time", nil, []time.Time{}),
@@ -69,10 +78,44 @@ func CaptureAnnotations(entries []dumps.Entry) *data.Frame {
 		data.NewField("tags", nil, []string{}),
 		data.NewField("id", nil, []string{}),
 	)
+	bundles := map[string][]dumps.Entry{}
+	var order []string
 	for _, e := range entries {
-		if !e.CapturedAt.IsZero() {
+		switch {
+		case e.CapturedAt.IsZero():
+		case e.Capture != nil:
+			key := e.Source + " " + e.Capture.Bundle
+			if bundles[key] == nil {
+				order = append(order, key)
+			}
+			bundles[key] = append(bundles[key], e)
+		case len(e.Snapshots) == 0:
 			f.AppendRow(e.CapturedAt, e.Name, annotationText(e), strings.Join(annotationTags(e), ","), e.ID)
+		default:
+			// A log of several snapshots is marked at each snapshot's time.
+			for _, info := range e.Snapshots {
+				title := fmt.Sprintf("%s (snapshot %d of %d)", e.Name, info.Index, e.SnapshotCount)
+				text := annotationText(e)
+				if info.Detail != "" {
+					text = info.Detail + " · " + text
+				}
+				f.AppendRow(e.SnapshotTime(info), title, text, strings.Join(annotationTags(e), ","), e.ID)
+			}
 		}
+	}
+	for _, key := range order {
+		parts := bundles[key]
+		c := parts[0].Capture
+		var names []string
+		id := parts[0].ID
+		for _, p := range parts {
+			names = append(names, p.Capture.Part)
+			if p.Format.CarriesStates() && !p.Capture.Baseline {
+				id = p.ID
+			}
+		}
+		tags := append([]string{"capture", c.Target}, c.Figures...)
+		f.AppendRow(c.At, "Capture of "+c.Target, c.Reason+" · "+strings.Join(names, ", "), strings.Join(cleanTags(tags), ","), id)
 	}
 	return f
 }
@@ -95,6 +138,10 @@ func annotationTags(e dumps.Entry) []string {
 	if e.Profile != "" && e.Profile != string(e.Format) {
 		tags = append(tags, e.Profile)
 	}
+	return cleanTags(tags)
+}
+
+func cleanTags(tags []string) []string {
 	for i, t := range tags {
 		tags[i] = strings.ReplaceAll(t, ",", " ")
 	}
@@ -107,6 +154,9 @@ func dumpLabel(e dumps.Entry) string {
 	name := e.Name
 	if name == "" {
 		name = e.ID
+	}
+	if e.SnapshotCount > 1 {
+		name = fmt.Sprintf("%s [%d snapshots]", name, e.SnapshotCount)
 	}
 	if e.CapturedAt.IsZero() {
 		return name

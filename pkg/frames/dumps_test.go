@@ -1,6 +1,8 @@
 package frames
 
 import (
+	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -167,5 +169,46 @@ func TestSnapshotHistoryMergesSnapshotsOfOneInstant(t *testing.T) {
 	}
 	if got["goroutines"] != 12 || got["heap_inuse_bytes"] != 4096 {
 		t.Errorf("merged values = %v; want the later goroutine count and the heap figure", got)
+	}
+}
+
+func TestSnapshotHistoryUnknownCategoriesAreNull(t *testing.T) {
+	at := func(m int) time.Time { return time.Date(2026, 11, 21, 21, m, 0, 0, time.UTC) }
+	cat := func(c string, v float64) HistoryValue {
+		return HistoryValue{Metric: "goroutines", Labels: map[string]string{"category": c}, Value: v}
+	}
+	points := []HistoryPoint{
+		// A debug=1 profile: the total only.
+		{At: at(15), Values: []HistoryValue{cat("all", 246)}, Unknown: []string{"goroutines"}},
+		// A debug=2 dump: the total and the categories it saw.
+		{At: at(20), Values: []HistoryValue{cat("all", 2345), cat("channel", 601)}},
+		// An index page and a debug=2 dump at one instant: the dump's
+		// complete counts win over the page's total.
+		{At: at(25), Values: []HistoryValue{cat("all", 2400), cat("channel", 650)}},
+		{At: at(25), Values: []HistoryValue{cat("all", 2401)}, Unknown: []string{"goroutines"}},
+	}
+	got := map[string]string{}
+	for _, f := range SnapshotHistory(Origin{Name: "holmes", Kind: "source"}, points) {
+		v := f.Fields[1]
+		var vals []string
+		for i := range v.Len() {
+			switch x := v.At(i).(type) {
+			case float64:
+				vals = append(vals, fmt.Sprint(x))
+			case *float64:
+				if x == nil {
+					vals = append(vals, "null")
+				} else {
+					vals = append(vals, fmt.Sprint(*x))
+				}
+			}
+		}
+		got[v.Labels["category"]] = strings.Join(vals, " ")
+	}
+	want := map[string]string{"all": "246 2345 2400", "channel": "null 601 650"}
+	for k, w := range want {
+		if got[k] != w {
+			t.Errorf("category %s: %s; want %s", k, got[k], w)
+		}
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/google/pprof/profile"
 	"github.com/grafana/grafana-plugin-sdk-go/data"
 
+	"github.com/goscope/pprof/pkg/dumpformat"
 	"github.com/goscope/pprof/pkg/profiles"
 )
 
@@ -19,7 +20,7 @@ func loadProfile(t *testing.T, name string) *profile.Profile {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p, err := profiles.Parse(b)
+	p, _, err := profiles.Parse(b, dumpformat.Limits{})
 	if err != nil {
 		t.Fatal(err)
 	}

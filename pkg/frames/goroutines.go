@@ -3,6 +3,7 @@ package frames
 import (
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/grafana/grafana-plugin-sdk-go/data"
 
@@ -83,18 +84,50 @@ func addSnapshotNotices(f *data.Frame, snap *goroutines.Snapshot) {
 			dumpFormatName(snap.Format)))
 	}
 	if c := snap.Crash; c != nil {
-		msg := strings.TrimSpace(c.Kind + ": " + firstMessageLine(c.Message))
-		if c.Kind == "signal" {
-			msg = firstMessageLine(c.Message)
+		AddNotice(f, data.NoticeSeverityInfo, "Crash: "+crashLine(c))
+		if n := len(c.Threads); n > 1 {
+			AddNotice(f, data.NoticeSeverityInfo, fmt.Sprintf(
+				"The crash output also holds the stacks of %d OS threads (GOTRACEBACK=crash); a thread's own stack (\"goroutine 0\") is not a goroutine and is not counted.", n))
 		}
-		if c.Signal != "" && c.Signal != c.Message {
-			msg += " [" + c.Signal + "]"
-		}
-		AddNotice(f, data.NoticeSeverityInfo, "Crash: "+msg)
 	}
 	if n := len(snap.Races); n > 0 {
 		AddNotice(f, data.NoticeSeverityWarning, fmt.Sprintf("The input holds %d data race report(s).", n))
 	}
+}
+
+// crashLine says what a crash was in one line: "panic: boom [signal
+// SIGSEGV: …]", "fatal error: …" or the signal line.
+func crashLine(c *goroutines.Crash) string {
+	msg := strings.TrimSpace(c.Kind + ": " + firstMessageLine(c.Message))
+	if c.Kind == "signal" {
+		msg = firstMessageLine(c.Message)
+	}
+	if c.Signal != "" && c.Signal != c.Message {
+		msg += " [" + c.Signal + "]"
+	}
+	return msg
+}
+
+// SnapshotSummary says in one line what a snapshot is, to tell the
+// snapshots of one file apart in a list: its crash, its race reports, or
+// its format.
+func SnapshotSummary(snap *goroutines.Snapshot) string {
+	switch {
+	case snap.Crash != nil:
+		return crashLine(snap.Crash)
+	case len(snap.Races) > 0:
+		return raceCount(len(snap.Races))
+	case snap.Format == goroutines.FormatDebug2:
+		return "goroutine dump"
+	}
+	return dumpFormatName(snap.Format) + " goroutine profile"
+}
+
+func raceCount(n int) string {
+	if n == 1 {
+		return "1 data race"
+	}
+	return fmt.Sprintf("%d data races", n)
 }
 
 func dumpFormatName(f goroutines.Format) string {
@@ -112,4 +145,38 @@ func dumpFormatName(f goroutines.Format) string {
 func firstMessageLine(s string) string {
 	line, _, _ := strings.Cut(s, "\n")
 	return line
+}
+
+// MarkSnapshot says on the frames of one snapshot of a file that holds
+// several which one they show: a notice, and the custom meta fields
+// "snapshot" (its position, from 1), "snapshots" (how many the file holds)
+// and "snapshotCapturedAt".
+func MarkSnapshot(fs []*data.Frame, index, count int, capturedAt time.Time) {
+	if len(fs) == 0 {
+		return
+	}
+	at := ""
+	if !capturedAt.IsZero() {
+		at = ", captured " + capturedAt.UTC().Format("2006-01-02 15:04:05Z")
+	}
+	for _, f := range fs {
+		if f.Meta == nil {
+			f.Meta = &data.FrameMeta{}
+		}
+		custom, _ := f.Meta.Custom.(map[string]any)
+		if custom == nil {
+			custom = map[string]any{}
+		}
+		custom["snapshot"] = index
+		custom["snapshots"] = count
+		if !capturedAt.IsZero() {
+			custom["snapshotCapturedAt"] = capturedAt.UTC().Format(time.RFC3339Nano)
+		}
+		f.Meta.Custom = custom
+	}
+	// First: it says what every other notice is about.
+	notice := data.Notice{Severity: data.NoticeSeverityInfo, Text: fmt.Sprintf(
+		"This file holds %d snapshots; this is snapshot %d%s. Set the query's snapshot to a position (1 to %d) or a capture time to see another; empty shows the newest.",
+		count, index, at, count)}
+	fs[0].Meta.Notices = append([]data.Notice{notice}, fs[0].Meta.Notices...)
 }

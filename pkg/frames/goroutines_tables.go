@@ -136,35 +136,65 @@ func GoroutineLeaks(o Origin, snap *goroutines.Snapshot, suspects []stackgroups.
 }
 
 // GoroutineRaces returns the race detector reports of a snapshot as a
-// table: one row per access or goroutine creation of each report.
+// table, each race in rows of its own: its two accesses (kind, address,
+// goroutine, stack) and the creation of each goroutine involved (id,
+// running or finished, where it was created), with the test it was
+// reported in and the report's notes ("Location is global …").
 func GoroutineRaces(o Origin, snap *goroutines.Snapshot) *data.Frame {
 	race, goroutine := []int64{}, []int64{}
-	what, where, stacks := []string{}, []string{}, []string{}
+	test, event, address, status, stacks, detail := []string{}, []string{}, []string{}, []string{}, []string{}, []string{}
+	add := func(i int, r goroutines.Race, ev, addr string, id int64, st string, stack *goroutines.Stack) {
+		note := ""
+		if len(race) == 0 || race[len(race)-1] != int64(i+1) {
+			note = strings.Join(r.Notes, "\n")
+		}
+		race, test, event, address = append(race, int64(i+1)), append(test, r.Test), append(event, ev), append(address, addr)
+		goroutine, status = append(goroutine, id), append(status, st)
+		stacks, detail = append(stacks, optionalStackText(stack)), append(detail, note)
+	}
+	var races []goroutines.Race
 	if snap != nil {
-		for i, r := range snap.Races {
-			for _, a := range r.Accesses {
-				race = append(race, int64(i+1))
-				what = append(what, a.Kind)
-				where = append(where, a.Address)
-				goroutine = append(goroutine, a.Goroutine)
-				stacks = append(stacks, optionalStackText(a.Stack))
-			}
-			for _, g := range r.Goroutines {
-				race = append(race, int64(i+1))
-				what = append(what, "Goroutine "+g.Status+" created at")
-				where = append(where, strings.Join(r.Notes, "\n"))
-				goroutine = append(goroutine, g.ID)
-				stacks = append(stacks, optionalStackText(g.CreatedAt))
-			}
+		races = snap.Races
+	}
+	for i, r := range races {
+		for _, a := range r.Accesses {
+			add(i, r, a.Kind, a.Address, a.Goroutine, accessorStatus(r, a.Goroutine), a.Stack)
+		}
+		for _, g := range r.Goroutines {
+			add(i, r, fmt.Sprintf("Goroutine %d created at", g.ID), "", g.ID, g.Status, g.CreatedAt)
 		}
 	}
-	return goroutineTable(o, "races",
+	f := goroutineTable(o, "races",
 		data.NewField("Race", nil, race),
-		data.NewField("Event", nil, what),
-		data.NewField("Address", nil, where),
+		data.NewField("Test", nil, test),
+		data.NewField("Event", nil, event),
+		data.NewField("Address", nil, address),
 		data.NewField("Goroutine", nil, goroutine),
+		data.NewField("Status", nil, status),
 		data.NewField("Stack", nil, stacks),
+		data.NewField("Detail", nil, detail),
 	)
+	if len(races) == 0 {
+		AddNotice(f, data.NoticeSeverityInfo, "No data race report in this snapshot: race reports come from programs built or tested with -race.")
+	} else {
+		AddNotice(f, data.NoticeSeverityWarning, raceCount(len(races))+" reported by the race detector.")
+	}
+	return f
+}
+
+// accessorStatus is the status the report gives the goroutine that made an
+// access: running or finished from its creation, "main goroutine" for the
+// main goroutine, which has none.
+func accessorStatus(r goroutines.Race, id int64) string {
+	for _, g := range r.Goroutines {
+		if g.ID == id {
+			return g.Status
+		}
+	}
+	if id == 1 {
+		return "main goroutine"
+	}
+	return ""
 }
 
 func goroutineTable(o Origin, name string, fields ...*data.Field) *data.Frame {

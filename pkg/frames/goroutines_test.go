@@ -2,6 +2,7 @@ package frames
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -10,6 +11,7 @@ import (
 
 	"github.com/grafana/grafana-plugin-sdk-go/data"
 
+	"github.com/goscope/pprof/pkg/dumpformat"
 	"github.com/goscope/pprof/pkg/goroutines"
 	"github.com/goscope/pprof/pkg/stackgroups"
 	"github.com/goscope/pprof/pkg/waitstates"
@@ -28,7 +30,7 @@ func loadGoroutineDump(t *testing.T, name string) *goroutines.Snapshot {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s, err := goroutines.Parse(data)
+	s, err := goroutines.Parse(data, dumpformat.Limits{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -200,15 +202,47 @@ func TestGoroutineLeaks(t *testing.T) {
 }
 
 func TestGoroutineRaces(t *testing.T) {
-	s := loadGoroutineDump(t, "go1.27/race.txt")
+	s := loadGoroutineDump(t, "crashlogs/race.gotest.txt")
 	f := GoroutineRaces(goroutineTestOrigin, s)
 	checkGoroutineFrame(t, f)
-	if f.Rows() < 8 || f.Fields[1].At(0) != "Read" {
-		t.Errorf("%d rows, first %v", f.Rows(), f.Fields[1].At(0))
+	// Three races, each with two accesses and two goroutine creations.
+	if f.Rows() != 12 {
+		t.Fatalf("%d rows, want 12", f.Rows())
 	}
+	row := func(i int) string {
+		var cells []string
+		for _, field := range f.Fields[:6] {
+			cells = append(cells, fmt.Sprint(field.At(i)))
+		}
+		return strings.Join(cells, " | ")
+	}
+	want := []string{
+		"1 | TestCounter | Read | 0x00c000094198 | 8 | running",
+		"1 | TestCounter | Previous write | 0x00c000094198 | 9 | finished",
+		"1 | TestCounter | Goroutine 8 created at |  | 8 | running",
+		"1 | TestCounter | Goroutine 9 created at |  | 9 | finished",
+		"2 | TestMap | Write | 0x00c000108150 | 12 | running",
+	}
+	for i, w := range want {
+		if got := row(i); got != w {
+			t.Errorf("row %d: %s\nwant   %s", i, got, w)
+		}
+	}
+	if stack := f.Fields[6].At(0).(string); !strings.Contains(stack, "racy.TestCounter.func1") {
+		t.Errorf("first access stack %q", stack)
+	}
+	if created := f.Fields[6].At(2).(string); !strings.Contains(created, "racy.TestCounter") || !strings.Contains(created, "testing.tRunner") {
+		t.Errorf("creation stack %q", created)
+	}
+
+	main := GoroutineRaces(goroutineTestOrigin, loadGoroutineDump(t, "crashlogs/race.gorun.txt"))
+	if main.Fields[5].At(1) != "main goroutine" || main.Fields[4].At(1) != int64(1) {
+		t.Errorf("previous access by %v (%v), want the main goroutine", main.Fields[4].At(1), main.Fields[5].At(1))
+	}
+
 	empty := GoroutineRaces(goroutineTestOrigin, loadGoroutineDump(t, goroutineScenarioDebug1))
 	checkGoroutineFrame(t, empty)
-	if empty.Rows() != 0 {
-		t.Errorf("%d rows", empty.Rows())
+	if empty.Rows() != 0 || !strings.Contains(noticeText(empty), "No data race report") {
+		t.Errorf("%d rows, %q", empty.Rows(), noticeText(empty))
 	}
 }

@@ -9,6 +9,8 @@ type Number struct {
 	Value  float64
 	// Unit is a Grafana unit id such as "short", "bytes" or "none".
 	Unit string
+	// Description says where the number was read, shown beside it.
+	Description string
 }
 
 // NumericMulti returns numbers in the data plane's numeric multi format:
@@ -19,12 +21,19 @@ func NumericMulti(numbers []Number) []*data.Frame {
 	out := make([]*data.Frame, 0, len(numbers))
 	for _, n := range numbers {
 		field := data.NewField(n.Name, n.Labels, []float64{n.Value})
-		if n.Unit != "" {
-			field.Config = &data.FieldConfig{Unit: n.Unit}
-		}
+		field.Config = fieldConfig(n.Unit, n.Description)
 		f := data.NewFrame(n.Name, field)
 		f.Meta = &data.FrameMeta{Type: data.FrameTypeNumericMulti, TypeVersion: data.FrameTypeVersion{0, 1}}
 		out = append(out, f)
 	}
 	return out
+}
+
+// fieldConfig is a value field's unit and description, or nil when it has
+// neither.
+func fieldConfig(unit, description string) *data.FieldConfig {
+	if unit == "" && description == "" {
+		return nil
+	}
+	return &data.FieldConfig{Unit: unit, Description: description}
 }

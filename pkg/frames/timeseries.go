@@ -1,6 +1,7 @@
 package frames
 
 import (
+	"slices"
 	"time"
 
 	"github.com/grafana/grafana-plugin-sdk-go/data"
@@ -12,8 +13,13 @@ type Series struct {
 	Labels data.Labels
 	Times  []time.Time
 	Values []float64
+	// Null marks the values that are unknown (shown as gaps); nil when
+	// every value is known.
+	Null []bool
 	// Unit is a Grafana unit id such as "short" or "bytes".
 	Unit string
+	// Description says where the values were read, shown beside them.
+	Description string
 }
 
 // TimeSeriesMulti returns series in the data plane's time series multi
@@ -24,9 +30,16 @@ func TimeSeriesMulti(series []Series) []*data.Frame {
 	out := make([]*data.Frame, 0, len(series))
 	for _, s := range series {
 		value := data.NewField(s.Name, s.Labels, s.Values)
-		if s.Unit != "" {
-			value.Config = &data.FieldConfig{Unit: s.Unit}
+		if slices.Contains(s.Null, true) {
+			nullable := make([]*float64, len(s.Values))
+			for i := range s.Values {
+				if !s.Null[i] {
+					nullable[i] = &s.Values[i]
+				}
+			}
+			value = data.NewField(s.Name, s.Labels, nullable)
 		}
+		value.Config = fieldConfig(s.Unit, s.Description)
 		f := data.NewFrame(s.Name, data.NewField("time", nil, s.Times), value)
 		f.Meta = &data.FrameMeta{Type: data.FrameTypeTimeSeriesMulti, TypeVersion: data.FrameTypeVersion{0, 1}}
 		out = append(out, f)

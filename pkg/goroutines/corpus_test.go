@@ -4,6 +4,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/goscope/pprof/pkg/dumpformat"
 	"github.com/goscope/pprof/pkg/waitstates"
 )
 
@@ -196,7 +197,7 @@ func TestCorpusGo127Tracebacks(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.file, func(t *testing.T) {
-			snaps, err := ParseAll(readTestdata(t, "corpus/go1.27-samples/tracebacks/"+c.file))
+			snaps, err := ParseAll(readTestdata(t, "corpus/go1.27-samples/tracebacks/"+c.file), dumpformat.Limits{})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -228,13 +229,13 @@ func TestCorpusGo127Tracebacks(t *testing.T) {
 }
 
 func TestCorpusWaitMinutes(t *testing.T) {
-	first, _ := ParseAll(readTestdata(t, "corpus/go1.27-samples/tracebacks/wait_minutes_after_1gc_none_printed.txt"))
+	first, _ := ParseAll(readTestdata(t, "corpus/go1.27-samples/tracebacks/wait_minutes_after_1gc_none_printed.txt"), dumpformat.Limits{})
 	for _, g := range first[0].Goroutines {
 		if g.WaitMinutes != 0 {
 			t.Errorf("goroutine %d waits %d minutes", g.ID, g.WaitMinutes)
 		}
 	}
-	snaps, _ := ParseAll(readTestdata(t, "corpus/go1.27-samples/tracebacks/wait_minutes_after_2gc.txt"))
+	snaps, _ := ParseAll(readTestdata(t, "corpus/go1.27-samples/tracebacks/wait_minutes_after_2gc.txt"), dumpformat.Limits{})
 	for _, g := range snaps[0].Goroutines {
 		if want := map[bool]int{true: 0, false: 1}[g.ID == 1]; g.WaitMinutes != want {
 			t.Errorf("goroutine %d waits %d minutes, want %d", g.ID, g.WaitMinutes, want)

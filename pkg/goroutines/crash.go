@@ -1,6 +1,9 @@
 package goroutines
 
-import "strings"
+import (
+	"bytes"
+	"strings"
+)
 
 // Crash is what a crash printed before and around its goroutines.
 type Crash struct {
@@ -22,11 +25,42 @@ type Crash struct {
 	// message: the one that panicked or was running when the signal came.
 	Goroutine int64
 	// Registers are the register values printed with GOTRACEBACK=crash
-	// and on signals.
+	// and on signals: those of the thread that received the signal.
 	Registers []Register
 	// Notes are other runtime lines, such as "runtime: …" explanations,
 	// "PC=… m=0 sigcode=0" and "signal arrived during cgo execution".
 	Notes []string
+	// Threads are the OS threads whose own stacks the output holds. On a
+	// signal the runtime prints the stack of the thread that received it
+	// ("goroutine 0 [idle]" when it ran no goroutine); under
+	// GOTRACEBACK=crash each other thread follows in a section of its own
+	// after a "-----" line, with its signal, program counter, stack and
+	// registers. A thread's scheduler stack is not a goroutine: it is kept
+	// here, out of Snapshot.Goroutines and every count. A goroutine that was
+	// running on a thread is listed in Snapshot.Goroutines, with the stack
+	// its thread's section printed when the goroutine list could not
+	// ("goroutine running on other thread; stack unavailable").
+	Threads []OSThread
+}
+
+// OSThread is one thread (an M of the scheduler) in crash output.
+type OSThread struct {
+	// M is the thread's id, the m=N of its "PC=… m=N" line; -1 when not
+	// printed.
+	M int64
+	// Signal is the signal line of its section, such as "SIGQUIT: quit".
+	Signal string
+	// PC is the program counter where the signal found it, as printed.
+	PC string
+	// Goroutine is the goroutine the thread was running, 0 when it ran
+	// none (idle, in the scheduler or in a system call of the runtime's).
+	Goroutine int64
+	// State and Stack are those of the thread's own scheduler stack
+	// ("goroutine 0 [idle]"); Stack is nil when it was not printed.
+	State string
+	Stack *Stack
+	// Registers are the register values printed for the thread.
+	Registers []Register
 }
 
 // Register is one line of a register dump, "rax    0x0".
@@ -48,6 +82,7 @@ const (
 
 func (p *textParser) crash() *Crash {
 	if p.cur.Crash == nil {
+		p.mark()
 		p.cur.Crash = &Crash{}
 		p.crashPending = true
 	}
@@ -57,6 +92,8 @@ func (p *textParser) crash() *Crash {
 // other handles a line outside goroutine blocks: crash messages, signals,
 // registers and runtime notes; other text (program output) is skipped.
 func (p *textParser) other(l []byte) {
+	separated := p.separated
+	p.separated = false
 	switch {
 	case hasPrefix(l, "panic: "), hasPrefix(l, "fatal error: "):
 		if len(p.buf) > p.first || p.debug1 {
@@ -77,8 +114,13 @@ func (p *textParser) other(l []byte) {
 	case hasPrefix(l, "[signal ") && l[len(l)-1] == ']':
 		c := p.crash()
 		c.Signal = string(l[len("[signal ") : len(l)-1])
+	case isSignalLine(l) && separated:
+		c := p.cur.Crash
+		c.Threads = append(c.Threads, OSThread{M: -1, Signal: string(l)})
 	case isSignalLine(l):
-		if len(p.buf) > p.first && p.cur.Crash == nil || p.debug1 {
+		// A signal after goroutines is another dump: a process killed by
+		// a signal after the one that panicked, in a log of both.
+		if len(p.buf) > p.first || p.debug1 {
 			p.newSnapshot()
 		}
 		c := p.crash()
@@ -88,9 +130,22 @@ func (p *textParser) other(l []byte) {
 		if c.Signal == "" {
 			c.Signal = string(l)
 		}
+	case string(l) == "-----" && p.cur.Crash != nil:
+		p.inThreads, p.separated = true, true
+	case hasPrefix(l, "PC=") && p.cur.Crash != nil:
+		th := p.thread()
+		th.PC, th.M = string(l), threadM(l)
+		if !p.inThreads {
+			p.note(l)
+		}
 	case p.cur.Crash != nil && isRegister(l):
 		name, value := splitRegister(l)
-		p.cur.Crash.Registers = append(p.cur.Crash.Registers, Register{Name: name, Value: value})
+		if p.inThreads {
+			th := p.thread()
+			th.Registers = append(th.Registers, Register{Name: name, Value: value})
+		} else {
+			p.cur.Crash.Registers = append(p.cur.Crash.Registers, Register{Name: name, Value: value})
+		}
 	case hasPrefix(l, "runtime stack:"):
 		p.skipFrames()
 	case p.inMessage && p.cur.Crash != nil:
@@ -101,6 +156,60 @@ func (p *textParser) other(l []byte) {
 		p.note(l)
 	case funcEnd(l) > 0 || hasPrefix(l, "created by "):
 		p.errs.syntax(p.line, "frame outside a goroutine", l)
+	case hasPrefix(l, "=== RUN "), hasPrefix(l, "=== CONT "):
+		p.lastTest = string(trimSpaces(l[len("=== RUN "):]))
+	}
+}
+
+// thread returns the thread whose section is being read: the last one, or
+// a new one for the first section of a signal.
+func (p *textParser) thread() *OSThread {
+	c := p.crash()
+	if len(c.Threads) == 0 {
+		c.Threads = append(c.Threads, OSThread{M: -1, Signal: c.Signal})
+	}
+	return &c.Threads[len(c.Threads)-1]
+}
+
+// threadM reads the m=N of "PC=0x45e841 m=3 sigcode=0".
+func threadM(l []byte) int64 {
+	i := bytes.Index(l, []byte(" m="))
+	if i < 0 {
+		return -1
+	}
+	m, _, ok := parseDec(l, i+len(" m="))
+	if !ok {
+		return -1
+	}
+	return m
+}
+
+// threadGoroutine moves the goroutine block just read, the last element of
+// buf, into the thread it was printed for: a scheduler stack ("goroutine
+// 0") becomes the thread's, and a goroutine running on a thread of a
+// GOTRACEBACK=crash section lends its stack to its entry in the goroutine
+// list, which could not print it.
+func (p *textParser) threadGoroutine() {
+	last := len(p.buf) - 1
+	g := p.buf[last]
+	th := p.thread()
+	if g.ID == 0 {
+		th.State, th.Stack = g.State, g.Stack
+		if th.M < 0 && g.Thread != nil {
+			th.M = g.Thread.M
+		}
+		p.buf = p.buf[:last]
+		return
+	}
+	th.Goroutine = g.ID
+	for i := last - 1; i >= p.first; i-- {
+		if listed := &p.buf[i]; listed.ID == g.ID {
+			if listed.StackUnavailable || listed.Stack == nil || len(listed.Stack.Frames) == 0 {
+				listed.Stack, listed.StackUnavailable = g.Stack, false
+			}
+			p.buf = p.buf[:last]
+			return
+		}
 	}
 }
 

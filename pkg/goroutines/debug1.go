@@ -3,6 +3,8 @@ package goroutines
 import (
 	"bytes"
 	"fmt"
+
+	"github.com/goscope/pprof/pkg/dumpformat"
 )
 
 // profileHeader matches "goroutine profile: total N" and the other
@@ -89,6 +91,7 @@ func (p *textParser) skipRecords() {
 // symbolized frames.
 func (p *textParser) record(g *Goroutine, pcs []byte) {
 	refs := p.refs[:0]
+	skipped := 0
 	for {
 		start := p.pos
 		l, ok := p.next()
@@ -106,6 +109,10 @@ func (p *textParser) record(g *Goroutine, pcs []byte) {
 			}
 			continue
 		}
+		if len(refs) == dumpformat.MaxStackDepth {
+			skipped++
+			continue
+		}
 		ref, ok := p.profileFrame(l[1:])
 		if !ok {
 			p.errs.syntax(p.line, "malformed frame", l)
@@ -114,10 +121,20 @@ func (p *textParser) record(g *Goroutine, pcs []byte) {
 		refs = append(refs, ref)
 	}
 	if len(refs) == 0 {
-		for _, pc := range bytes.Fields(pcs) {
-			refs = append(refs, frameRef{fn: p.t.fn(pc), file: p.t.fileString("")})
+		for pcs = trimSpaces(pcs); len(pcs) > 0; pcs = trimSpaces(pcs) {
+			end := bytes.IndexAny(pcs, " \t")
+			if end < 0 {
+				end = len(pcs)
+			}
+			if len(refs) < dumpformat.MaxStackDepth {
+				refs = append(refs, frameRef{fn: p.t.fn(pcs[:end]), file: p.t.fileString("")})
+			} else {
+				skipped++
+			}
+			pcs = pcs[end:]
 		}
 	}
+	p.noteCut(len(refs), skipped)
 	g.Stack = p.t.stack(refs, noFrame, 0, 0)
 	p.refs = refs[:0]
 }

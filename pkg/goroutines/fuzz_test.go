@@ -8,6 +8,9 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/goscope/pprof/pkg/dumpformat"
+	"github.com/goscope/pprof/pkg/internal/hostile"
 )
 
 // maxSeedSize keeps fuzzing fast: larger real dumps add no new shapes.
@@ -62,7 +65,7 @@ func checkSnapshots(t *testing.T, snaps []*Snapshot) {
 		sum := 0
 		for i := range s.Goroutines {
 			g := &s.Goroutines[i]
-			if g.Stack == nil || g.Count < 1 {
+			if g.Stack == nil || g.Count < 1 || len(g.Stack.Frames) > dumpformat.MaxStackDepth {
 				t.Fatalf("goroutine %d: stack %v, count %d", g.ID, g.Stack, g.Count)
 			}
 			_ = g.Stack.String()
@@ -77,6 +80,18 @@ func checkSnapshots(t *testing.T, snaps []*Snapshot) {
 		if s.Total != sum {
 			t.Fatalf("total %d, counts sum to %d", s.Total, sum)
 		}
+		if s.Crash != nil {
+			for _, g := range s.Goroutines {
+				if g.ID == 0 {
+					t.Fatal("a thread's scheduler stack is counted as a goroutine")
+				}
+			}
+			for _, th := range s.Crash.Threads {
+				if th.State != "" && th.Stack == nil {
+					t.Fatalf("thread %d has a state and no stack", th.M)
+				}
+			}
+		}
 		if s.StatesKnown != (s.Format == FormatDebug2 || s.Format == FormatCrash) {
 			t.Fatalf("format %s with StatesKnown %v", s.Format, s.StatesKnown)
 		}
@@ -86,8 +101,11 @@ func checkSnapshots(t *testing.T, snaps []*Snapshot) {
 func FuzzParse(f *testing.F) {
 	seedFiles(f, true, ".txt", ".gz")
 	f.Add([]byte(smallDump))
+	f.Add(hostile.DeepGoroutineDump(dumpformat.MaxStackDepth + 2))
+	f.Add(hostile.DeepGoroutineText(dumpformat.MaxStackDepth + 2))
+	f.Add(hostile.Gzip(hostile.Gzip([]byte(smallDump))))
 	f.Fuzz(func(t *testing.T, data []byte) {
-		s, err := Parse(data)
+		s, err := Parse(data, dumpformat.Limits{})
 		if s == nil && err == nil {
 			t.Fatal("neither a snapshot nor an error")
 		}
@@ -135,8 +153,9 @@ func FuzzParseTextRace(f *testing.F) {
 
 func FuzzParseProtobuf(f *testing.F) {
 	seedFiles(f, true, ".pb.gz")
+	f.Add(hostile.DeepGoroutineProfile(2, dumpformat.MaxStackDepth+2))
 	f.Fuzz(func(t *testing.T, data []byte) {
-		s, err := ParseProtobuf(data)
+		s, err := ParseProtobuf(data, dumpformat.Limits{})
 		if s == nil && err == nil {
 			t.Fatal("neither a snapshot nor an error")
 		}

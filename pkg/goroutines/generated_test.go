@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/goscope/pprof/pkg/dumpformat"
 	"github.com/goscope/pprof/pkg/waitstates"
 )
 
@@ -26,7 +27,7 @@ func generatedDirs(t *testing.T) []string {
 
 func parseFile(t *testing.T, name string) *Snapshot {
 	t.Helper()
-	s, err := Parse(readTestdata(t, name))
+	s, err := Parse(readTestdata(t, name), dumpformat.Limits{})
 	if err != nil {
 		t.Fatalf("%s: %v", name, err)
 	}
@@ -283,11 +284,11 @@ func TestGeneratedSynctest(t *testing.T) {
 		}
 		t.Run(dir, func(t *testing.T) {
 			data := readTestdata(t, dir+"/synctest.txt")
-			snaps, err := ParseAll(data)
+			snaps, err := ParseAll(data, dumpformat.Limits{})
 			if err != nil || len(snaps) != 2 {
 				t.Fatalf("%d snapshots, %v", len(snaps), err)
 			}
-			if _, err := Parse(data); !errors.Is(err, ErrMultipleDumps) {
+			if _, err := Parse(data, dumpformat.Limits{}); !errors.Is(err, ErrMultipleDumps) {
 				t.Errorf("Parse error %v, want ErrMultipleDumps", err)
 			}
 			dump, crash := snaps[0], snaps[1]

@@ -6,9 +6,29 @@
 // Parse detects the format. The text parser is hand-written for throughput on
 // dumps of a hundred thousand goroutines: it interns function and file names
 // and whole stacks, so goroutines with the same stack share one *Stack.
+//
+// Text reaches people in many shapes, and ParseAll reads them all:
+//
+//   - A log may hold several dumps (a service that crashed several times);
+//     each is a Snapshot of its own, in the order of the input, with the
+//     time stamp of the log line just before it as CapturedAt.
+//   - Under GOTRACEBACK=crash the runtime follows the goroutine list with
+//     one section per OS thread ("-----", the thread's signal, its
+//     scheduler stack printed as "goroutine 0 [idle]", its registers).
+//     Those stacks are threads, not goroutines: they are kept in
+//     Crash.Threads and never counted; a goroutine whose stack the list
+//     could not print gets the one its thread's section printed.
+//   - Lines may end in CRLF, tabs may have become spaces, the whole text may
+//     be indented, and a log collector may have put a time stamp before
+//     every line (kubectl logs --timestamps, container runtime log files).
 package goroutines
 
-import "github.com/goscope/pprof/pkg/waitstates"
+import (
+	"time"
+
+	"github.com/goscope/pprof/pkg/dumpformat"
+	"github.com/goscope/pprof/pkg/waitstates"
+)
 
 // Format says what kind of dump a snapshot was parsed from.
 type Format string
@@ -51,6 +71,13 @@ type Snapshot struct {
 	Crash *Crash
 	// Races are the race detector reports found in the input.
 	Races []Race
+	// CapturedAt is the time stamp of the log line nearest before the dump
+	// in text input (crash output in a service's log), read in UTC when
+	// the stamp has no zone; zero when there is none.
+	CapturedAt time.Time
+	// CutStacks counts the stacks that were deeper than
+	// dumpformat.MaxStackDepth frames and were cut to their innermost.
+	CutStacks dumpformat.StackCut
 	// Core is set for a snapshot read from a core dump.
 	Core *Core
 }

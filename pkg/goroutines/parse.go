@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"io"
 	"strings"
+
+	"github.com/goscope/pprof/pkg/dumpformat"
 )
 
 // Parse detects the format of a dump and parses it: debug=2 text, crash
@@ -16,8 +18,13 @@ import (
 // could be read. When the input holds several dumps (for instance a debug=2
 // dump followed by a crash), Parse returns the first and an error wrapping
 // ErrMultipleDumps; ParseAll returns them all.
-func Parse(data []byte) (*Snapshot, error) {
-	snaps, err := ParseAll(data)
+//
+// Gzip is undone by dumpformat.Decode within lim, which refuses gzip inside
+// gzip and never hands back a cut result; a protobuf profile is bounded by
+// lim before it is decoded. Stacks deeper than dumpformat.MaxStackDepth
+// frames are cut to their innermost frames (Snapshot.CutStacks).
+func Parse(data []byte, lim dumpformat.Limits) (*Snapshot, error) {
+	snaps, err := ParseAll(data, lim)
 	if len(snaps) == 0 {
 		return nil, err
 	}
@@ -32,17 +39,19 @@ func Parse(data []byte) (*Snapshot, error) {
 }
 
 // ParseAll parses every dump in the input, in order.
-func ParseAll(data []byte) ([]*Snapshot, error) {
-	data, gzErr := gunzip(data)
-	if isGzip(data) || isBinary(data) {
-		s, err := ParseProtobuf(data)
-		if err != nil {
-			return nil, errors.Join(gzErr, err)
-		}
-		return []*Snapshot{s}, gzErr
+func ParseAll(data []byte, lim dumpformat.Limits) ([]*Snapshot, error) {
+	data, _, err := dumpformat.Decode(data, lim)
+	if err != nil {
+		return nil, err
 	}
-	snaps, err := ParseText(data)
-	return snaps, errors.Join(gzErr, err)
+	if isBinary(data) {
+		s, err := ParseProtobuf(data, lim)
+		if err != nil {
+			return nil, err
+		}
+		return []*Snapshot{s}, nil
+	}
+	return ParseText(data)
 }
 
 // ParseText parses the text formats: debug=2 dumps, crash output, race
@@ -107,34 +116,6 @@ func isBinary(data []byte) bool {
 		}
 	}
 	return false
-}
-
-// maxGunzipped bounds decompression: the runtime truncates debug=2 dumps
-// at 64 MiB, so nothing real is much larger.
-const maxGunzipped = 1 << 30
-
-// gunzip decompresses gzipped text; protobuf profiles stay as they are
-// because the profile reader decompresses them itself.
-func gunzip(data []byte) ([]byte, error) {
-	if !isGzip(data) {
-		return data, nil
-	}
-	zr, err := gzip.NewReader(bytes.NewReader(data))
-	if err != nil {
-		return data, nil
-	}
-	head := make([]byte, 256)
-	n, _ := io.ReadFull(zr, head)
-	if isBinary(head[:n]) {
-		return data, nil
-	}
-	out := bytes.NewBuffer(make([]byte, 0, 4*len(data)))
-	out.Write(head[:n])
-	_, err = io.Copy(out, io.LimitReader(zr, maxGunzipped))
-	if err != nil {
-		err = fmt.Errorf("%w: gzip: %v", ErrTruncated, err)
-	}
-	return out.Bytes(), err
 }
 
 func noGoroutinesError(data []byte) error {

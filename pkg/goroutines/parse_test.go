@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/goscope/pprof/pkg/dumpformat"
 	"github.com/goscope/pprof/pkg/waitstates"
 )
 
@@ -114,7 +115,7 @@ created by main.main
 `
 
 func TestParseSmallDump(t *testing.T) {
-	s, err := Parse([]byte(smallDump))
+	s, err := Parse([]byte(smallDump), dumpformat.Limits{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -141,11 +142,11 @@ func TestParseSmallDump(t *testing.T) {
 }
 
 func TestParseCRLF(t *testing.T) {
-	lf, err := Parse([]byte(smallDump))
+	lf, err := Parse([]byte(smallDump), dumpformat.Limits{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	crlf, err := Parse([]byte(strings.ReplaceAll(smallDump, "\n", "\r\n")))
+	crlf, err := Parse([]byte(strings.ReplaceAll(smallDump, "\n", "\r\n")), dumpformat.Limits{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -159,24 +160,26 @@ func TestParseGzippedText(t *testing.T) {
 	zw := gzip.NewWriter(&buf)
 	zw.Write([]byte(smallDump))
 	zw.Close()
-	s, err := Parse(buf.Bytes())
+	s, err := Parse(buf.Bytes(), dumpformat.Limits{})
 	if err != nil || s.Total != 4 {
 		t.Fatalf("%v %v", s, err)
 	}
-	_, err = Parse(buf.Bytes()[:buf.Len()-10])
-	if !errors.Is(err, ErrTruncated) {
-		t.Errorf("truncated gzip: %v", err)
+	// The gate never hands back a cut result: a truncated gzip stream is
+	// an error, not a shorter dump.
+	s, err = Parse(buf.Bytes()[:buf.Len()-10], dumpformat.Limits{})
+	if s != nil || err == nil || !strings.Contains(err.Error(), "truncated") {
+		t.Errorf("truncated gzip: %v, %v", s, err)
 	}
 }
 
 func TestParseTruncated(t *testing.T) {
 	data := readTestdata(t, "corpus/go1.27-samples/pprof-http/goroutine_debug_2.txt")
-	whole, err := Parse(data)
+	whole, err := Parse(data, dumpformat.Limits{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, cut := range []int{len(data) / 3, len(data) / 2, len(data) - 40} {
-		s, err := Parse(data[:cut])
+		s, err := Parse(data[:cut], dumpformat.Limits{})
 		if s == nil || len(s.Goroutines) == 0 || len(s.Goroutines) > len(whole.Goroutines) {
 			t.Errorf("cut at %d: %v", cut, s)
 		}
@@ -189,7 +192,7 @@ func TestParseTruncated(t *testing.T) {
 		"goroutine 1 [running]:\nmain.main()\n\t/src/ma",
 		"goroutine 1 [running]:\nmain.main()\n\t/src/main.go:3\n\ngoroutine 2 [chan rec",
 	} {
-		s, err := Parse([]byte(cut))
+		s, err := Parse([]byte(cut), dumpformat.Limits{})
 		if s == nil || !errors.Is(err, ErrTruncated) {
 			t.Errorf("%q: %v", cut, err)
 		}
@@ -198,16 +201,16 @@ func TestParseTruncated(t *testing.T) {
 
 func TestParseGarbage(t *testing.T) {
 	for _, in := range []string{"", "hello\nworld\n", "<html><body>404</body></html>", "\x00\x01\x02garbage"} {
-		s, err := Parse([]byte(in))
+		s, err := Parse([]byte(in), dumpformat.Limits{})
 		if s != nil || err == nil {
 			t.Errorf("%q: %v, %v", in, s, err)
 		}
 	}
-	_, err := Parse([]byte("hello\n"))
+	_, err := Parse([]byte("hello\n"), dumpformat.Limits{})
 	if !errors.Is(err, ErrNoGoroutines) {
 		t.Errorf("error %v", err)
 	}
-	_, err = Parse([]byte("threadcreate profile: total 3\n3 @\n#\t0x1\n"))
+	_, err = Parse([]byte("threadcreate profile: total 3\n3 @\n#\t0x1\n"), dumpformat.Limits{})
 	if !errors.Is(err, ErrNotGoroutineProfile) {
 		t.Errorf("threadcreate: %v", err)
 	}
@@ -215,7 +218,7 @@ func TestParseGarbage(t *testing.T) {
 
 func TestParseMalformedLinesInside(t *testing.T) {
 	in := "goroutine 1 [running]:\nmain.main()\n\t/src/main.go:x\n\tstray\nmain.f()\n\t/src/f.go:3\n"
-	s, err := Parse([]byte(in))
+	s, err := Parse([]byte(in), dumpformat.Limits{})
 	if s == nil || len(s.Goroutines[0].Stack.Frames) != 2 {
 		t.Fatalf("%+v", s)
 	}
@@ -227,18 +230,18 @@ func TestParseMalformedLinesInside(t *testing.T) {
 
 func TestParseManyErrorsAreBounded(t *testing.T) {
 	in := "goroutine 1 [running]:\n" + strings.Repeat("\tstray\n", 1000)
-	_, err := Parse([]byte(in))
+	_, err := Parse([]byte(in), dumpformat.Limits{})
 	if err == nil || !strings.Contains(err.Error(), "more errors") || strings.Count(err.Error(), "\n") > maxErrors+1 {
 		t.Errorf("error %v", err)
 	}
 }
 
 func TestParseConcatenatedDumps(t *testing.T) {
-	snaps, err := ParseAll([]byte(smallDump + "\n" + smallDump))
+	snaps, err := ParseAll([]byte(smallDump+"\n"+smallDump), dumpformat.Limits{})
 	if err != nil || len(snaps) != 2 || snaps[0].Total != 4 || snaps[1].Total != 4 {
 		t.Fatalf("%d snapshots, %v", len(snaps), err)
 	}
-	s, err := Parse([]byte(smallDump + "\n" + smallDump))
+	s, err := Parse([]byte(smallDump+"\n"+smallDump), dumpformat.Limits{})
 	if s.Total != 4 || !errors.Is(err, ErrMultipleDumps) {
 		t.Errorf("%d, %v", s.Total, err)
 	}
@@ -265,7 +268,7 @@ main.main()
 	/src/main.go:5 +0x1
 exit status 2
 `
-	s, err := Parse([]byte(in))
+	s, err := Parse([]byte(in), dumpformat.Limits{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -298,7 +301,7 @@ log line in between
 main.g()
 	/src/main.go:9 +0x1
 `
-	s, err := Parse([]byte(in))
+	s, err := Parse([]byte(in), dumpformat.Limits{})
 	if s == nil || len(s.Goroutines) != 1 || len(s.Goroutines[0].Stack.Frames) != 2 {
 		t.Fatalf("%+v", s)
 	}

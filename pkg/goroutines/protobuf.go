@@ -1,22 +1,30 @@
 package goroutines
 
 import (
-	"bytes"
 	"fmt"
 	"slices"
 	"strconv"
 	"strings"
 
 	"github.com/google/pprof/profile"
+
+	"github.com/goscope/pprof/pkg/dumpformat"
 )
 
 // ParseProtobuf reads a pprof protobuf goroutine profile (gzipped or not),
 // as served by /debug/pprof/goroutine without debug. Each sample becomes a
 // Goroutine with the sample's count and labels; states are not in the
-// format.
-func ParseProtobuf(data []byte) (*Snapshot, error) {
-	prof, err := profile.Parse(bytes.NewReader(data))
+// format. The data passes dumpformat's gate and bounds (see Parse).
+func ParseProtobuf(data []byte, lim dumpformat.Limits) (*Snapshot, error) {
+	data, _, err := dumpformat.Decode(data, lim)
 	if err != nil {
+		return nil, err
+	}
+	prof, cut, err := dumpformat.ParsePprof(data, lim)
+	switch {
+	case dumpformat.IsLimitError(err):
+		return nil, err
+	case err != nil:
 		return nil, fmt.Errorf("protobuf profile: %w", err)
 	}
 	name := ""
@@ -27,7 +35,7 @@ func ParseProtobuf(data []byte) (*Snapshot, error) {
 		return nil, fmt.Errorf("%w: protobuf profile of %q samples", ErrNotGoroutineProfile, name)
 	}
 	t := newTable()
-	s := &Snapshot{Format: FormatProtobuf, Profile: name, Goroutines: make([]Goroutine, 0, len(prof.Sample))}
+	s := &Snapshot{Format: FormatProtobuf, Profile: name, Goroutines: make([]Goroutine, 0, len(prof.Sample)), CutStacks: cut}
 	var refs []frameRef
 	for _, sample := range prof.Sample {
 		if len(sample.Value) == 0 || sample.Value[0] <= 0 {

@@ -3,6 +3,8 @@ package goroutines
 import (
 	"bytes"
 	"strings"
+
+	"github.com/goscope/pprof/pkg/dumpformat"
 )
 
 // Race is one race detector report ("WARNING: DATA RACE").
@@ -14,6 +16,9 @@ type Race struct {
 	// Notes are the report's other lines, such as "Location is global
 	// 'counter' of size 8 at 0x… (main+0x…)".
 	Notes []string
+	// Test is the test that was running, from the last "=== RUN" or
+	// "=== CONT" line of `go test -v` before the report; empty otherwise.
+	Test string
 }
 
 // RaceAccess is "Write at 0x… by goroutine 7:" and its stack.
@@ -39,14 +44,16 @@ const raceSeparator = "=================="
 
 // race reads a report up to its closing separator line.
 func (p *textParser) race() {
-	var r Race
+	r := Race{Test: p.lastTest}
 	var section func(*Stack)
 	refs := p.refs[:0]
+	skipped := 0
 	flush := func() {
 		if section != nil {
+			p.noteCut(len(refs), skipped)
 			section(p.t.stack(refs, noFrame, 0, 0))
 		}
-		section, refs = nil, refs[:0]
+		section, refs, skipped = nil, refs[:0], 0
 	}
 	for {
 		l, ok := p.next()
@@ -57,6 +64,9 @@ func (p *textParser) race() {
 		switch {
 		case len(t) == 0:
 			flush()
+		case l[0] == ' ' && funcEnd(t) > 0 && len(refs) == dumpformat.MaxStackDepth:
+			skipped++
+			p.raceLocation()
 		case l[0] == ' ' && funcEnd(t) > 0:
 			fn := funcEnd(t)
 			ref := frameRef{fn: p.t.fn(t[:fn])}

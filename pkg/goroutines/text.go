@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"fmt"
 	"slices"
+
+	"github.com/goscope/pprof/pkg/dumpformat"
 )
 
 // textParser reads debug=2 dumps, crash output, race reports and debug=1
@@ -34,6 +36,24 @@ type textParser struct {
 	crashPending bool // the next goroutine is the one that crashed
 	debug1       bool // cur is debug=1 text
 	lastGoLine   int  // line of the last goroutine header
+	// inThreads is set after the "-----" line of GOTRACEBACK=crash output:
+	// what follows are the other threads' sections of the same crash, each
+	// starting with a signal line right after a "-----" (separated).
+	inThreads, separated bool
+	// indent is the leading white space of the goroutine block being read,
+	// for dumps whose blocks were indented (pasted into a document).
+	indent int
+	// prefix is what a log collector or an indentation put before every
+	// line of the input; prefixLen is the indentation's width.
+	prefix    linePrefix
+	prefixLen int
+
+	lineStart int // offset of the line last read by run
+	curStart  int // offset of the first line of cur, -1 before it has any
+	prevStart int // offset of the first line of the snapshot before cur
+	// lastTest is the last "=== RUN" or "=== CONT" line of go test -v
+	// output, which says in which test a race report was printed.
+	lastTest string
 }
 
 // newTextParser prepares a parse. Tracking goroutine ids to split
@@ -52,6 +72,8 @@ func newTextParser(data []byte, splitRepeats bool) *textParser {
 		p.seen = make(map[int64]struct{}, n)
 	}
 	p.cur = &Snapshot{}
+	p.curStart = -1
+	p.prefix, p.prefixLen = detectPrefix(data)
 	return p
 }
 
@@ -89,6 +111,9 @@ func (p *textParser) next() ([]byte, bool) {
 	if n := len(l); n > 0 && l[n-1] == '\r' {
 		l = l[:n-1]
 	}
+	if p.prefix != noPrefix {
+		l = p.stripPrefix(l)
+	}
 	p.line++
 	return l, true
 }
@@ -116,23 +141,22 @@ func (p *textParser) run() []*Snapshot {
 			p.inMessage = false
 			continue
 		}
+		p.lineStart = start
 		switch l[0] {
-		case 'g':
-			// Parse in place: goroutines are large and many.
-			p.buf = append(p.buf, Goroutine{})
-			if p.t.parseHeader(l, &p.buf[len(p.buf)-1]) {
-				p.goroutine()
+		case 'g', ' ', '\t':
+			if p.header(l) {
 				continue
 			}
-			p.buf = p.buf[:len(p.buf)-1]
 		case 'W':
 			if hasPrefix(l, "WARNING: DATA RACE") {
+				p.mark()
 				p.race()
 				continue
 			}
 		}
 		if name, ok := profileHeader(l); ok {
 			p.unread(start)
+			p.mark()
 			p.profileText(name)
 			continue
 		}
@@ -146,11 +170,46 @@ func (p *textParser) run() []*Snapshot {
 	return p.snaps
 }
 
+// header reads a goroutine header and the block it starts, reporting
+// whether l was one. A header indented by spaces or tabs starts a block
+// whose lines all carry that indentation.
+func (p *textParser) header(l []byte) bool {
+	indent := 0
+	for indent < len(l) && (l[indent] == ' ' || l[indent] == '\t') {
+		indent++
+	}
+	if indent == len(l) || l[indent] != 'g' {
+		return false
+	}
+	// Parse in place: goroutines are large and many.
+	p.buf = append(p.buf, Goroutine{})
+	if !p.t.parseHeader(l[indent:], &p.buf[len(p.buf)-1]) {
+		p.buf = p.buf[:len(p.buf)-1]
+		return false
+	}
+	p.mark()
+	p.indent = indent
+	p.goroutine()
+	p.indent = 0
+	if p.cur.Crash != nil && (p.inThreads || p.buf[len(p.buf)-1].ID == 0) {
+		p.threadGoroutine()
+	}
+	return true
+}
+
+// dedent removes the indentation of the block being read from a line.
+func (p *textParser) dedent(l []byte) []byte {
+	for i := 0; i < p.indent && len(l) > 0 && (l[0] == ' ' || l[0] == '\t'); i++ {
+		l = l[1:]
+	}
+	return l
+}
+
 // goroutine reads the frames, created-by line and ancestors that follow the
 // header just parsed into the last element of buf, up to a blank line.
 func (p *textParser) goroutine() {
 	g := &p.buf[len(p.buf)-1]
-	if p.debug1 || p.isDuplicate(g.ID) {
+	if p.debug1 || !p.inThreads && p.isDuplicate(g.ID) {
 		header := *g
 		p.buf = p.buf[:len(p.buf)-1]
 		p.newSnapshot()
@@ -163,9 +222,11 @@ func (p *textParser) goroutine() {
 	created := noFrame
 	elided, at := 0, 0
 	ancestor := int64(-1)
+	skipped := 0
 	for {
 		start := p.pos
 		l, ok := p.next()
+		l = p.dedent(l)
 		if !ok || len(l) == 0 {
 			if !ok && len(refs) == 0 && created == noFrame && !g.StackUnavailable {
 				p.errs.add(fmt.Errorf("%w: goroutine %d at line %d has no frames", ErrTruncated, g.ID, p.lastGoLine))
@@ -173,8 +234,8 @@ func (p *textParser) goroutine() {
 			break
 		}
 		switch l[0] {
-		case '\t':
-			if hasPrefix(l, "\tgoroutine running on other thread") {
+		case '\t', ' ':
+			if hasPrefix(trimSpaces(l), "goroutine running on other thread") {
 				g.StackUnavailable = true
 			} else {
 				p.errs.syntax(p.line, "file line without a function", l)
@@ -203,8 +264,9 @@ func (p *textParser) goroutine() {
 			}
 		case '[':
 			if hasPrefix(l, "[originating from goroutine ") {
+				p.noteCut(len(refs), skipped)
 				p.endSection(g, refs, created, elided, at, ancestor)
-				refs, created, elided, at = refs[:0], noFrame, 0, 0
+				refs, created, elided, at, skipped = refs[:0], noFrame, 0, 0, 0
 				id, _, _ := parseDec(l, len("[originating from goroutine "))
 				ancestor = id
 				continue
@@ -214,6 +276,11 @@ func (p *textParser) goroutine() {
 		if fnEnd < 0 {
 			p.unread(start)
 			break
+		}
+		if len(refs) == dumpformat.MaxStackDepth {
+			skipped++
+			p.skipFileLine()
+			continue
 		}
 		hint := noFrame.fn
 		switch {
@@ -230,6 +297,7 @@ func (p *textParser) goroutine() {
 		}
 		refs = append(refs, ref)
 	}
+	p.noteCut(len(refs), skipped)
 	p.endSection(g, refs, created, elided, at, ancestor)
 	p.refs = refs[:0]
 	if g.State == "semacquire" {
@@ -241,12 +309,28 @@ func (p *textParser) goroutine() {
 	}
 }
 
+// skipFileLine reads the file line of a function line that is not kept.
+func (p *textParser) skipFileLine() {
+	start := p.pos
+	if l, ok := p.next(); ok && (len(l) == 0 || l[0] != '\t') {
+		p.unread(start)
+	}
+}
+
+// noteCut records a stack of kept frames that had skipped more.
+func (p *textParser) noteCut(kept, skipped int) {
+	if skipped > 0 {
+		p.cur.CutStacks.Add(kept+skipped, kept)
+	}
+}
+
 // location reads the "\tfile:line +0x…" line that must follow the
 // function line fn; hint is the file id it likely has.
 func (p *textParser) location(fn []byte, hint uint32) (file uint32, line int32) {
 	start := p.pos
 	l, ok := p.next()
-	if !ok || len(l) == 0 || l[0] != '\t' {
+	l = p.dedent(l)
+	if !ok || len(l) == 0 || l[0] != '\t' && l[0] != ' ' {
 		if ok {
 			p.unread(start)
 			p.errs.syntax(p.line, "function without a file line", fn)
@@ -255,7 +339,9 @@ func (p *textParser) location(fn []byte, hint uint32) (file uint32, line int32) 
 		}
 		return p.t.fileString(""), 0
 	}
-	f, n, ok := fileLine(l[1:])
+	// A tab, or the spaces a tab became when the dump was copied from a
+	// terminal.
+	f, n, ok := fileLine(trimSpaces(l))
 	switch {
 	case ok:
 	case p.atCutEnd():
@@ -309,14 +395,25 @@ func (p *textParser) hasContent() bool {
 	return len(p.buf) > p.first || len(p.cur.Races) > 0 || p.debug1
 }
 
-// newSnapshot closes the current snapshot and starts the next one.
+// newSnapshot closes the current snapshot and starts the next one with
+// the line last read.
 func (p *textParser) newSnapshot() {
 	p.finishSnapshot()
 	p.cur = &Snapshot{}
+	p.curStart = p.lineStart
 	p.first = len(p.buf)
 	p.debug1 = false
 	p.crashPending = false
+	p.inThreads = false
 	clear(p.seen)
+}
+
+// mark notes where the current snapshot starts when it gets its first
+// content.
+func (p *textParser) mark() {
+	if p.curStart < 0 {
+		p.curStart = p.lineStart
+	}
 }
 
 func (p *textParser) finishSnapshot() {
@@ -324,6 +421,19 @@ func (p *textParser) finishSnapshot() {
 	s.Goroutines = p.buf[p.first:len(p.buf):len(p.buf)]
 	if len(s.Goroutines) == 0 && s.Crash == nil && len(s.Races) == 0 && !p.debug1 {
 		return
+	}
+	if p.curStart >= 0 {
+		end := p.curStart
+		if p.prefix == collectorPrefix {
+			// Every line is stamped: the dump's own first line says when
+			// it was written.
+			end = lineEnd(p.data, end)
+		}
+		s.CapturedAt = logTimeBefore(p.data, end, p.prevStart)
+		p.prevStart = p.curStart
+	}
+	if c := s.Crash; c != nil && len(c.Threads) > 0 && c.Threads[0].Registers == nil {
+		c.Threads[0].Registers = c.Registers
 	}
 	switch {
 	case p.debug1:

@@ -15,7 +15,7 @@ import (
 	"github.com/grafana/grafana-plugin-sdk-go/backend/resource/httpadapter"
 
 	"github.com/goscope/pprof/pkg/dumps"
-	"github.com/goscope/pprof/pkg/recorder"
+	"github.com/goscope/pprof/pkg/parsecache"
 	"github.com/goscope/pprof/pkg/settings"
 	"github.com/goscope/pprof/pkg/targets"
 )
@@ -34,14 +34,17 @@ type Datasource struct {
 	settingsErr error
 	settings    *settings.Settings
 	targets     *targets.Client
-	recorder    *recorder.Recorder
+	evidence    evidence
 	// catalog is nil when the dump store could not be opened; catalogErr
 	// says why.
 	catalog      *dumps.Catalog
 	catalogErr   error
 	closeCatalog func()
 	history      historyCache
-	resources    backend.CallResourceHandler
+	// parseCache keeps parsed dumps and profiles for the next query over
+	// the same content.
+	parseCache *parsecache.Cache[parsed]
+	resources  backend.CallResourceHandler
 }
 
 // NewDatasource creates an instance from its settings; Grafana's instance
@@ -72,29 +75,10 @@ func NewDatasource(ctx context.Context, s backend.DataSourceInstanceSettings) (i
 		Secrets:          secrets,
 		SecretHeaders:    secretHeaders,
 	})
-	d.startRecorder()
-	d.catalog, d.closeCatalog, d.catalogErr = openCatalog(s, cfg, validateDump)
+	d.parseCache = parsecache.New[parsed](cfg.ParseCacheBytes)
+	d.catalog, d.closeCatalog, d.catalogErr = openCatalog(s, cfg, d.validateDump)
+	d.startRecorder(s.UID)
 	return d, nil
-}
-
-// startRecorder begins sampling every target's cheap figures for the
-// series view, unless recording is disabled or there is nothing to record.
-func (d *Datasource) startRecorder() {
-	if d.settings.RecordInterval == 0 || len(d.settings.Targets) == 0 {
-		return
-	}
-	names := make([]string, len(d.settings.Targets))
-	for i, t := range d.settings.Targets {
-		names[i] = t.Name
-	}
-	d.recorder = recorder.New(names, d.settings.RecordInterval, d.settings.RecordRetention, func(ctx context.Context, name string) map[string]float64 {
-		t, _ := d.settings.Target(name)
-		ctx, cancel := context.WithTimeout(ctx, d.settings.RecordInterval)
-		defer cancel()
-		values, _ := d.vitals(ctx, t)
-		return values
-	})
-	d.recorder.Start()
 }
 
 // newHTTPClient builds the one client of an instance from Grafana's
@@ -133,12 +117,10 @@ func credentials(s backend.DataSourceInstanceSettings, cfg *settings.Settings, o
 	return secrets, headers
 }
 
-// Dispose stops the instance's recorder and releases its dump store when settings change or Grafana
+// Dispose stops the instance's recorder and captures and releases its stores when settings change or Grafana
 // stops the data source.
 func (d *Datasource) Dispose() {
-	if d.recorder != nil {
-		d.recorder.Stop()
-	}
+	d.stopRecorder()
 	d.closeCatalog()
 }
 

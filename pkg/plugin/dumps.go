@@ -8,7 +8,6 @@ import (
 
 	"github.com/grafana/grafana-plugin-sdk-go/backend"
 
-	"github.com/goscope/pprof/pkg/dumpformat"
 	"github.com/goscope/pprof/pkg/dumps"
 	"github.com/goscope/pprof/pkg/settings"
 )
@@ -16,15 +15,16 @@ import (
 // openCatalog opens the upload store and the dump directories of an
 // instance. A store that cannot be opened is reported, not fatal: targets
 // keep working without it.
-func openCatalog(s backend.DataSourceInstanceSettings, cfg *settings.Settings, validate func(dumpformat.Format, []byte) error) (*dumps.Catalog, func(), error) {
+func openCatalog(s backend.DataSourceInstanceSettings, cfg *settings.Settings, validate dumps.Validator) (*dumps.Catalog, func(), error) {
 	dir := cfg.DumpStoreDir
 	if dir == "" {
-		dir = defaultStoreDir(s.UID)
+		dir = dataDir("dumps", s.UID)
 	}
 	store, release, err := acquireStore(dumps.StoreOptions{
 		Dir:            dir,
 		MaxUploadBytes: cfg.MaxUploadBytes,
 		QuotaBytes:     cfg.DumpQuotaBytes,
+		Limits:         cfg.Limits,
 		Validate:       validate,
 	})
 	if err != nil {
@@ -36,7 +36,7 @@ func openCatalog(s backend.DataSourceInstanceSettings, cfg *settings.Settings, v
 		for i, d := range cfg.DumpDirectories {
 			configs[i] = dumps.DirConfig{Name: d.Name, Path: d.Path, Glob: d.Glob}
 		}
-		dirs, err = dumps.OpenDirectories(dumps.DirOptions{Dirs: configs})
+		dirs, err = dumps.OpenDirectories(dumps.DirOptions{Dirs: configs, Validate: validate, Limits: cfg.Limits})
 		if err != nil {
 			release()
 			return nil, func() {}, fmt.Errorf("dump directories: %w", err)
@@ -45,10 +45,11 @@ func openCatalog(s backend.DataSourceInstanceSettings, cfg *settings.Settings, v
 	return dumps.NewCatalog(store, dirs), release, nil
 }
 
-// defaultStoreDir keeps uploads beside Grafana's own data when that is
-// writable (/var/lib/grafana in packages and the Docker image), else in
-// the temporary directory; one folder per data source.
-func defaultStoreDir(uid string) string {
+// dataDir is where an instance keeps a kind of data ("dumps", "history")
+// by default: beside Grafana's own data when that is writable
+// (/var/lib/grafana in packages and the Docker image), else in the
+// temporary directory; one folder per data source.
+func dataDir(kind, uid string) string {
 	base := os.TempDir()
 	for _, candidate := range []string{os.Getenv("GF_PATHS_DATA"), "/var/lib/grafana"} {
 		if candidate != "" && writable(candidate) {
@@ -59,7 +60,7 @@ func defaultStoreDir(uid string) string {
 	if uid == "" {
 		uid = "default"
 	}
-	return filepath.Join(base, "goscope-pprof-datasource", "dumps", uid)
+	return filepath.Join(base, "goscope-pprof-datasource", kind, uid)
 }
 
 func writable(dir string) bool {
@@ -75,7 +76,10 @@ func writable(dir string) bool {
 // Stores are shared per directory across instances of the process: a
 // store assumes it is the only one on its directory (opening one clears
 // the temporary files of uploads in progress), and Grafana creates a new
-// instance before disposing of the old one when settings change.
+// instance before disposing of the old one when settings change. So there
+// is one store per directory, and an instance that acquires it with other
+// options reconfigures it in place: the newest settings apply, and uploads
+// in progress go on.
 var stores = struct {
 	sync.Mutex
 	open map[string]*sharedStore
@@ -83,25 +87,30 @@ var stores = struct {
 
 type sharedStore struct {
 	store *dumps.Store
-	opts  dumps.StoreOptions
 	refs  int
 }
 
 func acquireStore(opts dumps.StoreOptions) (*dumps.Store, func(), error) {
 	stores.Lock()
 	defer stores.Unlock()
-	s := stores.open[opts.Dir]
-	if s == nil || !sameOptions(s.opts, opts) {
+	dir, err := filepath.Abs(opts.Dir)
+	if err != nil {
+		return nil, nil, err
+	}
+	s := stores.open[dir]
+	if s == nil {
 		store, err := dumps.OpenStore(opts)
 		if err != nil {
 			return nil, nil, err
 		}
-		s = &sharedStore{store: store, opts: opts}
-		stores.open[opts.Dir] = s
+		s = &sharedStore{store: store}
+		stores.open[dir] = s
+	} else if err := s.store.Reconfigure(opts); err != nil {
+		return nil, nil, err
 	}
 	s.refs++
 	var once sync.Once
-	return s.store, func() { once.Do(func() { releaseStore(opts.Dir, s) }) }, nil
+	return s.store, func() { once.Do(func() { releaseStore(dir, s) }) }, nil
 }
 
 func releaseStore(dir string, s *sharedStore) {
@@ -112,11 +121,5 @@ func releaseStore(dir string, s *sharedStore) {
 		return
 	}
 	s.store.Close()
-	if stores.open[dir] == s {
-		delete(stores.open, dir)
-	}
-}
-
-func sameOptions(a, b dumps.StoreOptions) bool {
-	return a.MaxUploadBytes == b.MaxUploadBytes && a.QuotaBytes == b.QuotaBytes
+	delete(stores.open, dir)
 }

@@ -30,6 +30,16 @@ func callResource(t *testing.T, d *Datasource, method, path string, body []byte,
 
 type dumpEntry struct {
 	ID, Name, Format, Source, Uploader, Error string
+	CapturedAt                                time.Time
+	CapturedFrom                              string
+	SnapshotCount                             int
+	Snapshots                                 []struct {
+		Index      int
+		LoggedAt   time.Time
+		Kind       string
+		Detail     string
+		Goroutines int
+	}
 }
 
 func upload(t *testing.T, d *Datasource, name string, content []byte) dumpEntry {
@@ -69,7 +79,10 @@ func TestViewersCannotUpload(t *testing.T) {
 	}
 }
 
-func TestQueryLatestDumpOfDirectory(t *testing.T) {
+// scenarioDirectory is a dump directory "holmes" with the Go 1.19
+// scenario's debug=1 summary at 21:15:42 and its full dump at 21:20:43.
+func scenarioDirectory(t *testing.T) *Datasource {
+	t.Helper()
 	dir := t.TempDir()
 	series := "../goroutines/testdata/corpus/go1.19-scenario-x3/"
 	for name, src := range map[string]string{
@@ -80,9 +93,14 @@ func TestQueryLatestDumpOfDirectory(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	d := newInstance(t, fmt.Sprintf(`{"dumpDirectories":[{"name":"holmes","path":%q}]}`, dir))
-	day := backend.TimeRange{From: time.Date(2026, 11, 21, 0, 0, 0, 0, time.UTC), To: time.Date(2026, 11, 22, 0, 0, 0, 0, time.UTC)}
-	r := runQueryRange(t, d, `{"queryType":"goroutines","view":"states","dumpSource":"dir:holmes"}`, day)
+	return newInstance(t, fmt.Sprintf(`{"dumpDirectories":[{"name":"holmes","path":%q}]}`, dir))
+}
+
+var scenarioDay = backend.TimeRange{From: time.Date(2026, 11, 21, 0, 0, 0, 0, time.UTC), To: time.Date(2026, 11, 22, 0, 0, 0, 0, time.UTC)}
+
+func TestQueryLatestDumpOfDirectory(t *testing.T) {
+	d := scenarioDirectory(t)
+	r := runQueryRange(t, d, `{"queryType":"goroutines","view":"states","dumpSource":"dir:holmes"}`, scenarioDay)
 	if r.Error != nil {
 		t.Fatal(r.Error)
 	}

@@ -26,8 +26,10 @@ func (d *Datasource) queryDumps(q *query.Query, tr backend.TimeRange) backend.Da
 	case "annotations":
 		entries := d.catalog.Snapshots(dumps.Filter{Source: q.DumpSource, From: tr.From, To: tr.To})
 		return backend.DataResponse{Frames: []*data.Frame{frames.CaptureAnnotations(entries)}}
+	case "history":
+		return d.dumpHistory(q, tr)
 	}
-	return d.dumpHistory(q, tr)
+	return unknownView(q)
 }
 
 func (d *Datasource) dumpHistory(q *query.Query, tr backend.TimeRange) backend.DataResponse {
@@ -39,16 +41,32 @@ func (d *Datasource) dumpHistory(q *query.Query, tr backend.TimeRange) backend.D
 	}
 	bySource := map[string][]frames.HistoryPoint{}
 	for _, e := range entries {
-		values, err := d.history.values(e, func() ([]byte, error) {
-			_, data, err := d.catalog.Get(e.ID)
-			return data, err
+		values, err := d.history.values(e, func() ([]snapshotPoint, error) {
+			_, content, err := d.catalog.Get(e.ID)
+			if err != nil {
+				return nil, err
+			}
+			defer content.Close()
+			var values []snapshotPoint
+			err = content.Read(func(data []byte) error {
+				var err error
+				values, err = snapshotValues(e, data, d.settings.Limits)
+				return err
+			})
+			return values, err
 		})
 		if err != nil {
 			notices = append(notices, fmt.Sprintf("%s: %v", e.Name, err))
 			continue
 		}
-		if len(values) > 0 {
-			bySource[e.Source] = append(bySource[e.Source], frames.HistoryPoint{At: e.CapturedAt, Values: values})
+		// Each snapshot of a log counts at its own time, and only when that
+		// time is in range.
+		for _, p := range values {
+			at := e.SnapshotTime(dumps.SnapshotInfo{LoggedAt: p.loggedAt})
+			if at.Before(tr.From) || at.After(tr.To) {
+				continue
+			}
+			bySource[e.Source] = append(bySource[e.Source], frames.HistoryPoint{At: at, Values: p.values, Unknown: p.unknown})
 		}
 	}
 	var out []*data.Frame

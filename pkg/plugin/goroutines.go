@@ -5,10 +5,12 @@ import (
 	"context"
 	"fmt"
 	"strconv"
+	"time"
 
 	"github.com/grafana/grafana-plugin-sdk-go/backend"
 	"github.com/grafana/grafana-plugin-sdk-go/data"
 
+	"github.com/goscope/pprof/pkg/dumpformat"
 	"github.com/goscope/pprof/pkg/frames"
 	"github.com/goscope/pprof/pkg/goroutines"
 	"github.com/goscope/pprof/pkg/query"
@@ -19,10 +21,6 @@ import (
 
 // queryGoroutines answers the goroutine views of each source's snapshot.
 func (d *Datasource) queryGoroutines(ctx context.Context, q *query.Query, tr backend.TimeRange) backend.DataResponse {
-	blobs, err := d.blobs(ctx, q, tr, isGoroutineDump, d.fetchGoroutines)
-	if err != nil {
-		return backend.ErrDataResponse(backend.StatusBadRequest, err.Error())
-	}
 	filter := stackgroups.Filter{
 		States:           q.Filter.States,
 		Include:          q.Filter.Include,
@@ -31,31 +29,110 @@ func (d *Datasource) queryGoroutines(ctx context.Context, q *query.Query, tr bac
 		MinWaitMinutes:   q.Filter.MinWaitMinutes,
 		HideSystem:       q.Filter.HideRuntime,
 	}
-	return answerEach(blobs, func(b blob) ([]*data.Frame, error) { return goroutineView(q, filter, b) })
+	if q.View == "growth" {
+		return d.queryGrowth(ctx, q, tr, filter)
+	}
+	accepts := isGoroutineDump
+	if q.View != "races" && q.Dump == "" {
+		// A race log has nothing for these views; a dump source's newest
+		// dump with goroutines is what is wanted.
+		accepts = func(f dumpformat.Format) bool { return isGoroutineDump(f) && f != dumpformat.RaceText }
+	}
+	sources, err := d.sources(ctx, q, tr, accepts, d.fetchGoroutines)
+	if err != nil {
+		return backend.ErrDataResponse(backend.StatusBadRequest, err.Error())
+	}
+	return answerEach(sources, func(b blob) ([]*data.Frame, error) { return d.goroutineView(q, filter, b) })
 }
 
-// goroutineView parses one snapshot and builds the requested view. A
-// partly readable dump still answers, with the parse error as a notice.
-func goroutineView(q *query.Query, filter stackgroups.Filter, b blob) ([]*data.Frame, error) {
-	snap, parseErr := goroutines.Parse(b.data)
-	if snap == nil || len(snap.Goroutines) == 0 {
+// goroutineView answers the requested view of a blob's snapshot, from the
+// cache when it can.
+func (d *Datasource) goroutineView(q *query.Query, filter stackgroups.Filter, b blob) ([]*data.Frame, error) {
+	return d.cachedView(b, q, func() ([]*data.Frame, parseUse, error) { return d.buildGoroutineView(q, filter, b) })
+}
+
+// buildGoroutineView parses a source's dump (or takes its parse from the
+// cache) and builds the requested view of one of its snapshots: the newest
+// (within the time range, for a dump source), or the one the query picks.
+// A partly readable dump still answers, with the parse error as a notice.
+func (d *Datasource) buildGoroutineView(q *query.Query, filter stackgroups.Filter, b blob) ([]*data.Frame, parseUse, error) {
+	p, use, err := d.parse(goroutineParser, b)
+	if err != nil {
+		return nil, use, err
+	}
+	snaps, parseErr := p.snapshots, p.err
+	if len(snaps) == 0 {
 		if parseErr == nil {
 			parseErr = fmt.Errorf("the dump holds no goroutines")
 		}
-		return nil, parseErr
+		return nil, use, parseErr
 	}
+	i, err := pickSnapshot(snaps, q.SnapshotChoice(), b)
+	if err != nil {
+		return nil, use, err
+	}
+	snap := snaps[i]
+	if err := viewable(snap, q.View); err != nil {
+		return nil, use, err
+	}
+	o := b.origin
+	o.CapturedAt = snap.TimeOr(o.CapturedAt)
 	var notices []string
 	if parseErr != nil {
 		notices = append(notices, "only part of the dump could be read: "+parseErr.Error())
 	}
+	if cut := snap.CutStacks.Notice(); cut != "" {
+		notices = append(notices, cut)
+	}
 	for _, ignored := range filter.Ignored(snap) {
 		notices = append(notices, "filter not applied: "+ignored)
 	}
-	fs, err := buildGoroutineFrames(q, filter, b.origin, snap)
+	fs, err := buildGoroutineFrames(q, filter, o, snap)
 	if err != nil {
-		return nil, err
+		return nil, use, err
 	}
-	return withNotices(fs, notices), nil
+	if len(snaps) > 1 {
+		frames.MarkSnapshot(fs, i+1, len(snaps), o.CapturedAt)
+	}
+	return withNotices(fs, notices), use, nil
+}
+
+// pickSnapshot chooses the snapshot a view reads: by position or capture
+// time when the query says, else the newest, at or before the end of the
+// time range when the dump was chosen from a dump source for that range.
+func pickSnapshot(snaps []*goroutines.Snapshot, choice query.SnapshotChoice, b blob) (int, error) {
+	if choice.Index > 0 {
+		if choice.Index > len(snaps) {
+			return 0, fmt.Errorf("snapshot %d was asked for, but %s holds %d", choice.Index, b.origin.Name, len(snaps))
+		}
+		return choice.Index - 1, nil
+	}
+	at := choice.At
+	if at.IsZero() {
+		at = b.until
+	}
+	i := goroutines.Newest(snaps, b.origin.CapturedAt, at)
+	if i >= 0 {
+		return i, nil
+	}
+	if choice.At.IsZero() {
+		return goroutines.Newest(snaps, b.origin.CapturedAt, time.Time{}), nil
+	}
+	return 0, fmt.Errorf("no snapshot of %s was captured at or before %s; the first was captured at %s", b.origin.Name,
+		choice.At.UTC().Format(time.RFC3339), snaps[0].TimeOr(b.origin.CapturedAt).UTC().Format(time.RFC3339))
+}
+
+// viewable says why a snapshot has nothing for a view: a race report
+// lists no goroutines, only the stacks of racing accesses.
+func viewable(snap *goroutines.Snapshot, view string) error {
+	switch {
+	case len(snap.Goroutines) > 0 || view == "races" && len(snap.Races) > 0:
+		return nil
+	case len(snap.Races) > 0:
+		return fmt.Errorf("this snapshot is a data race report (%d races): a race report has no goroutine states, "+
+			"wait times or goroutine list to show in the %s view; use the races view", len(snap.Races), view)
+	}
+	return fmt.Errorf("the dump holds no goroutines")
 }
 
 func buildGoroutineFrames(q *query.Query, filter stackgroups.Filter, o frames.Origin, snap *goroutines.Snapshot) ([]*data.Frame, error) {

@@ -55,6 +55,10 @@ func (d *Datasource) CheckHealth(ctx context.Context, _ *backend.CheckHealthRequ
 		res.Status = backend.HealthStatusError
 		res.Message = fmt.Sprintf("%d of %d targets failed. %s", failed, len(health), strings.Join(lines, " "))
 	}
+	if err := d.evidence.samplesErr; err != nil {
+		res.Status = backend.HealthStatusError
+		res.Message += " The recorder's history is not kept: " + err.Error() + "."
+	}
 	// Profile names come from the targets' pages.
 	res.Message = d.targets.Redact(res.Message)
 	return res, nil

@@ -2,6 +2,8 @@ package plugin
 
 import (
 	"context"
+	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -18,28 +20,32 @@ import (
 // queryMetrics answers cheap per-target figures: "current" reads them now
 // (numeric frames, what alert rules evaluate), "series" returns what the
 // recorder sampled over the query's time range.
-func (d *Datasource) queryMetrics(ctx context.Context, q *query.Query, tr backend.TimeRange) backend.DataResponse {
+func (d *Datasource) queryMetrics(ctx context.Context, q *query.Query, dq backend.DataQuery) backend.DataResponse {
 	ts, err := targets.Select(d.settings.Targets, q.Target)
 	if err != nil {
 		return backend.ErrDataResponse(backend.StatusBadRequest, err.Error())
 	}
-	if q.Metric != "" && units[q.Metric] == "" {
-		return backend.ErrDataResponse(backend.StatusBadRequest, "unknown metric "+q.Metric+"; use one of "+strings.Join(metricNames(), ", "))
+	switch q.View {
+	case "current":
+		if isStateFigure(q.Metric) {
+			return backend.ErrDataResponse(backend.StatusBadRequest, q.Metric+" is recorded from the recorder's periodic full dumps: use the series view (or the goroutines count view with perCategory for a count now)")
+		}
+		return d.currentMetrics(ctx, ts, q.Metric)
+	case "series":
+		return d.metricSeries(ts, q.Metric, dq)
 	}
-	if q.View == "series" {
-		return d.metricSeries(ts, q.Metric, tr)
-	}
-	return d.currentMetrics(ctx, ts, q.Metric)
+	return unknownView(q)
+}
+
+func unknownView(q *query.Query) backend.DataResponse {
+	return backend.ErrDataResponse(backend.StatusBadRequest, fmt.Sprintf("unknown view %q for a %s query", q.View, q.QueryType))
 }
 
 func (d *Datasource) currentMetrics(ctx context.Context, ts []settings.Target, metric string) backend.DataResponse {
-	type reading struct {
-		values map[string]float64
-		errs   []error
-	}
+	wanted := wantedFigures(metric)
+	withHeap := slices.Contains(wanted, "heap_inuse_bytes")
 	readings := targets.Each(ts, func(t settings.Target) reading {
-		v, errs := d.vitals(ctx, t)
-		return reading{v, errs}
+		return d.vitals(ctx, t, withHeap, wanted)
 	})
 	var numbers []frames.Number
 	var problems []string
@@ -49,54 +55,46 @@ func (d *Datasource) currentMetrics(ctx context.Context, ts []settings.Target, m
 		for _, err := range r.errs {
 			problems = append(problems, err.Error())
 		}
+		problems = append(problems, r.missing...)
 		if r.values["up"] == 0 {
 			down++
 		}
 		for _, name := range sortedKeys(r.values) {
-			if metric == "" || metric == name {
-				numbers = append(numbers, frames.Number{Name: name, Labels: targetLabels(t), Value: r.values[name], Unit: units[name]})
+			if slices.Contains(wanted, name) {
+				numbers = append(numbers, frames.Number{Name: name, Labels: targetLabels(t), Value: r.values[name], Unit: unit(name), Description: figureOrigin(t, name)})
 			}
 		}
 	}
 	if down == len(ts) && metric != "up" {
 		return backend.ErrDataResponse(backend.StatusBadGateway, strings.Join(problems, "; "))
 	}
-	return backend.DataResponse{Frames: withNotices(frames.NumericMulti(numbers), problems)}
+	return backend.DataResponse{Frames: withNotices(orNoData(frames.NumericMulti(numbers), data.FrameTypeNumericMulti), problems)}
 }
 
-func (d *Datasource) metricSeries(ts []settings.Target, metric string, tr backend.TimeRange) backend.DataResponse {
-	if d.recorder == nil {
-		return backend.ErrDataResponse(backend.StatusBadRequest, "recording is disabled in the data source settings, so there is no history; use the current view")
+// notRecorded says why the recorder has no samples of a figure of a target
+// without a metrics URL, or "" when it would have them.
+func notRecorded(t settings.Target, name string) string {
+	if t.MetricsURL != "" {
+		return ""
 	}
-	var series []frames.Series
-	for _, t := range ts {
-		byName := map[string]*frames.Series{}
-		for _, s := range d.recorder.Range(t.Name, tr.From, tr.To) {
-			for name, v := range s.Values {
-				if metric != "" && metric != name {
-					continue
-				}
-				sr := byName[name]
-				if sr == nil {
-					sr = &frames.Series{Name: name, Labels: targetLabels(t), Unit: units[name]}
-					byName[name] = sr
-				}
-				sr.Times = append(sr.Times, s.At)
-				sr.Values = append(sr.Values, v)
-			}
-		}
-		for _, name := range sortedKeys(byName) {
-			series = append(series, *byName[name])
-		}
+	if m, _ := query.Metric(name); m.NeedsMetricsURL {
+		return noMetricsURL(t, name)
 	}
-	var notices []string
-	if since := d.recorder.Since(); tr.From.Before(since) {
-		notices = append(notices, "history starts at "+since.UTC().Format(time.RFC3339)+", when this data source was first used after Grafana started")
+	if name == "heap_inuse_bytes" {
+		return fmt.Sprintf(`target %q has no metrics URL, so %s is not recorded: the current view reads it from %s, too costly to read every recording interval; set the target's "metricsUrl" ("Metrics URL" in the data source settings) to record it`, t.Name, name, heapDebug1)
 	}
-	if len(series) == 0 {
-		return backend.DataResponse{Frames: withNotices([]*data.Frame{data.NewFrame("no samples")}, notices)}
+	return ""
+}
+
+// orNoData is the data plane's empty response when there are no frames:
+// one frame of the type without fields, which alert rules read as no data.
+func orNoData(fs []*data.Frame, typ data.FrameType) []*data.Frame {
+	if len(fs) > 0 {
+		return fs
 	}
-	return backend.DataResponse{Frames: withNotices(frames.TimeSeriesMulti(series), notices)}
+	f := data.NewFrame("")
+	f.Meta = &data.FrameMeta{Type: typ, TypeVersion: data.FrameTypeVersion{0, 1}}
+	return []*data.Frame{f}
 }
 
 func targetLabels(t settings.Target) data.Labels {
@@ -117,8 +115,6 @@ func withNotices(fs []*data.Frame, warnings []string) []*data.Frame {
 	}
 	return fs
 }
-
-func metricNames() []string { return sortedKeys(units) }
 
 func sortedKeys[V any](m map[string]V) []string {
 	keys := make([]string, 0, len(m))

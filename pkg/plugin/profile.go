@@ -22,18 +22,18 @@ import (
 
 // profileTypes are the profiles a target can be asked for; cpu is served
 // at /profile?seconds=N.
-var profileTypes = []string{"goroutine", "heap", "allocs", "cpu", "threadcreate", "block", "mutex", "goroutineleak"}
+var profileTypes = query.ProfileTypeNames()
 
 // defaultCPUSeconds is how long a CPU profile runs when the query does not
 // say: a third of `go tool pprof`'s 30 s, because a panel waits for it.
-const defaultCPUSeconds = 10
+var defaultCPUSeconds = query.Vocabulary.Defaults.CPUSeconds
 
 // queryProfile answers a profile as a flame graph (or a diff against a
 // baseline), a top table, or counts per pprof label value.
 func (d *Datasource) queryProfile(ctx context.Context, q *query.Query, tr backend.TimeRange) backend.DataResponse {
 	po := q.Profile
 	if po.ProfileType == "" {
-		po.ProfileType = "goroutine"
+		po.ProfileType = query.Vocabulary.Defaults.ProfileType
 	}
 	if !slices.Contains(profileTypes, po.ProfileType) {
 		return backend.ErrDataResponse(backend.StatusBadRequest, fmt.Sprintf("unknown profileType %q; use one of %s", po.ProfileType, strings.Join(profileTypes, ", ")))
@@ -51,20 +51,67 @@ func (d *Datasource) queryProfile(ctx context.Context, q *query.Query, tr backen
 	fetch := func(ctx context.Context, t settings.Target) blob {
 		return d.fetchProfile(ctx, t, po.ProfileType, seconds)
 	}
-	blobs, err := d.blobs(ctx, q, tr, isProfileDump, fetch)
+	accepts := isProfileDump
+	if q.Profile.ProfileType != "" && q.DumpSource != "" {
+		// The newest dump of a source (a target's captures) in the
+		// profile the query names.
+		accepts = func(f dumpformat.Format) bool { return isProfileDump(f) && f.Profile() == po.ProfileType }
+	}
+	sources, err := d.sources(ctx, q, tr, accepts, fetch)
 	if err != nil {
 		return backend.ErrDataResponse(backend.StatusBadRequest, err.Error())
 	}
 	var baseline *loadedProfile
-	if po.Baseline != nil && q.View == "flamegraph" {
+	previous := po.Baseline != nil && po.Baseline.Previous
+	if po.Baseline != nil && !previous && q.View == "flamegraph" {
 		baseline, err = d.loadBaseline(ctx, po, seconds)
 		if err != nil {
 			return backend.ErrDataResponse(backend.StatusBadRequest, "baseline: "+err.Error())
 		}
 	}
-	return answerEach(blobs, func(b blob) ([]*data.Frame, error) {
-		return profileView(q.View, b, po.ProfileType, opts, baseline)
+	return answerEach(sources, func(b blob) ([]*data.Frame, error) {
+		base := baseline
+		if previous && q.View == "flamegraph" {
+			prev, err := d.previousProfile(b, accepts)
+			if err != nil {
+				return nil, fmt.Errorf("baseline: %w", err)
+			}
+			base = prev
+		}
+		p, cut, use, err := d.parseProfile(b)
+		if err != nil {
+			return nil, err
+		}
+		fs, err := profileView(q.View, b, p, cut, po.ProfileType, opts, base)
+		return withParseStats(fs, use), err
 	})
+}
+
+// previousProfile is the baseline "previous": the profile of the same
+// source and kind captured before the subject, outside its bundle.
+func (d *Datasource) previousProfile(subject blob, accepts func(dumpformat.Format) bool) (*loadedProfile, error) {
+	if subject.entry.ID == "" {
+		return nil, errors.New("the previous profile is that of a stored dump's source; this profile was read from a target")
+	}
+	kind := func(f dumpformat.Format) bool { return accepts(f) && f.Profile() == subject.entry.Format.Profile() }
+	e, ok := d.previousSnapshot(subject.entry.Source, subject, kind)
+	if !ok {
+		return nil, fmt.Errorf("%s has no %s profile before %s", sourceName(subject.entry.Source), subject.entry.Format.Profile(), snapshotTime(subject))
+	}
+	open, err := d.dumpSource(e.ID, kind)
+	if err != nil {
+		return nil, err
+	}
+	b := open()
+	defer b.close()
+	if b.err != nil {
+		return nil, b.err
+	}
+	p, _, _, err := d.parseProfile(b)
+	if err != nil {
+		return nil, err
+	}
+	return &loadedProfile{p: p, origin: b.origin}, nil
 }
 
 func (d *Datasource) cpuSeconds(po query.ProfileOptions) (int, error) {
@@ -114,20 +161,14 @@ func isProfileDump(f dumpformat.Format) bool {
 	case dumpformat.EncodingProtobuf:
 		return true
 	case dumpformat.EncodingText:
-		return f != dumpformat.GoroutineText && f != dumpformat.CrashText
+		return f != dumpformat.GoroutineText && f != dumpformat.CrashText && f != dumpformat.RaceText
 	}
 	return false
 }
 
 // fetchProfile fetches a target's profile in the protobuf form.
 func (d *Datasource) fetchProfile(ctx context.Context, t settings.Target, profileType string, seconds int) blob {
-	e := targets.Profile(profileType, 0)
-	if profileType == "cpu" {
-		e = targets.Profile("profile", 0)
-		e.Query.Set("seconds", fmt.Sprint(seconds))
-		e.Duration = time.Duration(seconds) * time.Second
-	}
-	b := d.fetchPlain(ctx, t, e)
+	b := d.fetchPlain(ctx, t, profileEndpoint(profileType, seconds))
 	b.profile = profileType
 	var fe *targets.FetchError
 	if profileType == "goroutineleak" && errors.As(b.err, &fe) && fe.Kind == targets.KindHTTPStatus {
@@ -136,9 +177,29 @@ func (d *Datasource) fetchProfile(ctx context.Context, t settings.Target, profil
 	return b
 }
 
+// profileEndpoint is where a target serves a profile in the protobuf
+// form; a CPU profile runs for seconds.
+func profileEndpoint(profileType string, seconds int) targets.Endpoint {
+	if profileType != "cpu" {
+		return targets.Profile(profileType, 0)
+	}
+	return timedEndpoint("profile", seconds)
+}
+
+// traceEndpoint is an execution trace of seconds.
+func traceEndpoint(seconds int) targets.Endpoint { return timedEndpoint("trace", seconds) }
+
+func timedEndpoint(path string, seconds int) targets.Endpoint {
+	e := targets.Profile(path, 0)
+	e.Query.Set("seconds", fmt.Sprint(seconds))
+	e.Duration = time.Duration(seconds) * time.Second
+	return e
+}
+
 type loadedProfile struct {
 	p      *profile.Profile
 	origin frames.Origin
+	cut    dumpformat.StackCut
 }
 
 // loadBaseline reads the diff's baseline: one target or one stored dump.
@@ -147,10 +208,12 @@ func (d *Datasource) loadBaseline(ctx context.Context, po query.ProfileOptions, 
 	var b blob
 	switch {
 	case src.Dump != "":
-		var err error
-		if b, err = d.dumpBlob(src.Dump, isProfileDump); err != nil {
+		open, err := d.dumpSource(src.Dump, isProfileDump)
+		if err != nil {
 			return nil, err
 		}
+		b = open()
+		defer b.close()
 	case src.Target != "":
 		ts, err := targets.Select(d.settings.Targets, src.Target)
 		if err != nil {
@@ -166,17 +229,30 @@ func (d *Datasource) loadBaseline(ctx context.Context, po query.ProfileOptions, 
 	if b.err != nil {
 		return nil, b.err
 	}
-	p, err := profiles.Parse(b.data)
+	p, cut, _, err := d.parseProfile(b)
 	if err != nil {
 		return nil, err
 	}
-	return &loadedProfile{p: p, origin: b.origin}, nil
+	return &loadedProfile{p: p, origin: b.origin, cut: cut}, nil
 }
 
-func profileView(view string, b blob, profileType string, opts profiles.Options, baseline *loadedProfile) ([]*data.Frame, error) {
-	p, err := profiles.Parse(b.data)
-	if err != nil {
-		return nil, err
+// parseProfile parses a blob as a profile, or takes it from the cache;
+// cut says which stacks were cut at parse time.
+func (d *Datasource) parseProfile(b blob) (*profile.Profile, dumpformat.StackCut, parseUse, error) {
+	p, use, err := d.parse(profileParser, b)
+	if err == nil {
+		err = p.err
+	}
+	return p.profile, p.cut, use, err
+}
+
+func profileView(view string, b blob, p *profile.Profile, cut dumpformat.StackCut, profileType string, opts profiles.Options, baseline *loadedProfile) ([]*data.Frame, error) {
+	var notices []string
+	if n := cut.Notice(); n != "" {
+		notices = append(notices, n)
+	}
+	if baseline != nil && baseline.cut.Notice() != "" {
+		notices = append(notices, "baseline: "+baseline.cut.Notice())
 	}
 	if b.profile != "" {
 		profileType = b.profile
@@ -218,7 +294,7 @@ func profileView(view string, b blob, profileType string, opts profiles.Options,
 	default:
 		return nil, fmt.Errorf("unknown view %q", view)
 	}
-	return fs, nil
+	return withNotices(fs, notices), nil
 }
 
 func labelKeys(p *profile.Profile) string {

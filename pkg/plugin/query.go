@@ -37,15 +37,23 @@ func (d *Datasource) query(ctx context.Context, dq backend.DataQuery) backend.Da
 	if err != nil {
 		return backend.ErrDataResponse(backend.StatusBadRequest, err.Error())
 	}
+	return d.dispatch(ctx, q, dq)
+}
+
+// dispatch answers a checked query. Each query type's code refuses a view
+// it does not know rather than answering with another, so a view listed in
+// the vocabulary and not built fails the vocabulary test.
+func (d *Datasource) dispatch(ctx context.Context, q *query.Query, dq backend.DataQuery) backend.DataResponse {
+	tr := dq.TimeRange
 	switch q.QueryType {
 	case query.TypeMetrics:
-		return d.queryMetrics(ctx, q, dq.TimeRange)
+		return d.queryMetrics(ctx, q, dq)
 	case query.TypeGoroutines:
-		return d.queryGoroutines(ctx, q, dq.TimeRange)
+		return d.queryGoroutines(ctx, q, tr)
 	case query.TypeProfile:
-		return d.queryProfile(ctx, q, dq.TimeRange)
+		return d.queryProfile(ctx, q, tr)
 	case query.TypeDumps:
-		return d.queryDumps(q, dq.TimeRange)
+		return d.queryDumps(q, tr)
 	default:
 		return backend.ErrDataResponse(backend.StatusNotImplemented, "queryType "+string(q.QueryType)+" is not available yet")
 	}

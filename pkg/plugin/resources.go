@@ -2,12 +2,12 @@ package plugin
 
 import (
 	"context"
-	"encoding/json"
 	"net/http"
 
 	"github.com/grafana/grafana-plugin-sdk-go/backend"
 
 	"github.com/goscope/pprof/pkg/dumps"
+	"github.com/goscope/pprof/pkg/httpjson"
 )
 
 // CallResource serves the plugin's HTTP resources under
@@ -16,7 +16,8 @@ func (d *Datasource) CallResource(ctx context.Context, req *backend.CallResource
 	return d.resources.CallResource(ctx, req, sender)
 }
 
-func (d *Datasource) routes() *http.ServeMux {
+// routes answers in JSON, unknown routes included.
+func (d *Datasource) routes() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /targets", d.handleTargets)
 	if d.catalog != nil {
@@ -27,7 +28,7 @@ func (d *Datasource) routes() *http.ServeMux {
 		mux.HandleFunc("/dumps/", d.handleNoCatalog)
 		mux.HandleFunc("/dumps", d.handleNoCatalog)
 	}
-	return mux
+	return httpjson.Routes(mux)
 }
 
 // TargetInfo is what the browser may know of a target: never its URL or
@@ -39,20 +40,14 @@ type TargetInfo struct {
 
 func (d *Datasource) handleTargets(w http.ResponseWriter, _ *http.Request) {
 	if err := d.ready(); err != nil {
-		writeJSON(w, http.StatusInternalServerError, map[string]string{"error": err.Error()})
+		httpjson.Error(w, http.StatusInternalServerError, err.Error())
 		return
 	}
 	out := make([]TargetInfo, 0, len(d.settings.Targets))
 	for _, t := range d.settings.Targets {
 		out = append(out, TargetInfo{Name: t.Name, Labels: t.Labels})
 	}
-	writeJSON(w, http.StatusOK, out)
-}
-
-func writeJSON(w http.ResponseWriter, status int, v any) {
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(v)
+	httpjson.Write(w, http.StatusOK, out)
 }
 
 func (d *Datasource) handleNoCatalog(w http.ResponseWriter, _ *http.Request) {
@@ -60,5 +55,5 @@ func (d *Datasource) handleNoCatalog(w http.ResponseWriter, _ *http.Request) {
 	if err == nil {
 		err = d.catalogErr
 	}
-	writeJSON(w, http.StatusServiceUnavailable, map[string]string{"error": err.Error()})
+	httpjson.Error(w, http.StatusServiceUnavailable, err.Error())
 }

@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/grafana/grafana-plugin-sdk-go/backend"
@@ -18,45 +20,78 @@ import (
 	"github.com/goscope/pprof/pkg/targets"
 )
 
-// blob is the raw, decompressed content of one snapshot of a source,
-// ready for a parser, with where it came from and what the reader should
-// be told about it.
+// blob is the content of one snapshot of a source, ready for a parser,
+// with where it came from and what the reader should be told about it.
 type blob struct {
 	origin frames.Origin
-	data   []byte
+	// key identifies the content for the parse cache: blobs with the same
+	// key hold the same bytes. Empty when nothing identifies it.
+	key string
+	// data is a fetched snapshot, decompressed; content a stored dump's,
+	// open until the blob is closed.
+	data    []byte
+	content *dumps.Content
 	// profile is the runtime profile the data holds ("heap", "cpu"...),
 	// when known, which decides default sample types.
 	profile string
 	notices []string
 	err     error
+	// until, when set, is the end of the time range a dump was chosen for:
+	// of a file of several snapshots, the newest captured by then is read.
+	until time.Time
+	// entry describes a stored dump; zero for a target.
+	entry dumps.Entry
 }
+
+// read gives fn the blob's bytes, which fn must not keep.
+func (b blob) read(fn func([]byte) error) error {
+	if b.content != nil {
+		return b.content.Read(fn)
+	}
+	return fn(b.data)
+}
+
+func (b blob) close() {
+	if b.content != nil {
+		// An unmapping error leaves nothing for the query to do.
+		_ = b.content.Close()
+	}
+}
+
+// source produces one blob when called; sources are called one at a time
+// per worker, so a query over many targets holds few blobs at once.
+type source func() blob
 
 // fetchFunc fetches one target's snapshot for a query type.
 type fetchFunc func(ctx context.Context, t settings.Target) blob
 
-// blobs resolves a query's source: a stored dump, the latest dump of a dump
-// source within the time range, or the selected targets (all of them when
-// the query names none).
-func (d *Datasource) blobs(ctx context.Context, q *query.Query, tr backend.TimeRange, accepts func(dumpformat.Format) bool, fetch fetchFunc) ([]blob, error) {
+// sources resolves a query's source: a stored dump, the latest dump of a
+// dump source within the time range, or the selected targets (all of them
+// when the query names none).
+func (d *Datasource) sources(ctx context.Context, q *query.Query, tr backend.TimeRange, accepts func(dumpformat.Format) bool, fetch fetchFunc) ([]source, error) {
 	switch {
 	case q.Dump != "":
-		b, err := d.dumpBlob(q.Dump, accepts)
+		src, err := d.dumpSource(q.Dump, accepts)
 		if err != nil {
 			return nil, err
 		}
-		return []blob{b}, nil
+		return []source{src}, nil
 	case q.DumpSource != "":
-		b, err := d.latestDumpBlob(q.DumpSource, accepts, tr)
+		src, err := d.latestDumpSource(q.DumpSource, accepts, tr)
 		if err != nil {
 			return nil, err
 		}
-		return []blob{b}, nil
+		return []source{src}, nil
 	}
 	ts, err := targets.Select(d.settings.Targets, q.Target)
 	if err != nil {
 		return nil, err
 	}
-	return targets.Each(ts, func(t settings.Target) blob { return fetch(ctx, t) }), nil
+	out := make([]source, len(ts))
+	for i, t := range ts {
+		out[i] = func() blob { return fetch(ctx, t) }
+	}
+	return out, nil
 }
 
 func (d *Datasource) requireCatalog() error {
@@ -66,38 +101,80 @@ func (d *Datasource) requireCatalog() error {
 	return nil
 }
 
-// dumpBlob reads a stored dump; accepts says whether its format suits the
-// query.
-func (d *Datasource) dumpBlob(id string, accepts func(dumpformat.Format) bool) (blob, error) {
+// dumpSource checks that a stored dump exists and that its format suits
+// the query (accepts); the source opens it when called.
+func (d *Datasource) dumpSource(id string, accepts func(dumpformat.Format) bool) (source, error) {
 	if err := d.requireCatalog(); err != nil {
-		return blob{}, err
+		return nil, err
 	}
-	e, data, err := d.catalog.Get(id)
+	e, err := d.catalog.Entry(id)
 	if err != nil {
 		if errors.Is(err, dumps.ErrNotFound) {
-			return blob{}, fmt.Errorf("no stored dump has id %q (it may have been deleted)", id)
+			return nil, fmt.Errorf("no stored dump has id %q (it may have been deleted)", id)
 		}
-		return blob{}, err
+		return nil, err
 	}
 	if !accepts(e.Format) {
-		return blob{}, fmt.Errorf("dump %q is a %s, which this query type does not read", e.Name, e.FormatDescription)
+		return nil, fmt.Errorf("dump %q is a %s, which this query type does not read", e.Name, e.FormatDescription)
 	}
-	return blob{origin: dumpOrigin(e), data: data, profile: e.Profile}, nil
+	return func() blob { return d.openDump(e) }, nil
 }
 
-// latestDumpBlob reads the newest dump of a source captured within the
-// time range that the query can read.
-func (d *Datasource) latestDumpBlob(source string, accepts func(dumpformat.Format) bool, tr backend.TimeRange) (blob, error) {
-	if err := d.requireCatalog(); err != nil {
+// openDump opens a stored dump. The file is mapped, not read, so a dump
+// whose parse is cached costs no read.
+func (d *Datasource) openDump(listed dumps.Entry) blob {
+	e, content, err := d.catalog.Get(listed.ID)
+	if err != nil {
+		return blob{origin: dumpOrigin(listed), err: fmt.Errorf("%s: %w", listed.Name, err)}
+	}
+	return blob{origin: dumpOrigin(e), key: "dump " + e.ContentKey(), content: content, profile: e.Profile, entry: e}
+}
+
+// openStored opens a stored dump whose format suits the caller (accepts).
+// The caller closes the blob.
+func (d *Datasource) openStored(id string, accepts func(dumpformat.Format) bool) (blob, error) {
+	open, err := d.dumpSource(id, accepts)
+	if err != nil {
 		return blob{}, err
 	}
-	snaps := d.catalog.Snapshots(dumps.Filter{Source: source, From: tr.From, To: tr.To})
-	for i := len(snaps) - 1; i >= 0; i-- {
-		if accepts(snaps[i].Format) {
-			return d.dumpBlob(snaps[i].ID, accepts)
+	b := open()
+	return b, b.err
+}
+
+// latestDumpSource is the newest dump of a source captured within the
+// time range that the query can read.
+func (d *Datasource) latestDumpSource(source string, accepts func(dumpformat.Format) bool, tr backend.TimeRange) (source, error) {
+	if err := d.requireCatalog(); err != nil {
+		return nil, err
+	}
+	// A log of several snapshots counts at its newest one in range.
+	type candidate struct {
+		entry dumps.Entry
+		at    time.Time
+	}
+	var candidates []candidate
+	for _, e := range d.catalog.Snapshots(dumps.Filter{Source: source, From: tr.From, To: tr.To}) {
+		if at, ok := e.NewestWithin(tr.From, tr.To); ok {
+			candidates = append(candidates, candidate{e, at})
 		}
 	}
-	return blob{}, fmt.Errorf("dump source %q has no suitable dump captured between %s and %s", source,
+	slices.SortStableFunc(candidates, func(a, b candidate) int { return a.at.Compare(b.at) })
+	entries := make([]dumps.Entry, len(candidates))
+	for i, c := range candidates {
+		entries[i] = c.entry
+	}
+	if e, ok := newestSnapshot(entries, accepts); ok {
+		src, err := d.dumpSource(e.ID, accepts)
+		if err != nil {
+			return nil, err
+		}
+		return func() blob {
+			b := src()
+			b.until = tr.To
+			return b
+		}, nil
+	}
+	return nil, fmt.Errorf("dump source %q has no suitable dump captured between %s and %s", source,
 		tr.From.UTC().Format(time.RFC3339), tr.To.UTC().Format(time.RFC3339))
 }
 
@@ -110,36 +187,69 @@ func targetOrigin(t settings.Target, at time.Time) frames.Origin {
 }
 
 // fetchPlain fetches an endpoint and decompresses it within the limit, so
-// a target cannot make the plugin inflate a gzip bomb.
+// a target cannot make the plugin inflate a gzip bomb. The targets client
+// hands out the same response for the same endpoint within the minimum
+// interval, so the target, the endpoint and the fetch time identify the
+// bytes for the parse cache.
 func (d *Datasource) fetchPlain(ctx context.Context, t settings.Target, e targets.Endpoint) blob {
 	r, err := d.targets.Get(ctx, t, e)
 	if err != nil {
 		return blob{origin: targetOrigin(t, now()), err: err}
 	}
-	plain, _, err := dumpformat.Decompress(r.Body, dumpformat.DefaultDecompressedLimit)
+	plain, _, err := dumpformat.Decode(r.Body, d.settings.Limits)
 	if err != nil {
 		return blob{origin: targetOrigin(t, r.FetchedAt), err: fmt.Errorf("target %q: %s: %w", t.Name, e, err)}
 	}
-	return blob{origin: targetOrigin(t, r.FetchedAt), data: plain}
+	key := fmt.Sprintf("target %q %s %d", t.Name, e, r.FetchedAt.UnixNano())
+	return blob{origin: targetOrigin(t, r.FetchedAt), key: key, data: plain}
 }
 
-// answerEach builds a view of every blob and joins the frames. A source
-// that failed becomes a notice on the frames of the others, and the query
-// fails only when every source did.
-func answerEach(blobs []blob, view func(blob) ([]*data.Frame, error)) backend.DataResponse {
+// maxConcurrentSources bounds the sources of one query being fetched,
+// parsed and viewed at once: each holds its bytes and its parse until its
+// frames are built, so a query over every target holds a few dumps, not
+// all of them.
+const maxConcurrentSources = 4
+
+// answerEach builds a view of every source's blob, a few sources at a
+// time, keeping only the frames, and joins them in the sources' order. A
+// source that failed becomes a notice on the frames of the others, and
+// the query fails only when every source did.
+func answerEach(sources []source, view func(blob) ([]*data.Frame, error)) backend.DataResponse {
+	type answer struct {
+		frames  []*data.Frame
+		failure string
+	}
+	answers := make([]answer, len(sources))
+	slots := make(chan struct{}, maxConcurrentSources)
+	var wg sync.WaitGroup
+	for i, src := range sources {
+		wg.Add(1)
+		slots <- struct{}{}
+		go func() {
+			defer wg.Done()
+			defer func() { <-slots }()
+			b := src()
+			defer b.close()
+			if b.err != nil {
+				answers[i].failure = b.err.Error()
+				return
+			}
+			fs, err := view(b)
+			if err != nil {
+				answers[i].failure = fmt.Sprintf("%s: %v", b.origin.Name, err)
+				return
+			}
+			answers[i].frames = withNotices(fs, b.notices)
+		}()
+	}
+	wg.Wait()
 	var out []*data.Frame
 	var failures []string
-	for _, b := range blobs {
-		if b.err != nil {
-			failures = append(failures, b.err.Error())
-			continue
+	for _, a := range answers {
+		out = append(out, a.frames...)
+		if a.failure != "" {
+			failures = append(failures, a.failure)
 		}
-		fs, err := view(b)
-		if err != nil {
-			failures = append(failures, fmt.Sprintf("%s: %v", b.origin.Name, err))
-			continue
-		}
-		out = append(out, withNotices(fs, b.notices)...)
 	}
 	if len(out) == 0 {
 		return backend.ErrDataResponse(backend.StatusBadGateway, strings.Join(failures, "; "))

@@ -1,8 +1,10 @@
 // Package processmetrics reads the vital signs of a Go process (resident
 // memory, heap in use, live OS threads) from its Prometheus
 // /metrics page, as the Prometheus Go client's default collectors export
-// them. The pprof index page has goroutine and thread-creation counts but
-// no memory figures; this is where RSS spikes become visible.
+// them, and what of them a process without one still tells: heap in use
+// from the runtime.MemStats block of its heap profile in debug=1 text.
+// The pprof index page has goroutine and thread counts but no memory
+// figures; this is where RSS spikes become visible.
 package processmetrics
 
 import (
@@ -20,14 +22,16 @@ type Vital struct {
 	Name string
 	// Metric is the exposition name it is read from.
 	Metric string
-	Unit   string
+	// MemStats is the runtime.MemStats field holding the same figure in
+	// heap?debug=1 text, when there is one.
+	MemStats string
 }
 
 // Vitals lists what is read, in report order.
 var Vitals = []Vital{
-	{Name: "rss_bytes", Metric: "process_resident_memory_bytes", Unit: "bytes"},
-	{Name: "heap_inuse_bytes", Metric: "go_memstats_heap_inuse_bytes", Unit: "bytes"},
-	{Name: "os_threads", Metric: "go_threads", Unit: "short"},
+	{Name: "rss_bytes", Metric: "process_resident_memory_bytes"},
+	{Name: "heap_inuse_bytes", Metric: "go_memstats_heap_inuse_bytes", MemStats: "HeapInuse"},
+	{Name: "os_threads", Metric: "go_threads"},
 }
 
 // maxPageBytes bounds parsing; a Go client's page is tens of KiB, but a

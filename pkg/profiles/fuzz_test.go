@@ -5,12 +5,14 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/goscope/pprof/pkg/dumpformat"
 	"github.com/goscope/pprof/pkg/frames"
 	"github.com/goscope/pprof/pkg/profiles"
 )
 
 // FuzzParse feeds Parse mutations of the small test profiles (text and
-// protobuf): it must not panic, and whatever it accepts must give trees
+// protobuf) and of hostile ones (deep stacks, gzip inside gzip): it must
+// not panic, and whatever it accepts must give trees
 // that follow the flame graph rules and top tables, under a node limit and
 // a filter too.
 func FuzzParse(f *testing.F) {
@@ -29,8 +31,11 @@ func FuzzParse(f *testing.F) {
 			}
 		}
 	}
+	for _, seed := range hostileSeeds() {
+		f.Add(seed)
+	}
 	f.Fuzz(func(t *testing.T, data []byte) {
-		p, err := profiles.Parse(data)
+		p, _, err := profiles.Parse(data, dumpformat.Limits{})
 		if err != nil {
 			return
 		}

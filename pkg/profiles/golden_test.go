@@ -10,6 +10,8 @@ import (
 	"testing"
 
 	"github.com/google/pprof/profile"
+
+	"github.com/goscope/pprof/pkg/dumpformat"
 )
 
 // goldenCase is one line of testdata/golden/manifest.txt.
@@ -87,7 +89,7 @@ func parseFile(t testing.TB, name string) *profile.Profile {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p, err := Parse(data)
+	p, _, err := Parse(data, dumpformat.Limits{})
 	if err != nil {
 		t.Fatalf("%s: %v", name, err)
 	}

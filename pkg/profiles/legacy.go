@@ -9,6 +9,8 @@ import (
 	"strings"
 
 	"github.com/google/pprof/profile"
+
+	"github.com/goscope/pprof/pkg/dumpformat"
 )
 
 // legacyStack is one stack of a debug=1 text profile as the Go runtime
@@ -320,4 +322,91 @@ func (s *legacySymbolizer) apply() {
 			loc.Line[k] = profile.Line{Function: s.function(f.function, f.file), Line: f.line}
 		}
 	}
+}
+
+// legacyLineLimit is the longest stack line handed to the pprof library,
+// whose text readers stop with an error at a line of 64 KiB (the default
+// buffer of a bufio.Scanner).
+const legacyLineLimit = 60 << 10
+
+// boundLegacyText counts the samples and frames of debug=1 text against
+// lim, and cuts every stack line of more than dumpformat.MaxStackDepth
+// addresses, or too long for the pprof library, to its first (innermost)
+// addresses. The text is copied only when a line is cut.
+func boundLegacyText(raw []byte, lim dumpformat.Limits) ([]byte, dumpformat.StackCut, error) {
+	var cut dumpformat.StackCut
+	var out []byte
+	samples, frames, comments := 0, 0, 0
+	for pos := 0; pos < len(raw); {
+		end := len(raw)
+		if i := bytes.IndexByte(raw[pos:], '\n'); i >= 0 {
+			end = pos + i + 1
+		}
+		line := raw[pos:end]
+		kept := line
+		switch at := bytes.Index(line, []byte(" @")); {
+		case len(line) > 0 && line[0] == '#':
+			comments++
+		case at >= 0:
+			samples++
+			addrs := bytes.TrimRight(line[at+2:], "\r\n")
+			n := countFields(addrs)
+			frames += n
+			if n > dumpformat.MaxStackDepth || len(line) > legacyLineLimit {
+				var k int
+				kept, k = cutStackLine(line[:at+2], addrs)
+				cut.Add(n, k)
+			}
+		}
+		if len(kept) != len(line) && out == nil {
+			out = append(make([]byte, 0, len(raw)), raw[:pos]...)
+		}
+		if out != nil {
+			out = append(out, kept...)
+		}
+		pos = end
+	}
+	if err := dumpformat.CheckSamplesAndFrames(samples, max(frames, comments), lim); err != nil {
+		return nil, cut, err
+	}
+	if out == nil {
+		return raw, cut, nil
+	}
+	return out, cut, nil
+}
+
+// cutStackLine keeps the first addresses of a stack line, as many as
+// dumpformat.MaxStackDepth and the line limit allow, and returns the line
+// and how many it kept.
+func cutStackLine(prefix, addrs []byte) ([]byte, int) {
+	line := append([]byte(nil), prefix...)
+	kept := 0
+	for len(addrs) > 0 && kept < dumpformat.MaxStackDepth {
+		addrs = bytes.TrimLeft(addrs, " \t")
+		end := bytes.IndexAny(addrs, " \t")
+		if end < 0 {
+			end = len(addrs)
+		}
+		if end == 0 || len(line)+1+end > legacyLineLimit {
+			break
+		}
+		line = append(append(line, ' '), addrs[:end]...)
+		addrs = addrs[end:]
+		kept++
+	}
+	return append(line, '\n'), kept
+}
+
+// countFields counts the space-separated fields of b without allocating.
+func countFields(b []byte) int {
+	n := 0
+	inField := false
+	for _, c := range b {
+		space := c == ' ' || c == '\t'
+		if !space && !inField {
+			n++
+		}
+		inField = !space
+	}
+	return n
 }

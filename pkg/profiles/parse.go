@@ -2,17 +2,13 @@ package profiles
 
 import (
 	"bytes"
-	"compress/gzip"
 	"errors"
 	"fmt"
-	"io"
 
 	"github.com/google/pprof/profile"
-)
 
-// MaxUncompressedSize bounds how much a gzipped profile may expand to, so a
-// small upload cannot exhaust memory.
-const MaxUncompressedSize = 512 << 20
+	"github.com/goscope/pprof/pkg/dumpformat"
+)
 
 // ErrNotProfile is wrapped by every error Parse returns for input that is
 // not a pprof profile at all.
@@ -22,52 +18,68 @@ var ErrNotProfile = errors.New("not a pprof profile")
 // legacy text formats (heap, allocs, block, mutex, threadcreate and
 // goroutine at debug=1). Legacy text is symbolized from the runtime's
 // comment lines, which the pprof library itself ignores.
-func Parse(data []byte) (*profile.Profile, error) {
-	raw, err := uncompress(data)
-	if err != nil {
-		return nil, err
+//
+// Gzip is undone by dumpformat.Decode, and what the profile decodes to is
+// bounded by lim before it is decoded: beyond a bound Parse fails with the
+// gate's error (*dumpformat.LimitError, dumpformat.ErrNestedGzip or
+// *dumpformat.BoundError). Stacks deeper than dumpformat.MaxStackDepth
+// frames are cut to their innermost frames; the cut says how many were.
+func Parse(data []byte, lim dumpformat.Limits) (*profile.Profile, dumpformat.StackCut, error) {
+	if len(bytes.TrimSpace(data)) == 0 {
+		return nil, dumpformat.StackCut{}, fmt.Errorf("%w: the data is empty", ErrNotProfile)
+	}
+	raw, _, err := dumpformat.Decode(data, lim)
+	switch {
+	case dumpformat.IsLimitError(err), errors.Is(err, dumpformat.ErrNestedGzip):
+		return nil, dumpformat.StackCut{}, err
+	case err != nil:
+		return nil, dumpformat.StackCut{}, fmt.Errorf("%w: %v", ErrNotProfile, err)
 	}
 	if err := recognize(raw); err != nil {
-		return nil, err
+		return nil, dumpformat.StackCut{}, err
 	}
-	text := markEmptyStacks(neutralizeMutexPeriod(raw))
-	p, err := profile.ParseData(text)
-	if err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrNotProfile, err)
-	}
+	var p *profile.Profile
+	var cut dumpformat.StackCut
 	if isLegacyText(raw) {
-		// The pprof library leaves the legacy text formats without
-		// functions; their names are in the comment lines.
-		symbolizeLegacyText(p, text)
+		p, cut, err = parseLegacyText(raw, lim)
+	} else {
+		p, cut, err = dumpformat.ParsePprof(raw, lim)
+	}
+	switch {
+	case dumpformat.IsLimitError(err):
+		return nil, cut, err
+	case err != nil:
+		return nil, cut, fmt.Errorf("%w: %v", ErrNotProfile, err)
+	case len(p.SampleType) == 0:
+		return nil, cut, fmt.Errorf("%w: the profile has no sample types", ErrNotProfile)
 	}
 	dropPadding(p)
-	if len(p.SampleType) == 0 {
-		return nil, fmt.Errorf("%w: the profile has no sample types", ErrNotProfile)
-	}
-	return p, nil
+	return p, cut, nil
 }
 
-func uncompress(data []byte) ([]byte, error) {
-	if len(bytes.TrimSpace(data)) == 0 {
-		return nil, fmt.Errorf("%w: the data is empty", ErrNotProfile)
-	}
-	if len(data) < 2 || data[0] != 0x1f || data[1] != 0x8b {
-		return data, nil
-	}
-	zr, err := gzip.NewReader(bytes.NewReader(data))
+// parseLegacyText reads debug=1 text within lim. The pprof library's text
+// reader is given text whose stack lines were cut to fit (see
+// boundLegacyText); it tries the text as protobuf first, which is bounded
+// too.
+func parseLegacyText(raw []byte, lim dumpformat.Limits) (*profile.Profile, dumpformat.StackCut, error) {
+	text, cut, err := boundLegacyText(raw, lim)
 	if err != nil {
-		return nil, fmt.Errorf("%w: bad gzip header: %v", ErrNotProfile, err)
+		return nil, cut, err
 	}
-	raw, err := io.ReadAll(io.LimitReader(zr, MaxUncompressedSize+1))
-	switch {
-	case errors.Is(err, io.ErrUnexpectedEOF):
-		return nil, fmt.Errorf("%w: the gzip stream is truncated (%d compressed bytes received)", ErrNotProfile, len(data))
-	case err != nil:
-		return nil, fmt.Errorf("%w: decompressing: %v", ErrNotProfile, err)
-	case len(raw) > MaxUncompressedSize:
-		return nil, fmt.Errorf("%w: more than %d bytes once decompressed", ErrNotProfile, MaxUncompressedSize)
+	text = markEmptyStacks(neutralizeMutexPeriod(text))
+	if err := dumpformat.CheckPprofBounds(text, lim); err != nil {
+		return nil, cut, err
 	}
-	return raw, nil
+	p, err := profile.ParseData(text)
+	if err != nil {
+		return nil, cut, err
+	}
+	// The pprof library leaves the legacy text formats without functions;
+	// their names are in the comment lines.
+	symbolizeLegacyText(p, text)
+	inlined, err := dumpformat.BoundStacks(p, lim)
+	cut.Merge(inlined)
+	return p, cut, err
 }
 
 // recognize rejects common wrong inputs with a message that says what they

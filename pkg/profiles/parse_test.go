@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/goscope/pprof/pkg/dumpformat"
 	"github.com/goscope/pprof/pkg/profiles"
 )
 
@@ -36,7 +37,7 @@ func TestParseRejectsWhatIsNotAProfile(t *testing.T) {
 		{"plain text", "hello world\n", "not a pprof profile"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			p, err := profiles.Parse([]byte(c.data))
+			p, _, err := profiles.Parse([]byte(c.data), dumpformat.Limits{})
 			if err == nil {
 				t.Fatalf("parsed into %d samples, want an error", len(p.Sample))
 			}
@@ -53,7 +54,7 @@ func TestParseReadsUncompressedProtobuf(t *testing.T) {
 	if err := p.WriteUncompressed(&raw); err != nil {
 		t.Fatal(err)
 	}
-	again, err := profiles.Parse(raw.Bytes())
+	again, _, err := profiles.Parse(raw.Bytes(), dumpformat.Limits{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -124,7 +125,7 @@ func TestParseMutexTextPeriod(t *testing.T) {
 		t.Errorf("delay %d ns from text, %d ns from protobuf", got, want)
 	}
 	for _, period := range []string{"0", "5"} {
-		p, err := profiles.Parse(bytes.Replace(data, []byte("sampling period=2"), []byte("sampling period="+period), 1))
+		p, _, err := profiles.Parse(bytes.Replace(data, []byte("sampling period=2"), []byte("sampling period="+period), 1), dumpformat.Limits{})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -4,6 +4,9 @@ import (
 	"os"
 	"testing"
 
+	"github.com/google/pprof/profile"
+
+	"github.com/goscope/pprof/pkg/dumpformat"
 	"github.com/goscope/pprof/pkg/frames"
 	"github.com/goscope/pprof/pkg/profiles"
 )
@@ -29,7 +32,7 @@ func BenchmarkParseLarge(b *testing.B) {
 	data := largeBytes(b)
 	b.SetBytes(int64(len(data)))
 	for b.Loop() {
-		p, err := profiles.Parse(data)
+		p, _, err := profiles.Parse(data, dumpformat.Limits{})
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -41,7 +44,7 @@ func BenchmarkParseLarge(b *testing.B) {
 // BenchmarkFlameGraphLarge turns the parsed profile into the flame graph
 // frame sent to Grafana.
 func BenchmarkFlameGraphLarge(b *testing.B) {
-	p, err := profiles.Parse(largeBytes(b))
+	p, _, err := profiles.Parse(largeBytes(b), dumpformat.Limits{})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -57,7 +60,7 @@ func BenchmarkFlameGraphLarge(b *testing.B) {
 // BenchmarkFlameGraphLargeLimited does the same with a node limit, as a
 // panel with a limit setting would.
 func BenchmarkFlameGraphLargeLimited(b *testing.B) {
-	p, err := profiles.Parse(largeBytes(b))
+	p, _, err := profiles.Parse(largeBytes(b), dumpformat.Limits{})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -72,7 +75,7 @@ func BenchmarkFlameGraphLargeLimited(b *testing.B) {
 
 // BenchmarkTopLarge turns the parsed profile into the top table frame.
 func BenchmarkTopLarge(b *testing.B) {
-	p, err := profiles.Parse(largeBytes(b))
+	p, _, err := profiles.Parse(largeBytes(b), dumpformat.Limits{})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -90,7 +93,7 @@ func BenchmarkTopLarge(b *testing.B) {
 func BenchmarkFlameGraphLargeFromBytes(b *testing.B) {
 	data := largeBytes(b)
 	for b.Loop() {
-		p, err := profiles.Parse(data)
+		p, _, err := profiles.Parse(data, dumpformat.Limits{})
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -105,7 +108,7 @@ func BenchmarkFlameGraphLargeFromBytes(b *testing.B) {
 func BenchmarkTopLargeFromBytes(b *testing.B) {
 	data := largeBytes(b)
 	for b.Loop() {
-		p, err := profiles.Parse(data)
+		p, _, err := profiles.Parse(data, dumpformat.Limits{})
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -115,4 +118,36 @@ func BenchmarkTopLargeFromBytes(b *testing.B) {
 		}
 		frames.Top(top, frames.Origin{Name: "large"})
 	}
+}
+
+// BenchmarkPrescanLarge counts what the large profile decodes to, the
+// check dumpformat.ParsePprof makes before decoding; BenchmarkDecodeLarge
+// is the decoding by google/pprof it protects, on the same bytes.
+// scripts/bench-profiles.sh prints their ratio.
+func BenchmarkPrescanLarge(b *testing.B) {
+	plain := largePlain(b)
+	b.SetBytes(int64(len(plain)))
+	for b.Loop() {
+		if err := dumpformat.CheckPprofBounds(plain, dumpformat.Limits{}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkDecodeLarge(b *testing.B) {
+	plain := largePlain(b)
+	b.SetBytes(int64(len(plain)))
+	for b.Loop() {
+		if _, err := profile.ParseUncompressed(plain); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func largePlain(b *testing.B) []byte {
+	plain, _, err := dumpformat.Decode(largeBytes(b), dumpformat.Limits{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	return plain
 }

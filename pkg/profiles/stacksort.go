@@ -8,7 +8,10 @@ import "slices"
 // It is a most-significant-digit radix sort that takes four frames at a
 // time as one 64-bit key, each frame as its rank plus one in 16 bits and 0
 // past the end of the stack, so that shorter stacks come first. Stacks
-// whose keys tie are sorted again on their next four frames. A comparison
+// whose keys tie are sorted again on their next four frames, from a list
+// of ranges still to sort rather than by recursion, whose depth would grow
+// with the stacks' (a quarter of a million calls for a stack of a million
+// frames). A comparison
 // sort spends most of its time calling comparators and chasing stacks
 // scattered over the frame buffer; this reads each frame about once. With
 // more labels than 16 bits hold, it falls back to a comparison sort.
@@ -27,7 +30,7 @@ func (b *treeBuilder) sortStacks(labels int) []int32 {
 		tmpKeys: make([]uint64, len(order)),
 		tmp:     make([]int32, len(order)),
 	}
-	s.sort(order, s.keys, s.tmp, s.tmpKeys, 0)
+	s.sort(order)
 	return order
 }
 
@@ -54,30 +57,40 @@ func (s *stackSorter) key(stack int32, depth int) uint64 {
 // counting digits.
 const insertionSortBelow = 48
 
-func (s *stackSorter) sort(idx []int32, keys []uint64, tmp []int32, tmpKeys []uint64, depth int) {
-	for i, st := range idx {
-		keys[i] = s.key(st, depth)
-	}
-	if len(idx) < insertionSortBelow {
-		for i := 1; i < len(idx); i++ {
-			for j := i; j > 0 && keys[j] < keys[j-1]; j-- {
-				keys[j], keys[j-1] = keys[j-1], keys[j]
-				idx[j], idx[j-1] = idx[j-1], idx[j]
+// sortRange is a run of order, [start, end), whose stacks share their
+// first depth frames.
+type sortRange struct{ start, end, depth int }
+
+func (s *stackSorter) sort(order []int32) {
+	pending := []sortRange{{0, len(order), 0}}
+	for len(pending) > 0 {
+		r := pending[len(pending)-1]
+		pending = pending[:len(pending)-1]
+		idx, keys := order[r.start:r.end], s.keys[r.start:r.end]
+		for i, st := range idx {
+			keys[i] = s.key(st, r.depth)
+		}
+		if len(idx) < insertionSortBelow {
+			for i := 1; i < len(idx); i++ {
+				for j := i; j > 0 && keys[j] < keys[j-1]; j-- {
+					keys[j], keys[j-1] = keys[j-1], keys[j]
+					idx[j], idx[j-1] = idx[j-1], idx[j]
+				}
 			}
+		} else {
+			radixByByte(idx, keys, s.tmp[r.start:r.end], s.tmpKeys[r.start:r.end])
 		}
-	} else {
-		radixByByte(idx, keys, tmp, tmpKeys)
-	}
-	for start := 0; start < len(idx); {
-		end := start + 1
-		for end < len(idx) && keys[end] == keys[start] {
-			end++
+		for start := 0; start < len(idx); {
+			end := start + 1
+			for end < len(idx) && keys[end] == keys[start] {
+				end++
+			}
+			// Equal keys with a fourth frame may still differ further on.
+			if end-start > 1 && keys[start]&0xffff != 0 {
+				pending = append(pending, sortRange{r.start + start, r.start + end, r.depth + 4})
+			}
+			start = end
 		}
-		// Equal keys with a fourth frame may still differ further on.
-		if end-start > 1 && keys[start]&0xffff != 0 {
-			s.sort(idx[start:end], keys[start:end], tmp[start:end], tmpKeys[start:end], depth+4)
-		}
-		start = end
 	}
 }
 

@@ -8,6 +8,7 @@ import (
 
 	"github.com/google/pprof/profile"
 
+	"github.com/goscope/pprof/pkg/dumpformat"
 	"github.com/goscope/pprof/pkg/frames"
 	"github.com/goscope/pprof/pkg/profiles"
 )
@@ -37,7 +38,7 @@ func load(t testing.TB, name string) *profile.Profile {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p, err := profiles.Parse(data)
+	p, _, err := profiles.Parse(data, dumpformat.Limits{})
 	if err != nil {
 		t.Fatalf("%s: %v", name, err)
 	}

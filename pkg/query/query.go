@@ -7,21 +7,22 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
+	"time"
 )
 
-// Type is what a query asks for.
+// Type is what a query asks for. The types and their views are listed in
+// vocabulary.json.
 type Type string
 
+// The query types the plugin dispatches on.
 const (
 	TypeMetrics    Type = "metrics"
 	TypeGoroutines Type = "goroutines"
 	TypeProfile    Type = "profile"
 	TypeDumps      Type = "dumps"
 )
-
-// Types lists the query types this version answers.
-var Types = []Type{TypeMetrics, TypeGoroutines, TypeProfile, TypeDumps}
 
 // Query is one query of a request.
 type Query struct {
@@ -43,8 +44,19 @@ type Query struct {
 	// PerCategory adds one count per state category to the count view.
 	PerCategory bool `json:"perCategory,omitempty"`
 
+	// Snapshot picks one snapshot of a dump that holds several (a log of
+	// several crashes): its position in the file, from 1, or a capture
+	// time (RFC 3339), which picks the newest snapshot captured at or
+	// before it. Empty picks the newest (within the time range, for a
+	// dump source).
+	Snapshot string `json:"snapshot,omitempty"`
+
 	Filter  GoroutineFilter `json:"filter"`
 	Profile ProfileOptions  `json:"profile"`
+
+	// Baseline is what the growth view compares the source with; the
+	// snapshot before it in the same source when not set.
+	Baseline *Source `json:"baseline,omitempty"`
 }
 
 // GoroutineFilter narrows the goroutines a goroutines query looks at.
@@ -87,6 +99,9 @@ type ProfileOptions struct {
 type Source struct {
 	Target string `json:"target,omitempty"`
 	Dump   string `json:"dump,omitempty"`
+	// Previous is the snapshot of the same source captured before the
+	// compared one (outside its capture bundle).
+	Previous bool `json:"previous,omitempty"`
 }
 
 // forbiddenKeys would let a viewer point Grafana's server at an address of
@@ -138,21 +153,60 @@ func (q *Query) validate() error {
 	} else if !slices.Contains(views, q.View) {
 		return fmt.Errorf("unknown view %q for a %s query; use one of %s", q.View, q.QueryType, list(views))
 	}
+	if _, ok := Metric(q.Metric); q.Metric != "" && !ok && !isStateFigure(q.Metric) {
+		return fmt.Errorf("unknown metric %q; use one of %s", q.Metric, list(MetricNames()))
+	}
 	if q.Filter.MinWaitMinutes < 0 {
 		return fmt.Errorf("minWaitMinutes cannot be negative")
 	}
 	if q.Profile.Seconds < 0 || q.Profile.MaxNodes < 0 {
 		return fmt.Errorf("seconds and maxNodes cannot be negative")
 	}
+	if _, err := ParseSnapshotChoice(q.Snapshot); err != nil {
+		return err
+	}
 	return nil
 }
 
-// Views lists each query type's views, the default first.
-var Views = map[Type][]string{
-	TypeMetrics:    {"current", "series"},
-	TypeGoroutines: {"count", "states", "groups", "timeline", "leaks", "races"},
-	TypeProfile:    {"flamegraph", "top", "labels"},
-	TypeDumps:      {"list", "history", "annotations"},
+func isStateFigure(name string) bool {
+	_, _, ok := StateFigure(name)
+	return ok
+}
+
+// SnapshotChoice returns the query's snapshot choice, checked by Parse.
+func (q *Query) SnapshotChoice() SnapshotChoice {
+	c, _ := ParseSnapshotChoice(q.Snapshot)
+	return c
+}
+
+// SnapshotChoice is a parsed Query.Snapshot; the zero value picks the
+// newest snapshot.
+type SnapshotChoice struct {
+	// Index is a position in the file, from 1; 0 when not chosen by
+	// position.
+	Index int
+	// At picks the newest snapshot captured at or before it; zero when not
+	// chosen by time.
+	At time.Time
+}
+
+// ParseSnapshotChoice reads "", "newest", a position from 1 or an RFC 3339
+// time.
+func ParseSnapshotChoice(s string) (SnapshotChoice, error) {
+	s = strings.TrimSpace(s)
+	if s == "" || s == "newest" {
+		return SnapshotChoice{}, nil
+	}
+	if n, err := strconv.Atoi(s); err == nil {
+		if n < 1 {
+			return SnapshotChoice{}, fmt.Errorf("snapshot %d: snapshots are numbered from 1", n)
+		}
+		return SnapshotChoice{Index: n}, nil
+	}
+	if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
+		return SnapshotChoice{At: t}, nil
+	}
+	return SnapshotChoice{}, fmt.Errorf("snapshot %q: use a position from 1, a capture time such as 2026-12-01T10:00:00Z, or leave it empty for the newest", s)
 }
 
 func list[T ~string](items []T) string {

@@ -10,6 +10,9 @@ import (
 	"time"
 
 	"github.com/grafana/grafana-plugin-sdk-go/backend"
+
+	"github.com/goscope/pprof/pkg/capturerules"
+	"github.com/goscope/pprof/pkg/dumpformat"
 )
 
 // Defaults, chosen so that a plain install is safe against large targets.
@@ -33,6 +36,14 @@ const (
 	// An upload as large as the biggest goroutine dump the runtime writes.
 	DefaultMaxUploadMiB = 64
 	DefaultDumpQuotaMiB = 1024
+	// DefaultParseCacheMiB keeps the parse of a few large dumps (a
+	// million-goroutine dump takes about 140 MiB parsed) so that the
+	// panels of a dashboard over one dump parse it once.
+	DefaultParseCacheMiB = 256
+	// DefaultMaxDecompressedMiB leaves room for any real dump or profile
+	// (the runtime truncates a goroutine dump at 64 MiB) while a gzip bomb
+	// fails after reading little.
+	DefaultMaxDecompressedMiB = int(dumpformat.DefaultDecompressedLimit >> 20)
 )
 
 // JSONData is the non-secret configuration as Grafana stores it.
@@ -51,15 +62,35 @@ type JSONData struct {
 	RecordRetentionHours  int    `json:"recordRetentionHours,omitempty"`
 	// RecordDisabled stops the background sampling of targets.
 	RecordDisabled bool `json:"recordDisabled,omitempty"`
+	// HistoryDir holds the recorder's history file; empty for the
+	// default beside Grafana's data.
+	HistoryDir string `json:"historyDir,omitempty"`
+	// FullDumpIntervalSeconds is the cadence of the recorder's full
+	// goroutine dumps (states over time); FullDumpsDisabled turns them off.
+	FullDumpIntervalSeconds int  `json:"fullDumpIntervalSeconds,omitempty"`
+	FullDumpsDisabled       bool `json:"fullDumpsDisabled,omitempty"`
+	// CaptureRules capture a target's evidence when its figures spike.
+	CaptureRules    []CaptureRuleJSON `json:"captureRules,omitempty"`
+	CaptureQuotaMiB int               `json:"captureQuotaMiB,omitempty"`
 	// DumpStoreDir is where uploaded dumps are kept on the Grafana server.
-	DumpStoreDir      string          `json:"dumpStoreDir,omitempty"`
-	MaxUploadMiB      int             `json:"maxUploadMiB,omitempty"`
-	DumpQuotaMiB      int             `json:"dumpQuotaMiB,omitempty"`
-	DumpDirectories   []DumpDirectory `json:"dumpDirectories,omitempty"`
-	TLSSkipVerify     bool            `json:"tlsSkipVerify,omitempty"`
-	TLSAuthWithCACert bool            `json:"tlsAuthWithCACert,omitempty"`
-	TLSAuth           bool            `json:"tlsAuth,omitempty"`
-	TLSServerName     string          `json:"serverName,omitempty"`
+	DumpStoreDir    string          `json:"dumpStoreDir,omitempty"`
+	MaxUploadMiB    int             `json:"maxUploadMiB,omitempty"`
+	DumpQuotaMiB    int             `json:"dumpQuotaMiB,omitempty"`
+	DumpDirectories []DumpDirectory `json:"dumpDirectories,omitempty"`
+	// ParseCacheMiB bounds the memory of parsed dumps and profiles kept
+	// for the next query over the same content.
+	ParseCacheMiB     int    `json:"parseCacheMiB,omitempty"`
+	TLSSkipVerify     bool   `json:"tlsSkipVerify,omitempty"`
+	TLSAuthWithCACert bool   `json:"tlsAuthWithCACert,omitempty"`
+	TLSAuth           bool   `json:"tlsAuth,omitempty"`
+	TLSServerName     string `json:"serverName,omitempty"`
+
+	// The bounds on what data may expand to once decoded (see
+	// dumpformat.Limits).
+	MaxDecompressedMiB  int `json:"maxDecompressedMiB,omitempty"`
+	MaxProfileSamples   int `json:"maxProfileSamples,omitempty"`
+	MaxProfileLocations int `json:"maxProfileLocations,omitempty"`
+	MaxStackFrames      int `json:"maxStackFrames,omitempty"`
 }
 
 // TargetJSON is one configured target as stored in jsonData.
@@ -71,6 +102,8 @@ type TargetJSON struct {
 	// AuthHeaderName overrides the shared header for this target; its value
 	// is the secret TargetAuthKey(name).
 	AuthHeaderName string `json:"authHeaderName,omitempty"`
+	// CaptureRules override the data source's rules on the same figures.
+	CaptureRules []CaptureRuleJSON `json:"captureRules,omitempty"`
 }
 
 // DumpDirectory is a directory on the Grafana server that a tool such as
@@ -114,6 +147,18 @@ type Settings struct {
 	MaxUploadBytes  int64
 	DumpQuotaBytes  int64
 	DumpDirectories []DumpDirectory
+	ParseCacheBytes int64
+	// HistoryDir is empty when the admin left it to the default.
+	HistoryDir string
+	// FullDumpInterval is zero when the recorder takes no full dumps.
+	FullDumpInterval time.Duration
+	// CaptureRules are each target's rules (its own and the data
+	// source's); targets without rules are absent.
+	CaptureRules      map[string][]capturerules.Rule
+	CaptureQuotaBytes int64
+	// Limits bound what the data of every source may expand to once
+	// decoded.
+	Limits dumpformat.Limits
 }
 
 // Target is a validated target with its secret header, if any.
@@ -164,6 +209,13 @@ func FromJSON(j JSONData, secrets map[string]string) (*Settings, error) {
 	out.MaxUploadBytes = int64(orInt(j.MaxUploadMiB, DefaultMaxUploadMiB)) << 20
 	out.DumpQuotaBytes = int64(orInt(j.DumpQuotaMiB, DefaultDumpQuotaMiB)) << 20
 	out.DumpDirectories = j.DumpDirectories
+	out.ParseCacheBytes = int64(orInt(j.ParseCacheMiB, DefaultParseCacheMiB)) << 20
+	out.Limits = dumpformat.Limits{
+		MaxDecompressedBytes: int64(orInt(j.MaxDecompressedMiB, DefaultMaxDecompressedMiB)) << 20,
+		MaxSamples:           orInt(j.MaxProfileSamples, dumpformat.DefaultMaxSamples),
+		MaxLocations:         orInt(j.MaxProfileLocations, dumpformat.DefaultMaxLocations),
+		MaxStackFrames:       orInt(j.MaxStackFrames, dumpformat.DefaultMaxStackFrames),
+	}
 	errs = append(errs, checkDumpDirectories(j)...)
 	errs = append(errs, checkLimits(j)...)
 	seen := map[string]bool{}
@@ -177,6 +229,7 @@ func FromJSON(j JSONData, secrets map[string]string) (*Settings, error) {
 		t.Header = targetHeader(j, tj, secrets)
 		out.Targets = append(out.Targets, t)
 	}
+	errs = append(errs, evidence(j, out)...)
 	if err := errors.Join(errs...); err != nil {
 		return nil, err
 	}

@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"github.com/grafana/grafana-plugin-sdk-go/backend"
+
+	"github.com/goscope/pprof/pkg/dumpformat"
 )
 
 func load(t *testing.T, jsonData string, secrets map[string]string) (*Settings, error) {
@@ -104,6 +106,7 @@ func TestValidationErrors(t *testing.T) {
 		{"bad metrics url", `{"targets":[{"name":"a","url":"http://a/x","metricsUrl":"a:9090"}]}`, []string{"metrics URL"}},
 		{"limits", `{"timeoutSeconds":-1,"maxResponseMiB":5000}`, []string{"timeout (seconds) must be between 1 and 600", "maximum response size (MiB) must be between 1 and 1024"}},
 		{"bad header", `{"authHeaderName":"Bad Header"}`, []string{"not a valid HTTP header name"}},
+		{"parse cache", `{"parseCacheMiB":-5}`, []string{"parse cache (MiB) must be between 1 and 65536, not -5"}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -131,8 +134,11 @@ func TestDumpSettings(t *testing.T) {
 		t.Errorf("dump settings = %+v", s)
 	}
 	d, _ := load(t, `{}`, nil)
-	if d.MaxUploadBytes != 64<<20 || d.DumpQuotaBytes != 1<<30 || d.DumpStoreDir != "" {
+	if d.MaxUploadBytes != 64<<20 || d.DumpQuotaBytes != 1<<30 || d.DumpStoreDir != "" || d.ParseCacheBytes != 256<<20 {
 		t.Errorf("defaults = %+v", d)
+	}
+	if c, _ := load(t, `{"parseCacheMiB":1024}`, nil); c.ParseCacheBytes != 1<<30 {
+		t.Errorf("parse cache = %d", c.ParseCacheBytes)
 	}
 }
 
@@ -140,6 +146,32 @@ func TestDumpSettingsErrors(t *testing.T) {
 	_, err := load(t, `{"dumpStoreDir":"dumps","dumpDirectories":[{"name":"a b","path":"logs"},{"name":"x","path":"/x","glob":"["},{"name":"x","path":"/y"}]}`, nil)
 	for _, want := range []string{`dump store directory "dumps" must be an absolute path`, `dump directory "a b": the name may only hold`,
 		`path "logs" must be an absolute path`, `glob "[" is not valid`, `dump directory "x": the name is used twice`} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("error %v lacks %q", err, want)
+		}
+	}
+}
+
+func TestDecodingLimits(t *testing.T) {
+	d, err := load(t, `{}`, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := (dumpformat.Limits{}).WithDefaults(); d.Limits != want || d.Limits.MaxDecompressedBytes != 512<<20 {
+		t.Errorf("defaults = %+v, want %+v", d.Limits, want)
+	}
+	s, err := load(t, `{"maxDecompressedMiB":64,"maxProfileSamples":5000,"maxProfileLocations":6000,"maxStackFrames":70000}`, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := (dumpformat.Limits{MaxDecompressedBytes: 64 << 20, MaxSamples: 5000, MaxLocations: 6000, MaxStackFrames: 70000}); s.Limits != want {
+		t.Errorf("limits = %+v, want %+v", s.Limits, want)
+	}
+	_, err = load(t, `{"maxDecompressedMiB":5000,"maxProfileSamples":10,"maxProfileLocations":-1,"maxStackFrames":100}`, nil)
+	for _, want := range []string{"maximum decompressed size (MiB) must be between 1 and 4096, not 5000",
+		"maximum profile samples must be between 1000 and 100000000, not 10",
+		"maximum profile locations must be between 1000 and 100000000, not -1",
+		"maximum stack frames must be between 10000 and 1000000000, not 100"} {
 		if err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("error %v lacks %q", err, want)
 		}

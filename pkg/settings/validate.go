@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+
+	"github.com/goscope/pprof/pkg/dumpformat"
 )
 
 var (
@@ -34,6 +36,11 @@ func checkLimits(j JSONData) []error {
 	check("recording retention (hours)", j.RecordRetentionHours, 1, 24*31)
 	check("maximum upload size (MiB)", j.MaxUploadMiB, 1, 4096)
 	check("dump store quota (MiB)", j.DumpQuotaMiB, 1, 1<<20)
+	check("parse cache (MiB)", j.ParseCacheMiB, 1, 64<<10)
+	check("maximum decompressed size (MiB)", j.MaxDecompressedMiB, 1, 4096)
+	check("maximum profile samples", j.MaxProfileSamples, 1000, 100_000_000)
+	check("maximum profile locations", j.MaxProfileLocations, 1000, 100_000_000)
+	check("maximum stack frames", j.MaxStackFrames, dumpformat.MaxStackDepth, 1_000_000_000)
 	if j.DumpStoreDir != "" && !filepath.IsAbs(j.DumpStoreDir) {
 		errs = append(errs, fmt.Errorf("dump store directory %q must be an absolute path", j.DumpStoreDir))
 	}

@@ -3,6 +3,7 @@ package stackgroups
 import (
 	"testing"
 
+	"github.com/goscope/pprof/pkg/dumpformat"
 	"github.com/goscope/pprof/pkg/goroutines"
 )
 
@@ -12,7 +13,7 @@ import (
 func BenchmarkGoroutines100k(b *testing.B) {
 	data := bigDump(b)
 	parseGroup := func() (*goroutines.Snapshot, []Group) {
-		s, err := goroutines.Parse(data)
+		s, err := goroutines.Parse(data, dumpformat.Limits{})
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -39,7 +40,7 @@ func BenchmarkGoroutines100k(b *testing.B) {
 	})
 	b.Run("parse", func(b *testing.B) {
 		parse := func() {
-			if _, err := goroutines.Parse(data); err != nil {
+			if _, err := goroutines.Parse(data, dumpformat.Limits{}); err != nil {
 				b.Fatal(err)
 			}
 		}

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/goscope/pprof/pkg/dumpformat"
 	"github.com/goscope/pprof/pkg/goroutines"
 )
 
@@ -22,7 +23,7 @@ func FuzzAnalysis(f *testing.F) {
 		f.Add(data, "chan receive", "main", 1, true)
 	}
 	f.Fuzz(func(t *testing.T, data []byte, state, include string, minWait int, hideSystem bool) {
-		snaps, _ := goroutines.ParseAll(data)
+		snaps, _ := goroutines.ParseAll(data, dumpformat.Limits{})
 		filter := Filter{States: []string{state}, Include: include, MinWaitMinutes: minWait, HideSystem: hideSystem}
 		for _, s := range snaps {
 			c, err := Count(s, filter)

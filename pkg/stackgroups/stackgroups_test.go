@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/goscope/pprof/pkg/dumpformat"
 	"github.com/goscope/pprof/pkg/goroutines"
 	"github.com/goscope/pprof/pkg/waitstates"
 )
@@ -15,7 +16,12 @@ import (
 // The dumps are the goroutines package's real test dumps.
 func load(t testing.TB, name string) *goroutines.Snapshot {
 	t.Helper()
-	path := filepath.Join("..", "goroutines", "testdata", name)
+	return loadFile(t, filepath.Join("..", "goroutines", "testdata", name))
+}
+
+// loadFile parses a dump, or its gzipped copy.
+func loadFile(t testing.TB, path string) *goroutines.Snapshot {
+	t.Helper()
 	data, err := os.ReadFile(path)
 	if os.IsNotExist(err) {
 		data, err = os.ReadFile(path + ".gz")
@@ -23,7 +29,7 @@ func load(t testing.TB, name string) *goroutines.Snapshot {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s, err := goroutines.Parse(data)
+	s, err := goroutines.Parse(data, dumpformat.Limits{})
 	if err != nil {
 		t.Fatal(err)
 	}

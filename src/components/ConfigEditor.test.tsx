@@ -277,3 +277,52 @@ describe('ConfigEditor secrets', () => {
     expect(screen.getAllByText('Required while this option is on')).toHaveLength(1);
   });
 });
+
+describe('ConfigEditor captures', () => {
+  it('adds a capture rule with holmes-like defaults and says what is wrong with it', () => {
+    const latest = renderEditor(settings({}));
+    const captures = within(screen.getByRole('region', { name: 'Captures' }));
+
+    fireEvent.click(captures.getByRole('button', { name: 'Add rule' }));
+    expect(latest.current.jsonData.captureRules).toEqual([{ figure: 'goroutines', min: 3000, diff: 25, abs: 200000 }]);
+
+    const rule = within(captures.getByTestId('capture-rule'));
+    fireEvent.change(rule.getByLabelText('Diff (%)'), { target: { value: '' } });
+    fireEvent.change(rule.getByLabelText('Abs'), { target: { value: '' } });
+    fireEvent.change(rule.getByLabelText('Cooldown (min)'), { target: { value: '30' } });
+    expect(latest.current.jsonData.captureRules).toEqual([{ figure: 'goroutines', min: 3000, cooldownMinutes: 30 }]);
+    expect(rule.getByText(/set abs \(a value that always fires\)/)).toBeInTheDocument();
+
+    fireEvent.click(rule.getByRole('button', { name: 'Remove rule' }));
+    expect(latest.current.jsonData.captureRules).toBeUndefined();
+  });
+
+  it("overrides or turns off the data source's rule for one target", () => {
+    const latest = renderEditor(
+      settings({
+        captureRules: [{ figure: 'goroutines', diff: 25 }],
+        targets: [{ name: 'api-1', url: 'http://api-1:6060/debug/pprof' }],
+      })
+    );
+    const row = within(targetRows()[0]);
+    fireEvent.click(row.getByRole('button', { name: 'Add override' }));
+    expect(latest.current.jsonData.targets?.[0].captureRules).toEqual([{ figure: 'goroutines', abs: 20000 }]);
+
+    fireEvent.click(within(row.getByTestId('capture-rule')).getByLabelText('Off'));
+    expect(latest.current.jsonData.targets?.[0].captureRules).toEqual([{ figure: 'goroutines', disabled: true }]);
+    expect(within(row.getByTestId('capture-rule')).queryByLabelText('Abs')).not.toBeInTheDocument();
+  });
+
+  it('turns goroutine states over time off and sets where history is kept', () => {
+    const latest = renderEditor(settings({}));
+    const history = within(screen.getByRole('region', { name: 'History' }));
+    fireEvent.change(history.getByLabelText('Full dump interval (s)'), { target: { value: '120' } });
+    expect(latest.current.jsonData.fullDumpIntervalSeconds).toBe(120);
+    fireEvent.change(history.getByLabelText('History directory'), { target: { value: 'var/history' } });
+    expect(history.getByText('History directory "var/history" must be an absolute path')).toBeInTheDocument();
+
+    fireEvent.click(history.getByLabelText('Goroutine states over time'));
+    expect(latest.current.jsonData.fullDumpsDisabled).toBe(true);
+    expect(history.queryByLabelText('Full dump interval (s)')).not.toBeInTheDocument();
+  });
+});

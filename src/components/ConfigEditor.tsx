@@ -4,6 +4,7 @@ import { Alert, Box, Divider, Stack, Text } from '@grafana/ui';
 
 import { PprofOptions, PprofSecureJsonData } from '../types';
 import { AuthSection } from './config/AuthSection';
+import { CaptureSection } from './config/CaptureSection';
 import { DumpsSection } from './config/DumpsSection';
 import { LimitsSection, RecordingSection } from './config/LimitsSection';
 import { TargetsEditor } from './config/TargetsEditor';
@@ -40,6 +41,13 @@ export function ConfigEditor({ options, onOptionsChange }: Props) {
       <Divider />
       <Section title="History">
         <RecordingSection options={options} onOptionsChange={onOptionsChange} />
+      </Section>
+      <Divider />
+      <Section
+        title="Captures"
+        description="Rules evaluated on every recorded sample, as holmes does inside a service: when one fires, the goroutine dump, heap, threadcreate and goroutine profiles (and on request a CPU profile and a trace) are captured into the dump store under the target's own source, with the reason. Targets can override a rule."
+      >
+        <CaptureSection options={options} onOptionsChange={onOptionsChange} />
       </Section>
       <Divider />
       <Section

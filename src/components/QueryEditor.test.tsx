@@ -43,6 +43,27 @@ const DUMPS = [
     format: 'goroutine-debug1',
     size: 1024,
   },
+  {
+    id: 'sha-log',
+    name: 'service.log',
+    source: 'upload',
+    format: 'crash-text',
+    formatDescription: 'crash or SIGQUIT output',
+    size: 4096,
+    capturedAt: '2026-12-06T05:06:52Z',
+    capturedFrom: 'log',
+    snapshotCount: 2,
+    snapshots: [
+      {
+        index: 1,
+        loggedAt: '2026-12-06T05:06:51Z',
+        kind: 'crash',
+        detail: 'panic: database unreachable',
+        goroutines: 3,
+      },
+      { index: 2, loggedAt: '2026-12-06T05:06:52Z', kind: 'crash', detail: 'SIGQUIT: quit', goroutines: 14 },
+    ],
+  },
 ];
 
 function serveResources() {
@@ -154,7 +175,7 @@ describe('QueryEditor', () => {
     const { latest } = await renderEditor({ refId: 'A', queryType: 'metrics', target: '*' });
 
     fireEvent.click(screen.getByRole('radio', { name: 'Series' }));
-    await choose('Metric', /^goroutines/);
+    await choose('Metric', /^goroutines(?!_)/);
 
     expect(latest.current).toEqual({
       refId: 'A',
@@ -267,6 +288,23 @@ describe('QueryEditor', () => {
     expect(latest.current).toEqual({ refId: 'A', queryType: 'profile', dumpSource: 'dir:holmes' });
   });
 
+  it('picks one snapshot of a dump that holds several', async () => {
+    const { latest } = await renderEditor({ refId: 'A', queryType: 'goroutines', dump: 'sha-log' });
+    await waitFor(() => expect(screen.getByTestId('dump-details')).toHaveTextContent('2 snapshots'));
+
+    await choose('Snapshot', /^1 of 2/);
+    expect(latest.current).toEqual({ refId: 'A', queryType: 'goroutines', dump: 'sha-log', snapshot: '1' });
+
+    // Another dump starts again from its newest snapshot.
+    await choose('Dump', /^incident\.txt/);
+    expect(latest.current).toEqual({ refId: 'A', queryType: 'goroutines', dump: 'sha-a' });
+  });
+
+  it('reads live targets without a snapshot field', async () => {
+    await renderEditor({ refId: 'A', queryType: 'goroutines', target: '*' });
+    expect(screen.queryByRole('combobox', { name: 'Snapshot' })).not.toBeInTheDocument();
+  });
+
   it('adds per-category counts to the count view', async () => {
     const { latest } = await renderEditor({ refId: 'A', queryType: 'goroutines', target: '*' });
 
@@ -329,6 +367,9 @@ describe('QueryEditor', () => {
     await choose('Profile type', 'cpu');
     typeAndLeave('Seconds', '10');
     fireEvent.click(screen.getByRole('radio', { name: 'Top' }));
+    // The rarely used options are folded away until asked for.
+    expect(screen.queryByLabelText('Focus')).not.toBeInTheDocument();
+    fireEvent.click(screen.getByRole('button', { name: 'Options none set' }));
     typeAndLeave('Focus', 'myapp\\.');
     typeAndLeave('Max nodes', '500');
     fireEvent.click(screen.getByLabelText('By line'));
@@ -341,6 +382,18 @@ describe('QueryEditor', () => {
       view: 'top',
       profile: { profileType: 'cpu', seconds: 10, focus: 'myapp\\.', maxNodes: 500, byLine: true, nodeFraction: 0 },
     });
+
+    // Folded again, the row names what is set.
+    fireEvent.click(screen.getByRole('button', { name: /^Options/ }));
+    expect(
+      screen.getByRole('button', { name: 'Options Focus: myapp\\. · Max nodes: 500 · By line · Node fraction: 0' })
+    ).toBeVisible();
+  });
+
+  it('opens the options of a saved query whose node limit is wrong', async () => {
+    await renderEditor({ refId: 'A', queryType: 'profile', profile: { maxNodes: 0 } });
+
+    expect(screen.getByText('A whole number, 1 or more')).toBeInTheDocument();
   });
 
   it('offers the node fraction for top tables only, and checks it', async () => {
@@ -361,6 +414,7 @@ describe('QueryEditor', () => {
     const { latest } = await renderEditor({ refId: 'A', queryType: 'profile', target: 'api-1', view: 'labels' });
     expect(screen.getByText('The labels view needs a label to group by')).toBeInTheDocument();
 
+    fireEvent.click(screen.getByRole('button', { name: /^Options/ }));
     fireEvent.click(screen.getByRole('button', { name: 'Add label filter' }));
     fireEvent.change(screen.getByLabelText('pprof label 1 name'), { target: { value: 'region' } });
     typeAndLeave('pprof label 1 value', 'eu');
@@ -389,6 +443,75 @@ describe('QueryEditor', () => {
 
     expect(latest.current.profile).toEqual({ profileType: 'heap', baseline: { dump: 'sha-a' } });
     expect(onRunQuery).toHaveBeenCalledTimes(1);
+  });
+
+  it('compares the growth view with the previous snapshot or a chosen dump', async () => {
+    const { latest, onRunQuery } = await renderEditor({
+      refId: 'A',
+      queryType: 'goroutines',
+      dumpSource: 'capture:api-1',
+      view: 'growth',
+    });
+
+    expect(screen.getByRole('radio', { name: 'Previous snapshot' })).toBeChecked();
+    fireEvent.click(screen.getByRole('radio', { name: 'Stored dump' }));
+    expect(latest.current.baseline).toEqual({ dump: '' });
+    expect(onRunQuery).not.toHaveBeenCalled();
+
+    await waitFor(() => expect(screen.getByRole('combobox', { name: 'Baseline dump' })).not.toBeDisabled());
+    await choose('Baseline dump', /^incident\.txt/);
+    expect(latest.current).toEqual({
+      refId: 'A',
+      queryType: 'goroutines',
+      dumpSource: 'capture:api-1',
+      view: 'growth',
+      baseline: { dump: 'sha-a' },
+    });
+    expect(onRunQuery).toHaveBeenCalledTimes(1);
+
+    fireEvent.click(screen.getByRole('radio', { name: 'Previous snapshot' }));
+    expect(latest.current.baseline).toBeUndefined();
+    expect(onRunQuery).toHaveBeenCalledTimes(2);
+
+    fireEvent.click(screen.getByRole('radio', { name: 'Groups' }));
+    expect(screen.queryByRole('radio', { name: 'Previous snapshot' })).not.toBeInTheDocument();
+  });
+
+  it('diffs a profile against the previous snapshot of its source', async () => {
+    const { latest, onRunQuery } = await renderEditor({
+      refId: 'A',
+      queryType: 'profile',
+      dumpSource: 'capture:api-1',
+      profile: { profileType: 'heap' },
+    });
+
+    fireEvent.click(screen.getByLabelText('Compare with a baseline'));
+    fireEvent.click(screen.getByRole('radio', { name: 'Previous snapshot' }));
+    expect(latest.current.profile).toEqual({ profileType: 'heap', baseline: { previous: true } });
+    // Switching the diff on waits for a baseline; the previous snapshot is one.
+    expect(onRunQuery).toHaveBeenCalledTimes(1);
+    expect(screen.queryByRole('radiogroup', { name: /Baseline/ })).not.toBeInTheDocument();
+  });
+
+  it('keeps the radio groups of two editors with the same refId apart, as in Explore split view', async () => {
+    await renderEditor({ refId: 'A', queryType: 'goroutines', target: '*', view: 'groups' });
+    await renderEditor({ refId: 'A', queryType: 'profile', target: '*', view: 'top' });
+
+    const names = (label: string) =>
+      screen.getAllByRole('radio', { name: label }).map((radio) => radio.getAttribute('name'));
+    const [first, second] = names('Goroutines');
+    expect(first).not.toEqual(second);
+    // Each editor keeps its own selection.
+    expect(screen.getAllByRole('radio', { name: 'Goroutines' }).map((r) => (r as HTMLInputElement).checked)).toEqual([
+      true,
+      false,
+    ]);
+    expect(screen.getAllByRole('radio', { name: 'Profile' }).map((r) => (r as HTMLInputElement).checked)).toEqual([
+      false,
+      true,
+    ]);
+    const ids = [...document.querySelectorAll('[id]')].map((e) => e.id);
+    expect(new Set(ids).size).toBe(ids.length);
   });
 
   it('reads the dump sources for a dumps query', async () => {

@@ -6,15 +6,19 @@ import { DataSource } from '../datasource';
 import { isRunnable, queryTypeOf, sourceForType, sourceOf } from '../queries';
 import { QUERY_TYPES, VIEWS } from '../queryModel';
 import { PprofOptions, PprofQuery, QueryType } from '../types';
+import { QUERY_LABEL_WIDTH } from './layout';
 import { LIMITS } from './config/limits';
 import { BaselineFields } from './query/BaselineFields';
 import { DumpSourceField } from './query/DumpSourceField';
 import { GoroutineFilterFields } from './query/GoroutineFilterFields';
+import { GrowthBaselineField } from './query/GrowthBaselineField';
 import { MetricField } from './query/MetricField';
 import { ProfileFields } from './query/ProfileFields';
+import { SnapshotField } from './query/SnapshotField';
 import { SourceFields } from './query/SourceFields';
 import { TargetPicker } from './query/TargetPicker';
 import { useDumps, useDumpSources, useTargets } from './query/useResources';
+import { useFieldIds } from './query/useFieldIds';
 import { ViewField } from './query/ViewField';
 
 type Props = QueryEditorProps<DataSource, PprofQuery, PprofOptions>;
@@ -24,7 +28,7 @@ export function QueryEditor({ query, onChange, onRunQuery, datasource }: Props) 
   const targets = useTargets(datasource.api, type !== 'dumps');
   const dumps = useDumps(datasource.api, type === 'goroutines' || type === 'profile');
   const sources = useDumpSources(datasource.api, type !== 'metrics');
-  const id = (field: string) => `${query.refId}-${field}`;
+  const id = useFieldIds(query.refId);
 
   /** Applies a change and runs the query when it is complete and the change is meant to run it. */
   const update = (next: PprofQuery, run = true) => {
@@ -40,11 +44,13 @@ export function QueryEditor({ query, onChange, onRunQuery, datasource }: Props) 
       view: _v,
       metric: _m,
       perCategory: _c,
+      snapshot: _n,
       filter: _f,
       profile: _p,
       target: _t,
       dump: _d,
       dumpSource: _s,
+      baseline: _b,
       ...base
     } = query;
     update({ ...base, queryType: next, ...sourceForType(query, next) });
@@ -58,7 +64,8 @@ export function QueryEditor({ query, onChange, onRunQuery, datasource }: Props) 
       kinds={['target', 'dump', 'dumpSource']}
       value={{ target: query.target, dump: query.dump, dumpSource: query.dumpSource }}
       onChange={(value, run) => {
-        const { target: _t, dump: _d, dumpSource: _s, ...rest } = query;
+        // A snapshot position belongs to the dump it was picked in.
+        const { target: _t, dump: _d, dumpSource: _s, snapshot: _n, ...rest } = query;
         update({ ...rest, ...value }, run);
       }}
       api={datasource.api}
@@ -71,7 +78,7 @@ export function QueryEditor({ query, onChange, onRunQuery, datasource }: Props) 
 
   return (
     <Stack direction="column" gap={1}>
-      <InlineField label="Query type" labelWidth={14}>
+      <InlineField label="Query type" labelWidth={QUERY_LABEL_WIDTH}>
         <RadioButtonGroup
           id={id('query-type')}
           options={QUERY_TYPES.map(({ value, label, description }) => ({ value, label, description }))}
@@ -107,6 +114,14 @@ export function QueryEditor({ query, onChange, onRunQuery, datasource }: Props) 
       {type === 'goroutines' && (
         <>
           {source}
+          {sourceOf(query) !== 'target' && (
+            <SnapshotField
+              id={id('snapshot')}
+              value={query.snapshot}
+              onChange={(snapshot) => update(withField(query, 'snapshot', snapshot))}
+              dump={dumps.value.find((d) => d.id === query.dump)}
+            />
+          )}
           <ViewField
             id={id('view')}
             views={VIEWS.goroutines}
@@ -116,7 +131,7 @@ export function QueryEditor({ query, onChange, onRunQuery, datasource }: Props) 
           {(query.view || VIEWS.goroutines[0].value) === 'count' && (
             <InlineField
               label="Per category"
-              labelWidth={14}
+              labelWidth={QUERY_LABEL_WIDTH}
               tooltip="Add one count per state category beside the total, e.g. for an alert on goroutines blocked on locks."
             >
               <InlineSwitch
@@ -125,6 +140,15 @@ export function QueryEditor({ query, onChange, onRunQuery, datasource }: Props) 
                 onChange={(e) => update(withField(query, 'perCategory', e.currentTarget.checked || undefined))}
               />
             </InlineField>
+          )}
+          {query.view === 'growth' && (
+            <GrowthBaselineField
+              idPrefix={id('growth-baseline')}
+              baseline={query.baseline}
+              onChange={(baseline, run) => update(withField(query, 'baseline', baseline), run)}
+              api={datasource.api}
+              dumps={dumps}
+            />
           )}
           <GoroutineFilterFields
             idPrefix={id('filter')}

@@ -6,6 +6,7 @@ import { DataSource } from '../datasource';
 import { DUMP_FORMATS } from '../queryModel';
 import { PprofOptions, PprofQuery, PprofVariableQuery, VariableQueryKind } from '../types';
 import { toVariableQuery } from '../variables';
+import { QUERY_LABEL_WIDTH } from './layout';
 import { useDumpSources, useTargets, variableOptions } from './query/useResources';
 
 type Props = QueryEditorProps<DataSource, PprofQuery, PprofOptions, PprofVariableQuery>;
@@ -44,7 +45,7 @@ export function VariableQueryEditor({ query: raw, onChange, datasource }: Props)
 
   return (
     <Stack direction="column" gap={1}>
-      <InlineField label="List" labelWidth={14}>
+      <InlineField label="List" labelWidth={QUERY_LABEL_WIDTH}>
         <RadioButtonGroup
           id="variable-kind"
           options={KINDS}
@@ -55,7 +56,7 @@ export function VariableQueryEditor({ query: raw, onChange, datasource }: Props)
       {query.kind === 'labelValues' && (
         <InlineField
           label="Label"
-          labelWidth={14}
+          labelWidth={QUERY_LABEL_WIDTH}
           invalid={Boolean(targets.error)}
           error={targets.error ? `Could not list targets: ${targets.error}` : undefined}
         >
@@ -75,7 +76,7 @@ export function VariableQueryEditor({ query: raw, onChange, datasource }: Props)
         <>
           <InlineField
             label="Source"
-            labelWidth={14}
+            labelWidth={QUERY_LABEL_WIDTH}
             invalid={Boolean(sources.error)}
             error={sources.error ? `Could not list dump sources: ${sources.error}` : undefined}
           >
@@ -91,7 +92,7 @@ export function VariableQueryEditor({ query: raw, onChange, datasource }: Props)
               onChange={(option) => set({ source: option?.value || undefined })}
             />
           </InlineField>
-          <InlineField label="Format" labelWidth={14}>
+          <InlineField label="Format" labelWidth={QUERY_LABEL_WIDTH}>
             <Combobox
               id="variable-format"
               width={32}

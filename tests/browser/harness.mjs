@@ -10,7 +10,7 @@ import { build } from 'esbuild';
 import { chromium } from 'playwright-core';
 import { createServer } from 'node:http';
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, extname, join, normalize, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -30,9 +30,16 @@ const iconDirs = [
  * Bundles entry (a .jsx/.tsx/.js page) into outDir/page.js and writes an
  * index.html that sets Grafana's boot data before loading it. alias maps
  * further packages to shims, e.g. @grafana/runtime, which only works inside
- * Grafana.
+ * Grafana. bootData is what Grafana's server puts on window before its app
+ * loads.
  */
-export async function buildPage({ entry, outDir, title = 'browser test', alias = {} }) {
+export async function buildPage({
+  entry,
+  outDir,
+  title = 'browser test',
+  alias = {},
+  bootData = { settings: {}, user: {}, navTree: [] },
+}) {
   await mkdir(outDir, { recursive: true });
   await build({
     entryPoints: [entry],
@@ -54,7 +61,7 @@ export async function buildPage({ entry, outDir, title = 'browser test', alias =
 <head><meta charset="utf-8"><title>${title}</title>
 <style>html, body { margin: 0; font-family: sans-serif; } #root { padding: 8px; }</style>
 <script>
-  window.grafanaBootData = { settings: {}, user: {}, navTree: [] };
+  window.grafanaBootData = ${JSON.stringify(bootData)};
   window.__grafana_public_path__ = '/public/';
 </script>
 </head>
@@ -133,10 +140,12 @@ export async function launchBrowser() {
 
 /**
  * Opens url in a new page and collects the page's uncaught errors and
- * console errors into page.errors.
+ * console errors into page.errors. setup(page), when given, runs before the
+ * page loads, e.g. to answer routes with page.route.
  */
-export async function openPage(browser, url, { width = 1400, height = 900 } = {}) {
+export async function openPage(browser, url, { width = 1400, height = 900, setup } = {}) {
   const page = await browser.newPage({ viewport: { width, height } });
+  await setup?.(page);
   page.errors = [];
   page.on('pageerror', (err) => page.errors.push(String(err)));
   page.on('console', (msg) => {
@@ -153,12 +162,60 @@ export async function openPage(browser, url, { width = 1400, height = 900 } = {}
   return page;
 }
 
-/** Saves a screenshot of the page under test-artifacts/ and returns its path. */
-export async function screenshot(page, name) {
+/**
+ * Saves a screenshot of the page under test-artifacts/ and returns its path.
+ * With UPDATE_SCREENSHOTS=1 (npm run screenshots), a screenshot given a
+ * product name is also saved as src/img/<productName>, the screenshots
+ * plugin.json lists.
+ */
+export async function screenshot(page, name, { productName } = {}) {
   await mkdir(artifactsDir, { recursive: true });
   const path = join(artifactsDir, name);
   await page.screenshot({ path, fullPage: true });
+  if (productName && process.env.UPDATE_SCREENSHOTS === '1') {
+    await copyFile(path, join(repoRoot, 'src/img', productName));
+  }
   return path;
+}
+
+/**
+ * The labels on the page with a piece of text that runs over more than one
+ * line: Grafana's inline labels are one line high, and a wrapped one spills
+ * out of its box. (A field's label and its description are separate pieces.)
+ */
+export function wrappedLabels(page) {
+  return page.evaluate(() =>
+    [...document.querySelectorAll('label')]
+      .filter((label) => {
+        const walker = document.createTreeWalker(label, NodeFilter.SHOW_TEXT);
+        for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+          const range = document.createRange();
+          range.selectNodeContents(node);
+          const tops = [...range.getClientRects()].filter((r) => r.width > 0).map((r) => r.top);
+          // Text on one line shares its top, give or take a pixel of rounding.
+          if (tops.length > 1 && Math.max(...tops) - Math.min(...tops) > 6) {
+            return true;
+          }
+        }
+        return false;
+      })
+      .map((label) => label.innerText.trim())
+  );
+}
+
+/** Fails when a label on the page wraps (see wrappedLabels). */
+export async function assertNoWrappedLabels(page) {
+  const wrapped = await wrappedLabels(page);
+  assert(wrapped.length === 0, `labels wrap: ${JSON.stringify(wrapped)}`);
+}
+
+/**
+ * Fails when the page logged errors. Grafana's fonts and icons are not all in
+ * its npm packages, so the page falls back to others without them.
+ */
+export function assertNoPageErrors(page) {
+  const errors = page.errors.filter((e) => !e.includes('/public/fonts/') && !e.includes('/public/build/img/icons/'));
+  assert(errors.length === 0, `page errors: ${errors.join('; ')}`);
 }
 
 /** A minimal test runner: runs named async checks, prints results, sets the exit code. */

@@ -1,6 +1,7 @@
 import React from 'react';
 import { InlineField, Input, SecretInput } from '@grafana/ui';
 
+import { CONFIG_LABEL_WIDTH } from '../layout';
 import { isSecretSet, resetSecret, setSecret, Settings, typedSecret } from './secrets';
 import { headerNameError } from './validation';
 
@@ -20,7 +21,7 @@ export function AuthSection({ options, onOptionsChange }: Props) {
     <>
       <InlineField
         label="Header name"
-        labelWidth={22}
+        labelWidth={CONFIG_LABEL_WIDTH}
         tooltip="Empty means Authorization."
         invalid={Boolean(nameError)}
         error={nameError}
@@ -38,7 +39,11 @@ export function AuthSection({ options, onOptionsChange }: Props) {
           }
         />
       </InlineField>
-      <InlineField label="Header value" labelWidth={22} tooltip="Stored encrypted and never shown again.">
+      <InlineField
+        label="Header value"
+        labelWidth={CONFIG_LABEL_WIDTH}
+        tooltip="Stored encrypted and never shown again."
+      >
         <SecretInput
           id="auth-header-value"
           isConfigured={isSecretSet(options, VALUE_KEY)}

@@ -2,6 +2,7 @@ import React from 'react';
 import { Button, IconButton, InlineField, Input, Stack } from '@grafana/ui';
 
 import { DumpDirectoryConfig } from '../../types';
+import { CONFIG_LABEL_WIDTH } from '../layout';
 import { LimitField } from './LimitsSection';
 import { Settings } from './secrets';
 import { LIMITS } from './limits';
@@ -11,8 +12,6 @@ interface Props {
   options: Settings;
   onOptionsChange: (options: Settings) => void;
 }
-
-const LABEL_WIDTH = 30;
 
 /** Where uploaded dumps are kept, how much they may take, and the directories read as dump sources. */
 export function DumpsSection({ options, onOptionsChange }: Props) {
@@ -30,7 +29,7 @@ export function DumpsSection({ options, onOptionsChange }: Props) {
     <>
       <InlineField
         label="Upload directory"
-        labelWidth={LABEL_WIDTH}
+        labelWidth={CONFIG_LABEL_WIDTH}
         tooltip="Absolute path on the Grafana server where uploaded dumps are stored. Empty uses a directory under Grafana's data path."
         invalid={Boolean(storeError)}
         error={storeError}
@@ -45,18 +44,9 @@ export function DumpsSection({ options, onOptionsChange }: Props) {
           }
         />
       </InlineField>
-      <LimitField
-        limit={LIMITS.maxUploadMiB}
-        labelWidth={LABEL_WIDTH}
-        options={options}
-        onOptionsChange={onOptionsChange}
-      />
-      <LimitField
-        limit={LIMITS.dumpQuotaMiB}
-        labelWidth={LABEL_WIDTH}
-        options={options}
-        onOptionsChange={onOptionsChange}
-      />
+      <LimitField limit={LIMITS.maxUploadMiB} options={options} onOptionsChange={onOptionsChange} />
+      <LimitField limit={LIMITS.dumpQuotaMiB} options={options} onOptionsChange={onOptionsChange} />
+      <LimitField limit={LIMITS.parseCacheMiB} options={options} onOptionsChange={onOptionsChange} />
 
       {dirs.map((dir, index) => {
         const errors = dumpDirectoryErrors(dir, names);
@@ -66,7 +56,7 @@ export function DumpsSection({ options, onOptionsChange }: Props) {
             <Stack gap={0} alignItems="flex-start" wrap="wrap">
               <InlineField
                 label={`Directory ${n} name`}
-                labelWidth={20}
+                labelWidth={CONFIG_LABEL_WIDTH}
                 invalid={Boolean(errors.name)}
                 error={errors.name}
               >

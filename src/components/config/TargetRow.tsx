@@ -5,7 +5,9 @@ import { IconButton, InlineField, Input, SecretInput, Stack, Text, useStyles2 } 
 
 import { TargetConfig } from '../../types';
 import { KeyValueEditor } from '../common/KeyValueEditor';
-import { labelNameError, TargetErrors } from './validation';
+import { CONFIG_LABEL_WIDTH } from '../layout';
+import { CaptureRulesEditor } from './CaptureRulesEditor';
+import { CaptureRuleScope, labelNameError, TargetErrors } from './validation';
 
 interface Props {
   index: number;
@@ -13,6 +15,8 @@ interface Props {
   rowId: number;
   target: TargetConfig;
   errors: TargetErrors;
+  /** How this target's capture rules are checked against the data source's. */
+  captureScope: CaptureRuleScope;
   secretConfigured: boolean;
   secretValue: string;
   onChange: (target: TargetConfig) => void;
@@ -22,8 +26,6 @@ interface Props {
   onMove: (delta: -1 | 1) => void;
   onRemove: () => void;
 }
-
-const LABEL_WIDTH = 22;
 
 /** One configured target: where its pprof endpoints are, its labels and its own credentials. */
 export function TargetRow(props: Props) {
@@ -52,7 +54,7 @@ export function TargetRow(props: Props) {
 
       <InlineField
         label="Name"
-        labelWidth={LABEL_WIDTH}
+        labelWidth={CONFIG_LABEL_WIDTH}
         tooltip="How queries, variables and frame labels refer to this target."
         invalid={Boolean(errors.name)}
         error={errors.name}
@@ -69,7 +71,7 @@ export function TargetRow(props: Props) {
 
       <InlineField
         label="pprof URL"
-        labelWidth={LABEL_WIDTH}
+        labelWidth={CONFIG_LABEL_WIDTH}
         tooltip="Base URL of the service's net/http/pprof handlers."
         invalid={Boolean(errors.url)}
         error={errors.url}
@@ -86,7 +88,7 @@ export function TargetRow(props: Props) {
 
       <InlineField
         label="Metrics URL"
-        labelWidth={LABEL_WIDTH}
+        labelWidth={CONFIG_LABEL_WIDTH}
         tooltip="Optional Prometheus /metrics page of the same process, for memory and OS thread figures."
         invalid={Boolean(errors.metricsUrl)}
         error={errors.metricsUrl}
@@ -102,7 +104,7 @@ export function TargetRow(props: Props) {
 
       <InlineField
         label="Labels"
-        labelWidth={LABEL_WIDTH}
+        labelWidth={CONFIG_LABEL_WIDTH}
         tooltip="Added to every frame of this target, e.g. env=prod. Names follow Prometheus rules."
         invalid={Boolean(errors.labels)}
       >
@@ -118,7 +120,7 @@ export function TargetRow(props: Props) {
 
       <InlineField
         label="Auth header name"
-        labelWidth={LABEL_WIDTH}
+        labelWidth={CONFIG_LABEL_WIDTH}
         tooltip="Header for this target's own value; empty uses the shared header name, or Authorization."
         invalid={Boolean(errors.authHeaderName)}
         error={errors.authHeaderName}
@@ -134,7 +136,7 @@ export function TargetRow(props: Props) {
 
       <InlineField
         label="Auth header value"
-        labelWidth={LABEL_WIDTH}
+        labelWidth={CONFIG_LABEL_WIDTH}
         tooltip="Stored encrypted and never shown again. It belongs to the target's name: renaming the target clears it."
         disabled={!target.name}
       >
@@ -146,6 +148,19 @@ export function TargetRow(props: Props) {
           width={40}
           onChange={(e) => props.onSecretChange(e.currentTarget.value)}
           onReset={props.onSecretReset}
+        />
+      </InlineField>
+
+      <InlineField
+        label="Capture rules"
+        labelWidth={CONFIG_LABEL_WIDTH}
+        tooltip="Replace the data source's capture rule on the same figure for this target, or turn it off."
+      >
+        <CaptureRulesEditor
+          idPrefix={id('capture-rule')}
+          rules={target.captureRules}
+          scope={props.captureScope}
+          onChange={(captureRules) => props.onChange({ ...target, captureRules })}
         />
       </InlineField>
     </fieldset>

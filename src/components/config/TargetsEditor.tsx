@@ -3,6 +3,7 @@ import { Button, Text } from '@grafana/ui';
 
 import { TargetConfig, targetAuthKey } from '../../types';
 import { isSecretSet, releaseTargetSecret, resetSecret, setSecret, Settings, typedSecret } from './secrets';
+import { LIMITS } from './limits';
 import { TargetRow } from './TargetRow';
 import { targetErrors } from './validation';
 
@@ -94,6 +95,11 @@ export function TargetsEditor({ options, onOptionsChange }: Props) {
             count={targets.length}
             target={target}
             errors={targetErrors(target, names)}
+            captureScope={{
+              sharedFigures: (options.jsonData.captureRules ?? []).filter((r) => !r.disabled).map((r) => r.figure),
+              hasMetricsUrl: Boolean(target.metricsUrl),
+              maxProfileSeconds: options.jsonData.maxProfileSeconds || LIMITS.maxProfileSeconds.defaultValue,
+            }}
             secretConfigured={Boolean(target.name) && isSecretSet(options, key)}
             secretValue={target.name ? typedSecret(options, key) : ''}
             onChange={(t) => replace(index, t)}

@@ -2,14 +2,13 @@ import React from 'react';
 import { InlineField, InlineSwitch, Input, SecretTextArea } from '@grafana/ui';
 
 import { PprofOptions } from '../../types';
+import { CONFIG_LABEL_WIDTH } from '../layout';
 import { isSecretSet, resetSecret, setSecret, Settings, typedSecret } from './secrets';
 
 interface Props {
   options: Settings;
   onOptionsChange: (options: Settings) => void;
 }
-
-const LABEL_WIDTH = 26;
 
 /**
  * TLS options under the names Grafana's standard HTTP client settings use
@@ -25,7 +24,7 @@ export function TlsSection({ options, onOptionsChange }: Props) {
     <>
       <InlineField
         label="Skip TLS verification"
-        labelWidth={LABEL_WIDTH}
+        labelWidth={CONFIG_LABEL_WIDTH}
         tooltip="Accept any certificate. Only for testing: it makes the connection open to interception."
       >
         <InlineSwitch
@@ -35,7 +34,11 @@ export function TlsSection({ options, onOptionsChange }: Props) {
         />
       </InlineField>
 
-      <InlineField label="With CA certificate" labelWidth={LABEL_WIDTH} tooltip="Verify targets against your own CA.">
+      <InlineField
+        label="With CA certificate"
+        labelWidth={CONFIG_LABEL_WIDTH}
+        tooltip="Verify targets against your own CA."
+      >
         <InlineSwitch
           id="tls-with-ca-cert"
           value={Boolean(jsonData.tlsAuthWithCACert)}
@@ -48,7 +51,7 @@ export function TlsSection({ options, onOptionsChange }: Props) {
 
       <InlineField
         label="TLS client authentication"
-        labelWidth={LABEL_WIDTH}
+        labelWidth={CONFIG_LABEL_WIDTH}
         tooltip="Present a client certificate to the targets."
       >
         <InlineSwitch
@@ -61,7 +64,7 @@ export function TlsSection({ options, onOptionsChange }: Props) {
         <>
           <InlineField
             label="Server name"
-            labelWidth={LABEL_WIDTH}
+            labelWidth={CONFIG_LABEL_WIDTH}
             tooltip="The name the targets' certificates are checked against, when it differs from the URL's host."
           >
             <Input
@@ -102,7 +105,7 @@ function PemField({ label, secretKey, options, onOptionsChange }: PemFieldProps)
   return (
     <InlineField
       label={label}
-      labelWidth={LABEL_WIDTH}
+      labelWidth={CONFIG_LABEL_WIDTH}
       tooltip="PEM text. Stored encrypted and never shown again."
       invalid={Boolean(error)}
       error={error}

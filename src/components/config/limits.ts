@@ -11,8 +11,11 @@ type LimitKey =
   | 'maxProfileNodes'
   | 'recordIntervalSeconds'
   | 'recordRetentionHours'
+  | 'fullDumpIntervalSeconds'
   | 'maxUploadMiB'
-  | 'dumpQuotaMiB';
+  | 'dumpQuotaMiB'
+  | 'parseCacheMiB'
+  | 'captureQuotaMiB';
 
 export interface Limit {
   key: LimitKey;
@@ -87,10 +90,19 @@ export const LIMITS: Record<LimitKey, Limit> = {
   recordRetentionHours: {
     key: 'recordRetentionHours',
     label: 'Retention (h)',
-    tooltip: 'How long recorded samples are kept, in memory.',
+    tooltip: "How long recorded samples are kept, on disk beside Grafana's data: they survive restarts.",
     min: 1,
     max: 24 * 31,
     defaultValue: 24,
+  },
+  fullDumpIntervalSeconds: {
+    key: 'fullDumpIntervalSeconds',
+    label: 'Full dump interval (s)',
+    tooltip:
+      'How often the recorder reads a full goroutine dump of each target for goroutine states over time. It stops the world for about 3 ms per 1000 goroutines, is skipped above the full dump limit, and is shared with panels and alert rules within the minimum interval. At least the record interval and the minimum interval.',
+    min: 5,
+    max: 86400,
+    defaultValue: 60,
   },
   maxUploadMiB: {
     key: 'maxUploadMiB',
@@ -107,6 +119,24 @@ export const LIMITS: Record<LimitKey, Limit> = {
     min: 1,
     max: 1 << 20,
     defaultValue: 1024,
+  },
+  parseCacheMiB: {
+    key: 'parseCacheMiB',
+    label: 'Parse cache (MiB)',
+    tooltip:
+      'Memory for parsed dumps and profiles kept for the next query over the same content, so the panels of a dashboard parse a dump once. A million-goroutine dump takes about 140 MiB parsed.',
+    min: 1,
+    max: 64 << 10,
+    defaultValue: 256,
+  },
+  captureQuotaMiB: {
+    key: 'captureQuotaMiB',
+    label: 'Capture quota per target (MiB)',
+    tooltip:
+      "The most each target's captured dumps may take in the dump store; the oldest captures of that target are deleted first, never uploads. At most the store quota.",
+    min: 1,
+    max: 1 << 20,
+    defaultValue: 256,
   },
 };
 

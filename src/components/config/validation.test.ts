@@ -1,4 +1,13 @@
-import { dumpDirectoryErrors, labelNameError, settingsProblems, targetNameError, urlError } from './validation';
+import { CaptureRule } from '../../types';
+import {
+  captureRuleErrors,
+  CaptureRuleScope,
+  dumpDirectoryErrors,
+  labelNameError,
+  settingsProblems,
+  targetNameError,
+  urlError,
+} from './validation';
 
 // Cases mirror pkg/settings (validate.go and its tests), so the editor and
 // the backend agree on what is valid.
@@ -104,6 +113,70 @@ describe('settingsProblems', () => {
       'Upload directory: Dump store directory "dumps" must be an absolute path',
       'Target "a": "ftp://a" must start with http:// or https://',
       'Target 2: A name is required',
+    ]);
+  });
+});
+
+describe('capture rules', () => {
+  const scope = { maxProfileSeconds: 30 };
+  const errorsOf = (rule: CaptureRule, rules: CaptureRule[] = [rule], s: CaptureRuleScope = scope) =>
+    captureRuleErrors(rule, rules, s);
+
+  it.each<[CaptureRule, string]>([
+    [{ figure: 'cpu', abs: 1 }, 'figure "cpu" is not one a rule can watch'],
+    [{ figure: 'goroutines', min: 10 }, 'set abs (a value that always fires)'],
+    [
+      { figure: 'rss_bytes', min: 2 * 1024 ** 3, abs: 1024 ** 3 },
+      'min (2 GiB) is above abs (1 GiB), so abs could never fire',
+    ],
+    [{ figure: 'goroutines', min: 5000, abs: 1200 }, 'min (5,000) is above abs (1,200)'],
+    [{ figure: 'goroutines', diff: -5 }, 'min, diff and abs cannot be negative'],
+    [{ figure: 'goroutines', diff: 5, samples: 5000 }, 'samples must be between 1 and 1000, not 5000'],
+    [
+      { figure: 'goroutines', diff: 5, cooldownMinutes: 20000 },
+      'the cooldown must be between 1 and 10080 minutes, not 20000',
+    ],
+    [{ figure: 'threads', abs: 1, cpuSeconds: 90 }, 'a CPU profile or trace of more than 30 s'],
+    [{ figure: 'threads', disabled: true }, "only a target's rule can be disabled"],
+  ])('%j', (rule, want) => {
+    expect(errorsOf(rule).join('\n')).toContain(want);
+  });
+
+  it('accepts a good rule', () => {
+    expect(errorsOf({ figure: 'heap_inuse_bytes', min: 1024 ** 3, diff: 50, abs: 4 * 1024 ** 3 })).toEqual([]);
+  });
+
+  it("checks a target's overrides against the data source's rules and the target", () => {
+    const target = { sharedFigures: ['goroutines'], hasMetricsUrl: false, maxProfileSeconds: 30 };
+    expect(errorsOf({ figure: 'threads', disabled: true }, undefined, target)).toEqual([
+      'disables a rule the data source does not have',
+    ]);
+    expect(errorsOf({ figure: 'goroutines', disabled: true }, undefined, target)).toEqual([]);
+    expect(errorsOf({ figure: 'rss_bytes', abs: 1 }, undefined, target)).toEqual([
+      'the target has no metrics URL, so the rule would never fire',
+    ]);
+    const twice: CaptureRule[] = [
+      { figure: 'threads', abs: 1 },
+      { figure: 'threads', diff: 5 },
+    ];
+    expect(errorsOf(twice[0], twice)).toEqual(['the figure has two rules; keep one']);
+  });
+
+  it('names every problem as the backend does', () => {
+    expect(
+      settingsProblems({
+        fullDumpIntervalSeconds: 10,
+        captureQuotaMiB: 4096,
+        historyDir: 'relative',
+        captureRules: [{ figure: 'goroutines' }],
+        targets: [{ name: 'a', url: 'http://a/debug/pprof', captureRules: [{ figure: 'rss_bytes', abs: 1 }] }],
+      })
+    ).toEqual([
+      'Full dump interval (10 s) must not be shorter than the recording interval (15 s): full dumps are taken on recording rounds',
+      'History directory "relative" must be an absolute path',
+      'Capture quota per target (MiB) must be between 1 and the dump store quota (1024 MiB), not 4096',
+      'capture rule on goroutines: set abs (a value that always fires) or diff (a percentage above the recent mean), or both; with neither the rule never fires',
+      'target "a": capture rule on rss_bytes: the target has no metrics URL, so the rule would never fire',
     ]);
   });
 });

@@ -1,4 +1,4 @@
-import { DumpDirectoryConfig, PprofOptions, TargetConfig } from '../../types';
+import { CaptureRule, DumpDirectoryConfig, PprofOptions, TargetConfig } from '../../types';
 import { limitError, LIMITS } from './limits';
 
 // The rules of pkg/settings/validate.go, checked as the admin types so each
@@ -135,6 +135,10 @@ export function dumpStoreDirError(dir: string | undefined): string | undefined {
   return dir && !isAbsolutePath(dir) ? `Dump store directory "${dir}" must be an absolute path` : undefined;
 }
 
+export function historyDirError(dir: string | undefined): string | undefined {
+  return dir && !isAbsolutePath(dir) ? `History directory "${dir}" must be an absolute path` : undefined;
+}
+
 // Grafana may run on Unix or Windows; the backend checks for its own system.
 function isAbsolutePath(path: string): boolean {
   return /^(\/|[A-Za-z]:[\\/]|\\\\)/.test(path);
@@ -227,5 +231,165 @@ export function settingsProblems(jsonData: PprofOptions): string[] {
       }
     }
   });
+  problems.push(...evidenceProblems(jsonData));
   return Array.from(new Set(problems));
+}
+
+// Capture rules: pkg/capturerules (Rule.Validate) and pkg/settings
+// (evidence.go), message for message.
+
+export const CAPTURE_FIGURES = ['goroutines', 'threads', 'os_threads', 'rss_bytes', 'heap_inuse_bytes'];
+
+/** Figures only a target's Prometheus metrics page gives. */
+export const NEEDS_METRICS_URL = new Set(['os_threads', 'rss_bytes', 'heap_inuse_bytes']);
+
+const MAX_SAMPLES = 1000;
+const MIN_COOLDOWN_MINUTES = 1;
+const MAX_COOLDOWN_MINUTES = 7 * 24 * 60;
+
+export interface CaptureRuleScope {
+  /** Set for a target's rules: the figures of the data source's rules. */
+  sharedFigures?: string[];
+  /** For a target's rules: whether the target has a metrics URL. */
+  hasMetricsUrl?: boolean;
+  maxProfileSeconds: number;
+}
+
+/** Every problem of one rule among the rules of its scope. */
+export function captureRuleErrors(rule: CaptureRule, rules: CaptureRule[], scope: CaptureRuleScope): string[] {
+  const errs: string[] = [];
+  if (rules.filter((r) => r.figure === rule.figure).length > 1) {
+    errs.push('the figure has two rules; keep one');
+  }
+  if (rule.disabled) {
+    if (!scope.sharedFigures) {
+      errs.push(
+        "only a target's rule can be disabled (it turns the data source's rule off for that target); remove the rule instead"
+      );
+    } else if (!scope.sharedFigures.includes(rule.figure)) {
+      errs.push('disables a rule the data source does not have');
+    }
+    return errs;
+  }
+  if (!CAPTURE_FIGURES.includes(rule.figure)) {
+    errs.push(`figure "${rule.figure}" is not one a rule can watch; use one of ${CAPTURE_FIGURES.join(', ')}`);
+  }
+  const min = rule.min ?? 0;
+  const diff = rule.diff ?? 0;
+  const abs = rule.abs ?? 0;
+  if (min < 0 || diff < 0 || abs < 0) {
+    errs.push('min, diff and abs cannot be negative');
+  }
+  if (diff === 0 && abs === 0) {
+    errs.push(
+      'set abs (a value that always fires) or diff (a percentage above the recent mean), or both; with neither the rule never fires'
+    );
+  }
+  if (abs > 0 && min > abs) {
+    errs.push(
+      `min (${formatFigure(rule.figure, min)}) is above abs (${formatFigure(rule.figure, abs)}), so abs could never fire`
+    );
+  }
+  const samples = rule.samples ?? 0;
+  if (samples < 0 || samples > MAX_SAMPLES) {
+    errs.push(`samples must be between 1 and ${MAX_SAMPLES}, not ${samples}`);
+  }
+  const cooldown = rule.cooldownMinutes ?? 0;
+  if (cooldown !== 0 && (cooldown < MIN_COOLDOWN_MINUTES || cooldown > MAX_COOLDOWN_MINUTES)) {
+    errs.push(
+      `the cooldown must be between ${MIN_COOLDOWN_MINUTES} and ${MAX_COOLDOWN_MINUTES} minutes, not ${cooldown}`
+    );
+  }
+  const cpu = rule.cpuSeconds ?? 0;
+  const trace = rule.traceSeconds ?? 0;
+  if (cpu < 0 || trace < 0) {
+    errs.push('cpuSeconds and traceSeconds cannot be negative');
+  } else if (cpu > scope.maxProfileSeconds || trace > scope.maxProfileSeconds) {
+    errs.push(
+      `a CPU profile or trace of more than ${scope.maxProfileSeconds} s is longer than the maximum CPU profile duration allows`
+    );
+  }
+  if (scope.sharedFigures && scope.hasMetricsUrl === false && NEEDS_METRICS_URL.has(rule.figure)) {
+    errs.push('the target has no metrics URL, so the rule would never fire');
+  }
+  return errs;
+}
+
+/** A figure's value as the backend writes it in messages: bytes in binary units, counts with separators. */
+export function formatFigure(figure: string, v: number): string {
+  if (figure.endsWith('_bytes')) {
+    return formatSize(v);
+  }
+  return Number.isInteger(v) ? v.toLocaleString('en-US') : v.toFixed(1);
+}
+
+/** Mirrors dumpformat.FormatSize. */
+function formatSize(n: number): string {
+  if (n < 1024) {
+    return `${Math.trunc(n)} B`;
+  }
+  const units = ['KiB', 'MiB', 'GiB', 'TiB', 'PiB', 'EiB'];
+  let value = n / 1024;
+  let i = 0;
+  while (value >= 1024 && i < units.length - 1) {
+    value /= 1024;
+    i++;
+  }
+  return Number.isInteger(value) ? `${value} ${units[i]}` : `${value.toFixed(1)} ${units[i]}`;
+}
+
+/** A rule's name in messages, as the backend writes it. */
+export function captureRuleName(rule: CaptureRule, index: number, target?: string): string {
+  const scope = target !== undefined ? `target "${target}": capture rule` : 'capture rule';
+  return rule.figure ? `${scope} on ${rule.figure}` : `${scope} ${index + 1}`;
+}
+
+/** Mirrors the evidence settings: full dump cadence, history directory, capture quota. */
+export function evidenceProblems(jsonData: PprofOptions): string[] {
+  const problems: string[] = [];
+  const record = jsonData.recordIntervalSeconds || LIMITS.recordIntervalSeconds.defaultValue;
+  const minInterval = jsonData.minIntervalSeconds || LIMITS.minIntervalSeconds.defaultValue;
+  const fullDump = jsonData.fullDumpIntervalSeconds ?? 0;
+  if (fullDump !== 0 && !jsonData.recordDisabled && fullDump < record) {
+    problems.push(
+      `Full dump interval (${fullDump} s) must not be shorter than the recording interval (${record} s): full dumps are taken on recording rounds`
+    );
+  } else if (fullDump !== 0 && fullDump < minInterval) {
+    problems.push(
+      `Full dump interval (${fullDump} s) must not be shorter than the minimum interval between fetches (${minInterval} s)`
+    );
+  }
+  const historyErr = historyDirError(jsonData.historyDir);
+  if (historyErr) {
+    problems.push(historyErr);
+  }
+  const storeQuota = jsonData.dumpQuotaMiB || LIMITS.dumpQuotaMiB.defaultValue;
+  if ((jsonData.captureQuotaMiB ?? 0) > storeQuota) {
+    problems.push(
+      `Capture quota per target (MiB) must be between 1 and the dump store quota (${storeQuota} MiB), not ${jsonData.captureQuotaMiB}`
+    );
+  }
+  const maxProfileSeconds = jsonData.maxProfileSeconds || LIMITS.maxProfileSeconds.defaultValue;
+  const shared = jsonData.captureRules ?? [];
+  shared.forEach((r, i) => {
+    for (const e of captureRuleErrors(r, shared, { maxProfileSeconds })) {
+      problems.push(`${captureRuleName(r, i)}: ${e}`);
+    }
+  });
+  const sharedFigures = shared.filter((r) => !r.disabled).map((r) => r.figure);
+  let anyRules = shared.length > 0;
+  for (const t of jsonData.targets ?? []) {
+    const own = t.captureRules ?? [];
+    anyRules = anyRules || own.length > 0;
+    own.forEach((r, i) => {
+      const scope = { sharedFigures, hasMetricsUrl: Boolean(t.metricsUrl), maxProfileSeconds };
+      for (const e of captureRuleErrors(r, own, scope)) {
+        problems.push(`${captureRuleName(r, i, t.name)}: ${e}`);
+      }
+    });
+  }
+  if (anyRules && jsonData.recordDisabled && (jsonData.targets ?? []).length > 0) {
+    problems.push("Capture rules are evaluated on the recorder's samples: turn recording on, or remove the rules");
+  }
+  return problems;
 }

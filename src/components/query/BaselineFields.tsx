@@ -1,9 +1,10 @@
 import React from 'react';
-import { InlineField, InlineSwitch, Stack } from '@grafana/ui';
+import { InlineField, InlineSwitch, RadioButtonGroup, Stack } from '@grafana/ui';
 
 import { PprofApi } from '../../api';
 import { sourceOf } from '../../queries';
 import { BaselineSource, TargetInfo } from '../../types';
+import { QUERY_LABEL_WIDTH } from '../layout';
 import { SourceFields } from './SourceFields';
 import { DumpsState } from './useResources';
 
@@ -22,7 +23,7 @@ export function BaselineFields({ idPrefix, baseline, onChange, api, targets, dum
     <Stack direction="column" gap={0}>
       <InlineField
         label="Diff"
-        labelWidth={14}
+        labelWidth={QUERY_LABEL_WIDTH}
         tooltip="Compare with a baseline: a target, or a dump such as one captured before an incident."
       >
         <InlineSwitch
@@ -34,6 +35,23 @@ export function BaselineFields({ idPrefix, baseline, onChange, api, targets, dum
         />
       </InlineField>
       {baseline && (
+        <InlineField
+          label="Against"
+          labelWidth={QUERY_LABEL_WIDTH}
+          tooltip="The previous snapshot is the same kind of profile of the same dump source captured before this one, such as the heap of the capture before."
+        >
+          <RadioButtonGroup
+            id={`${idPrefix}-previous`}
+            options={[
+              { value: true, label: 'Previous snapshot', description: 'Of the same dump source' },
+              { value: false, label: 'Chosen source', description: 'A target or a stored dump' },
+            ]}
+            value={Boolean(baseline.previous)}
+            onChange={(previous) => onChange(previous ? { previous: true } : { target: '' }, previous)}
+          />
+        </InlineField>
+      )}
+      {baseline && !baseline.previous && (
         <SourceFields
           idPrefix={idPrefix}
           label="Baseline"

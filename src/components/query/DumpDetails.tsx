@@ -5,9 +5,12 @@ import { InlineField, Stack, Text } from '@grafana/ui';
 import { PprofApi, toApiError } from '../../api';
 import { DumpInfo, UPLOAD_SOURCE } from '../../types';
 import { CommitInput } from '../common/CommitInput';
+import { QUERY_LABEL_WIDTH } from '../layout';
 import { formatBytes, formatTime } from './format';
 
 interface Props {
+  /** The capture time field's id. */
+  id: string;
   api: PprofApi;
   dump: DumpInfo;
   onChanged: (dump: DumpInfo) => void;
@@ -15,6 +18,7 @@ interface Props {
 
 const CAPTURED_FROM: Record<string, string> = {
   content: 'recorded in the dump',
+  log: 'from the log lines before the newest dump in the file',
   name: 'from the file name',
   upload: 'the upload time; nothing in the dump says when it was taken',
   modified: "the file's modification time",
@@ -22,7 +26,7 @@ const CAPTURED_FROM: Record<string, string> = {
 };
 
 /** What the store knows of the picked dump; an upload's capture time can be corrected. */
-export function DumpDetails({ api, dump, onChanged }: Props) {
+export function DumpDetails({ id, api, dump, onChanged }: Props) {
   const [error, setError] = useState<string | undefined>();
   const editable = dump.source === UPLOAD_SOURCE;
 
@@ -44,6 +48,7 @@ export function DumpDetails({ api, dump, onChanged }: Props) {
   const facts = [
     dump.formatDescription || dump.format,
     formatBytes(dump.size),
+    dump.snapshotCount && `${dump.snapshotCount} snapshots`,
     dump.uploadedAt && `uploaded ${formatTime(dump.uploadedAt)}${dump.uploader ? ` by ${dump.uploader}` : ''}`,
   ].filter(Boolean);
   const capturedFrom = dump.capturedFrom ? CAPTURED_FROM[dump.capturedFrom] : undefined;
@@ -66,17 +71,12 @@ export function DumpDetails({ api, dump, onChanged }: Props) {
       {editable ? (
         <InlineField
           label="Captured at"
-          labelWidth={14}
+          labelWidth={QUERY_LABEL_WIDTH}
           tooltip={`History and annotations place the dump at this time${capturedFrom ? ` (${capturedFrom})` : ''}. Correct it here; clear it to go back to the detected time.`}
           invalid={Boolean(error)}
           error={error}
         >
-          <CommitInput
-            id={`dump-captured-at-${dump.id}`}
-            value={dump.capturedAt}
-            onCommit={saveCaptureTime}
-            width={32}
-          />
+          <CommitInput id={id} value={dump.capturedAt} onCommit={saveCaptureTime} width={32} />
         </InlineField>
       ) : (
         <Text color="secondary" variant="bodySmall">

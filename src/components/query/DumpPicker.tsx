@@ -4,6 +4,7 @@ import { Alert, Button, Combobox, ComboboxOption, ConfirmButton, InlineField, St
 import { PprofApi, toApiError } from '../../api';
 import { DumpInfo, UPLOAD_SOURCE } from '../../types';
 import { dumpTitle } from '../../variables';
+import { QUERY_LABEL_WIDTH } from '../layout';
 import { DumpDetails } from './DumpDetails';
 import { DumpUpload } from './DumpUpload';
 import { formatBytes } from './format';
@@ -58,7 +59,7 @@ export function DumpPicker({ id, label = 'Dump', value, onChange, api, dumps }: 
       <Stack gap={1} alignItems="flex-start" wrap="wrap">
         <InlineField
           label={label}
-          labelWidth={14}
+          labelWidth={QUERY_LABEL_WIDTH}
           tooltip="A dump stored by this data source: uploaded, or found in a dump directory."
           invalid={Boolean(dumps.error)}
           error={dumps.error ? `Could not list dumps: ${dumps.error}` : undefined}
@@ -90,7 +91,7 @@ export function DumpPicker({ id, label = 'Dump', value, onChange, api, dumps }: 
         </Alert>
       )}
       {uploadOpen && <DumpUpload id={`${id}-upload`} api={api} onUploaded={onUploaded} />}
-      {picked && <DumpDetails api={api} dump={picked} onChanged={() => dumps.reload()} />}
+      {picked && <DumpDetails id={`${id}-captured-at`} api={api} dump={picked} onChanged={() => dumps.reload()} />}
     </Stack>
   );
 }

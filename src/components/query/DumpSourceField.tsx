@@ -1,6 +1,7 @@
 import React, { useMemo } from 'react';
 import { Combobox, ComboboxOption, InlineField } from '@grafana/ui';
 
+import { QUERY_LABEL_WIDTH } from '../layout';
 import { DumpSourcesState, variableOptions } from './useResources';
 
 interface Props {
@@ -14,6 +15,12 @@ interface Props {
 
 const ALL_SOURCES = '';
 
+const SOURCE_KINDS: Record<string, string> = {
+  upload: 'Uploaded dumps',
+  capture: 'Captured by capture rules',
+  dir: 'Dump directory',
+};
+
 /** The dump source a query reads: the uploads, or one of the dump directories an admin configured. */
 export function DumpSourceField({ id, value, onChange, sources, allowAll = true }: Props) {
   const options = useMemo<Array<ComboboxOption<string>>>(
@@ -22,7 +29,7 @@ export function DumpSourceField({ id, value, onChange, sources, allowAll = true 
       ...sources.value.map((s) => ({
         value: s.id,
         label: s.name,
-        description: s.kind === 'dir' ? 'Dump directory' : 'Uploaded dumps',
+        description: SOURCE_KINDS[s.kind] ?? s.kind,
       })),
       ...variableOptions(),
     ],
@@ -35,7 +42,7 @@ export function DumpSourceField({ id, value, onChange, sources, allowAll = true 
   return (
     <InlineField
       label="Dump source"
-      labelWidth={14}
+      labelWidth={QUERY_LABEL_WIDTH}
       tooltip="Each dump of the source is a snapshot at its capture time."
       invalid={Boolean(sources.error)}
       error={sources.error ? `Could not list dump sources: ${sources.error}` : undefined}

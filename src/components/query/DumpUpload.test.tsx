@@ -118,7 +118,10 @@ describe('DumpUpload', () => {
     expect(
       await screen.findByText('dump store is full: 1.9 GiB of 2 GiB used; delete dumps or raise the quota')
     ).toBeInTheDocument();
-    expect(screen.getByText('Upload failed')).toBeInTheDocument();
+    expect(screen.getByText('Upload of goroutine.txt failed')).toBeInTheDocument();
+    // Only the reason is left: no progress of the refused file.
+    expect(screen.queryByTestId('dump-upload-status')).not.toBeInTheDocument();
+    expect(screen.queryByRole('progressbar')).not.toBeInTheDocument();
   });
 
   it('shows the backend error text for a chunk refused as too large (413) and gives the upload up', async () => {

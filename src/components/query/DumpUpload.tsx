@@ -65,7 +65,7 @@ export function DumpUpload({ id, api, onUploaded }: Props) {
     <Field
       label="Upload a dump"
       htmlFor={id}
-      description="goroutine dumps (debug=1 or 2), crash and SIGQUIT output, pprof profiles, execution traces"
+      description="Goroutine dumps, crash and SIGQUIT output, pprof profiles, execution traces"
     >
       <Stack direction="column" gap={1}>
         <FileDropzone
@@ -75,17 +75,15 @@ export function DumpUpload({ id, api, onUploaded }: Props) {
         >
           <FileDropzoneDefaultChildren primaryText="Drop a dump here or click to choose a file" />
         </FileDropzone>
-        {state && (
+        {state?.running && (
           <div data-testid="dump-upload-status">
             <Stack alignItems="center" gap={1}>
               <Text>
                 {state.fileName}: {formatBytes(state.progress.sent)} of {formatBytes(state.progress.total)}
               </Text>
-              {state.running && (
-                <Button size="sm" variant="secondary" fill="text" onClick={() => abort.current?.abort()}>
-                  Cancel upload
-                </Button>
-              )}
+              <Button size="sm" variant="secondary" fill="text" onClick={() => abort.current?.abort()}>
+                Cancel upload
+              </Button>
             </Stack>
             <div
               className={styles.track}
@@ -97,12 +95,13 @@ export function DumpUpload({ id, api, onUploaded }: Props) {
             >
               <div className={styles.bar} style={{ width: `${percent}%` }} />
             </div>
-            {state.error && (
-              <Alert severity="error" title="Upload failed" onRemove={() => setState(undefined)}>
-                {state.error}
-              </Alert>
-            )}
           </div>
+        )}
+        {/* A refused upload leaves only its reason: the progress of what was refused means nothing. */}
+        {state?.error && (
+          <Alert severity="error" title={`Upload of ${state.fileName} failed`} onRemove={() => setState(undefined)}>
+            {state.error}
+          </Alert>
         )}
       </Stack>
     </Field>

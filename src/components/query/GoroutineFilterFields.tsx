@@ -4,14 +4,13 @@ import { InlineField, InlineFieldRow, InlineSwitch, MultiCombobox } from '@grafa
 import { STATE_CATEGORIES } from '../../queryModel';
 import { GoroutineFilter } from '../../types';
 import { CommitInput, parseWholeNumber } from '../common/CommitInput';
+import { QUERY_LABEL_WIDTH } from '../layout';
 
 interface Props {
   idPrefix: string;
   filter: GoroutineFilter;
   onChange: (filter: GoroutineFilter) => void;
 }
-
-const LABEL_WIDTH = 18;
 
 /** Narrows the goroutines every view looks at. Applies as soon as a field is left. */
 export function GoroutineFilterFields({ idPrefix, filter, onChange }: Props) {
@@ -31,7 +30,7 @@ export function GoroutineFilterFields({ idPrefix, filter, onChange }: Props) {
     <>
       <InlineField
         label="States"
-        labelWidth={LABEL_WIDTH}
+        labelWidth={QUERY_LABEL_WIDTH}
         tooltip="Keep goroutines in these state categories, or with these exact wait reasons (type one, e.g. chan receive)."
       >
         <MultiCombobox
@@ -53,7 +52,7 @@ export function GoroutineFilterFields({ idPrefix, filter, onChange }: Props) {
       <InlineFieldRow>
         <InlineField
           label="Include"
-          labelWidth={LABEL_WIDTH}
+          labelWidth={QUERY_LABEL_WIDTH}
           tooltip="Regular expression over function, package and file of every frame."
         >
           <CommitInput
@@ -66,7 +65,7 @@ export function GoroutineFilterFields({ idPrefix, filter, onChange }: Props) {
         </InlineField>
         <InlineField
           label="Exclude"
-          labelWidth={LABEL_WIDTH}
+          labelWidth={QUERY_LABEL_WIDTH}
           tooltip="Drop goroutines with a frame matching this regular expression."
         >
           <CommitInput
@@ -81,7 +80,7 @@ export function GoroutineFilterFields({ idPrefix, filter, onChange }: Props) {
       <InlineFieldRow>
         <InlineField
           label="Not created by"
-          labelWidth={LABEL_WIDTH}
+          labelWidth={QUERY_LABEL_WIDTH}
           tooltip="Hide goroutines created by matching functions, such as long-lived workers that are meant to wait."
         >
           <CommitInput
@@ -94,7 +93,7 @@ export function GoroutineFilterFields({ idPrefix, filter, onChange }: Props) {
         </InlineField>
         <InlineField
           label="Min wait (min)"
-          labelWidth={LABEL_WIDTH}
+          labelWidth={QUERY_LABEL_WIDTH}
           tooltip="Only goroutines waiting at least this many minutes. Go prints wait times from one minute on."
           invalid={Boolean(minWaitError)}
           error={minWaitError}
@@ -111,7 +110,7 @@ export function GoroutineFilterFields({ idPrefix, filter, onChange }: Props) {
         </InlineField>
         <InlineField
           label="Hide runtime"
-          labelWidth={LABEL_WIDTH}
+          labelWidth={QUERY_LABEL_WIDTH}
           tooltip="Hide the runtime's and the system's own goroutines."
         >
           <InlineSwitch

@@ -2,6 +2,7 @@ import React from 'react';
 import { Combobox, InlineField } from '@grafana/ui';
 
 import { METRICS } from '../../queryModel';
+import { QUERY_LABEL_WIDTH } from '../layout';
 
 interface Props {
   id: string;
@@ -14,8 +15,8 @@ export function MetricField({ id, value, onChange }: Props) {
   return (
     <InlineField
       label="Metric"
-      labelWidth={14}
-      tooltip="Figures from the metrics URL exist only for targets that have one."
+      labelWidth={QUERY_LABEL_WIDTH}
+      tooltip="rss_bytes needs the target's Metrics URL; without one, heap_inuse_bytes is read from heap?debug=1 when the query runs (not recorded for the series view) and os_threads from the index page."
     >
       <Combobox
         id={id}

@@ -4,6 +4,7 @@ import { InlineField, RadioButtonGroup, Stack } from '@grafana/ui';
 import { PprofApi } from '../../api';
 import { SourceKind } from '../../queries';
 import { ALL_TARGETS, TargetInfo } from '../../types';
+import { QUERY_LABEL_WIDTH } from '../layout';
 import { DumpPicker } from './DumpPicker';
 import { DumpSourceField } from './DumpSourceField';
 import { TargetPicker } from './TargetPicker';
@@ -60,7 +61,7 @@ export function SourceFields(props: Props) {
 
   return (
     <Stack direction="column" gap={0}>
-      <InlineField label={label} labelWidth={14}>
+      <InlineField label={label} labelWidth={QUERY_LABEL_WIDTH}>
         <RadioButtonGroup
           id={`${idPrefix}-kind`}
           options={KINDS.filter((k) => kinds.includes(k.value))}

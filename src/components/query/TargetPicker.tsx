@@ -2,6 +2,7 @@ import React, { useMemo } from 'react';
 import { Combobox, ComboboxOption, InlineField } from '@grafana/ui';
 
 import { ALL_TARGETS, TargetInfo } from '../../types';
+import { QUERY_LABEL_WIDTH } from '../layout';
 import { variableOptions } from './useResources';
 
 interface Props {
@@ -47,7 +48,7 @@ export function TargetPicker({
   return (
     <InlineField
       label={label}
-      labelWidth={14}
+      labelWidth={QUERY_LABEL_WIDTH}
       tooltip="A configured target, all targets, a variable, or a regular expression over target names."
       invalid={Boolean(error)}
       error={error ? `Could not list targets: ${error}` : undefined}

@@ -2,6 +2,7 @@ import React from 'react';
 import { InlineField, RadioButtonGroup } from '@grafana/ui';
 
 import { Choice } from '../../queryModel';
+import { QUERY_LABEL_WIDTH } from '../layout';
 
 interface Props {
   id: string;
@@ -15,7 +16,7 @@ export function ViewField({ id, views, value, onChange }: Props) {
   return (
     <InlineField
       label="View"
-      labelWidth={14}
+      labelWidth={QUERY_LABEL_WIDTH}
       tooltip={views.map((v) => `${v.label}: ${v.description ?? ''}`).join('\n')}
     >
       <RadioButtonGroup

@@ -17,6 +17,7 @@ import (
 	"github.com/google/pprof/profile"
 	"github.com/grafana/grafana-plugin-sdk-go/data"
 
+	"github.com/goscope/pprof/pkg/dumpformat"
 	"github.com/goscope/pprof/pkg/frames"
 	"github.com/goscope/pprof/pkg/profiles"
 )
@@ -83,7 +84,7 @@ func load(dir, name string) *profile.Profile {
 	if err != nil {
 		log.Fatal(err)
 	}
-	p, err := profiles.Parse(b)
+	p, _, err := profiles.Parse(b, dumpformat.Limits{})
 	if err != nil {
 		log.Fatalf("%s: %v", name, err)
 	}
