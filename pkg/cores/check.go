@@ -51,6 +51,10 @@ type Info struct {
 	Arch string
 	// PID is the process id, 0 when the core does not say.
 	PID int
+	// Program is the path of the executable as the process ran it (from
+	// the core's file mappings), or the 16-byte command name when the core
+	// lists no mappings; empty when neither is there.
+	Program string
 	// Signal is the signal that made the kernel write the core ("SIGSEGV"),
 	// empty for a core taken from a live process (gcore).
 	Signal string
@@ -70,7 +74,9 @@ const (
 	ntPRStatus = 1
 	ntPRPSInfo = 3
 	ntAuxv     = 6
+	ntFile     = 0x46494c45
 	atPHDR     = 3
+	atEntry    = 9
 )
 
 // maxNotes bounds the note segments read: a real core's notes are a few
@@ -101,9 +107,14 @@ func Inspect(corePath, exePath string) (*Info, error) {
 	if info.Arch, err = archOf(c.Machine); err != nil {
 		return nil, err
 	}
-	auxv, err := readNotes(c, info)
+	auxv, files, err := readNotes(c, info)
 	if err != nil {
 		return nil, err
+	}
+	if entry, ok := auxvValue(auxv, c.ByteOrder, atEntry); ok {
+		if p := mappedFile(files, c.ByteOrder, entry); p != "" {
+			info.Program = p
+		}
 	}
 	if len(info.Threads) == 0 {
 		return nil, fmt.Errorf("%w: %s lists no threads", ErrNotCore, filepath.Base(corePath))
@@ -162,19 +173,19 @@ func checkLength(f io.ReaderAt, size int64) error {
 }
 
 // readNotes reads the threads, signal and process id from the core's notes
-// and returns the auxiliary vector.
-func readNotes(c *elf.File, info *Info) (auxv []byte, err error) {
+// and returns the auxiliary vector and the file mappings.
+func readNotes(c *elf.File, info *Info) (auxv, files []byte, err error) {
 	order := c.ByteOrder
 	for _, p := range c.Progs {
 		if p.Type != elf.PT_NOTE {
 			continue
 		}
 		if p.Filesz > maxNotes {
-			return nil, fmt.Errorf("%w: a note segment of %d bytes, more than the %d a core has", ErrNotCore, p.Filesz, maxNotes)
+			return nil, nil, fmt.Errorf("%w: a note segment of %d bytes, more than the %d a core has", ErrNotCore, p.Filesz, maxNotes)
 		}
 		data := make([]byte, p.Filesz)
 		if _, err := p.ReadAt(data, 0); err != nil && !errors.Is(err, io.EOF) {
-			return nil, fmt.Errorf("%w: reading notes: %v", ErrTruncated, err)
+			return nil, nil, fmt.Errorf("%w: reading notes: %v", ErrTruncated, err)
 		}
 		for len(data) >= 12 {
 			namesz, descsz, typ := order.Uint32(data), order.Uint32(data[4:]), order.Uint32(data[8:])
@@ -191,17 +202,44 @@ func readNotes(c *elf.File, info *Info) (auxv []byte, err error) {
 					prStatus(desc, order, info)
 				case ntAuxv:
 					auxv = desc
+				case ntFile:
+					files = desc
 				case ntPRPSInfo:
-					// struct elf_prpsinfo: pr_pid at offset 24 on 64-bit Linux.
-					if len(desc) >= 28 {
+					// struct elf_prpsinfo on 64-bit Linux: pr_pid at
+					// offset 24, pr_fname (16 bytes) at 40.
+					if len(desc) >= 56 {
 						info.PID = int(order.Uint32(desc[24:]))
+						if info.Program == "" {
+							info.Program = string(bytes.TrimRight(desc[40:56], "\x00"))
+						}
 					}
 				}
 			}
 			data = data[descEnd:]
 		}
 	}
-	return auxv, nil
+	return auxv, files, nil
+}
+
+// mappedFile finds the file mapped at addr in an NT_FILE note: a count and
+// a page size, then start, end and file offset of each mapping, then their
+// NUL-terminated paths.
+func mappedFile(note []byte, order binary.ByteOrder, addr uint64) string {
+	if len(note) < 16 {
+		return ""
+	}
+	n := order.Uint64(note)
+	if n > uint64(len(note))/24 {
+		return ""
+	}
+	names := bytes.Split(note[16+24*n:], []byte{0})
+	for i := uint64(0); i < n && i < uint64(len(names)); i++ {
+		e := note[16+24*i:]
+		if start, end := order.Uint64(e), order.Uint64(e[8:]); start <= addr && addr < end {
+			return string(names[i])
+		}
+	}
+	return ""
 }
 
 func align4(n uint64) uint64 { return (n + 3) &^ 3 }
@@ -313,4 +351,36 @@ func coreBytes(c *elf.File, addr uint64, n int) ([]byte, bool) {
 		return buf, true
 	}
 	return nil, false
+}
+
+// Program returns the path of the executable the core's process ran, as the
+// core records it (see Info.Program), without needing the executable.
+func Program(corePath string) (string, error) {
+	cf, err := os.Open(corePath)
+	if err != nil {
+		return "", err
+	}
+	defer cf.Close()
+	st, err := cf.Stat()
+	if err != nil {
+		return "", err
+	}
+	if err := checkLength(cf, st.Size()); err != nil {
+		return "", err
+	}
+	c, err := elf.NewFile(cf)
+	if err != nil || c.Type != elf.ET_CORE {
+		return "", fmt.Errorf("%w: %s (%s)", ErrNotCore, filepath.Base(corePath), notCoreReason(c, err))
+	}
+	info := &Info{}
+	auxv, files, err := readNotes(c, info)
+	if err != nil {
+		return "", err
+	}
+	if entry, ok := auxvValue(auxv, c.ByteOrder, atEntry); ok {
+		if p := mappedFile(files, c.ByteOrder, entry); p != "" {
+			return p, nil
+		}
+	}
+	return info.Program, nil
 }

@@ -1,0 +1,50 @@
+package plugin
+
+import (
+	"github.com/goscope/pprof/pkg/cores"
+	"github.com/goscope/pprof/pkg/dumps"
+	"github.com/goscope/pprof/pkg/goroutines"
+)
+
+// coreReads lets one core dump be read at a time in the whole plugin: a read
+// holds up to a few hundred MiB (Delve's view of the executable's DWARF and
+// the snapshot of a hundred thousand goroutines), and cores are rare.
+var coreReads = make(chan struct{}, 1)
+
+// readCore reads a core dump with its executable.
+func readCore(f dumps.CoreFiles) (*goroutines.Snapshot, error) {
+	coreReads <- struct{}{}
+	defer func() { <-coreReads }()
+	return cores.Read(f.Core, f.Executable)
+}
+
+// coreReader is how the dump store and directories read cores.
+var coreReader = dumps.CoreReader{
+	Program: cores.Program,
+	Validate: func(core, exe string) (dumps.CoreInfo, error) {
+		snap, err := readCore(dumps.CoreFiles{Core: core, Executable: exe})
+		if err != nil {
+			return dumps.CoreInfo{}, err
+		}
+		c := snap.Core
+		return dumps.CoreInfo{
+			GoVersion: c.GoVersion, Arch: c.Arch, Signal: c.Signal, Goroutine: c.Goroutine,
+			Goroutines: snap.Total, Threads: len(c.Threads),
+		}, nil
+	},
+}
+
+// coreBytesPerGoroutine estimates what a core's snapshot keeps per
+// goroutine for the parse cache: the Goroutine value and its share of the
+// interned stacks and labels (a 103,553-goroutine core's snapshot takes
+// about 40 MiB of heap).
+const coreBytesPerGoroutine = 400
+
+// parseCore reads a core for the goroutine views.
+func parseCore(f dumps.CoreFiles) (parsed, int64) {
+	snap, err := readCore(f)
+	if err != nil {
+		return parsed{err: err}, parseOverhead
+	}
+	return parsed{snapshots: []*goroutines.Snapshot{snap}}, parseOverhead + coreBytesPerGoroutine*int64(snap.Total)
+}
