@@ -15,11 +15,13 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"runtime"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -272,6 +274,81 @@ func TestPluginProtocol(t *testing.T) {
 	})
 }
 
+// TestPluginHostileTargets checks through the plugin protocol that a
+// redirect does not carry credentials to another origin and that a failing
+// target is asked for a full dump once per minimum interval.
+func TestPluginHostileTargets(t *testing.T) {
+	c := startPlugin(t)
+	const secret = "s3cr3t-Tok3n-value"
+
+	t.Run("redirect with credentials", func(t *testing.T) {
+		var witnessed atomic.Int32
+		witness := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			witnessed.Add(1)
+		}))
+		defer witness.Close()
+		location := witness.URL + "/debug/pprof/"
+		target := httptest.NewServer(http.RedirectHandler(location, http.StatusTemporaryRedirect))
+		defer target.Close()
+		pc := pluginContext(fmt.Sprintf(`{"authHeaderName":"X-Token","targets":[{"name":"t","url":%q}]}`, target.URL+"/debug/pprof"))
+		pc.DataSourceInstanceSettings.Id = 20
+		pc.DataSourceInstanceSettings.DecryptedSecureJsonData = map[string]string{"authHeaderValue": secret}
+
+		res, err := c.diagnostics.CheckHealth(context.Background(), &pluginv2.CheckHealthRequest{PluginContext: pc})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.Status != pluginv2.CheckHealthResponse_ERROR || !strings.Contains(res.Message, "it points to "+location) {
+			t.Errorf("health %v: %s", res.Status, res.Message)
+		}
+		_, errText := queryData(t, c, pc, `{"queryType":"goroutines","view":"count","target":"t"}`)
+		if !strings.Contains(errText, "HTTP 307 Temporary Redirect redirects to another origin") {
+			t.Errorf("query error = %q", errText)
+		}
+		if n := witnessed.Load(); n != 0 {
+			t.Errorf("the other origin got %d requests", n)
+		}
+		if strings.Contains(res.Message+errText, secret) {
+			t.Errorf("a message relays the secret: %s / %s", res.Message, errText)
+		}
+	})
+
+	t.Run("fetch counts at a failing target", func(t *testing.T) {
+		index, err := os.ReadFile("indexpage/testdata/go1.19.html")
+		if err != nil {
+			t.Fatal(err)
+		}
+		var fullDumps atomic.Int32
+		target := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			switch r.URL.RequestURI() {
+			case "/debug/pprof/":
+				w.Write(index)
+			case "/debug/pprof/goroutine?debug=2":
+				fullDumps.Add(1)
+				w.Write(make([]byte, 2<<20))
+			default:
+				http.NotFound(w, r)
+			}
+		}))
+		defer target.Close()
+		pc := pluginContext(fmt.Sprintf(`{"maxResponseMiB":1,"minIntervalSeconds":60,"targets":[{"name":"t","url":%q}]}`, target.URL+"/debug/pprof"))
+		pc.DataSourceInstanceSettings.Id = 21
+		var errText string
+		for range 10 {
+			_, errText = queryData(t, c, pc, `{"queryType":"goroutines","view":"groups","target":"t"}`)
+			if !strings.Contains(errText, "larger than the 1 MiB limit") {
+				t.Fatalf("query error = %q", errText)
+			}
+		}
+		if n := fullDumps.Load(); n != 1 {
+			t.Errorf("10 queries within the minimum interval fetched the full dump %d times; want 1", n)
+		}
+		if !strings.Contains(errText, "next attempt after the 60 s minimum interval") {
+			t.Errorf("a remembered failure must say so: %q", errText)
+		}
+	})
+}
+
 // callResource sends one resource request and returns the status and body.
 func callResource(t testing.TB, c pluginClients, pc *pluginv2.PluginContext, method, path string, body []byte) (int32, []byte) {
 	t.Helper()
@@ -401,4 +478,76 @@ func BenchmarkProtocolGroupsQuery(b *testing.B) {
 			b.Fatal(errText)
 		}
 	}
+}
+
+// pprofTopRows runs the real `go tool pprof -top` on a profile and counts
+// the rows it prints.
+func pprofTopRows(t *testing.T, path string) int {
+	t.Helper()
+	out, err := exec.Command("go", "tool", "pprof", "-top", path).Output()
+	if err != nil {
+		t.Fatalf("go tool pprof -top %s: %v", path, err)
+	}
+	rows := -1
+	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+		switch {
+		case strings.Contains(line, "flat  flat%"):
+			rows = 0
+		case rows >= 0:
+			rows++
+		}
+	}
+	if rows <= 0 {
+		t.Fatalf("no rows in go tool pprof -top's report:\n%s", out)
+	}
+	return rows
+}
+
+// Real profiles uploaded and queried through the protocol: a diff of a
+// profile against itself has the baseline alone in value (Grafana's flame
+// graph adds valueRight to it), and a top table has the rows `go tool
+// pprof -top` prints for the same file.
+func TestPluginProfiles(t *testing.T) {
+	c := startPlugin(t)
+	pc := storePluginContext(t, 11)
+
+	cpuPath := "profiles/testdata/cpu.pb.gz"
+	cpu, err := os.ReadFile(cpuPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := uploadChunked(t, c, pc, "cpu.pb.gz", cpu)
+	frames, errText := queryData(t, c, pc, fmt.Sprintf(
+		`{"queryType":"profile","view":"flamegraph","dump":%q,"profile":{"profileType":"cpu","baseline":{"dump":%q}}}`, id, id))
+	if errText != "" {
+		t.Fatal(errText)
+	}
+	f := frames[0]
+	value, _ := f.FieldByName("value")
+	right, _ := f.FieldByName("valueRight")
+	if value == nil || right == nil {
+		t.Fatalf("diff frame fields: %v", f.Fields)
+	}
+	root, rootRight := value.At(0).(int64), right.At(0).(int64)
+	// Grafana draws the root root+rootRight wide and reads the baseline
+	// back as that width minus valueRight.
+	if width := root + rootRight; root == 0 || width != 2*rootRight || width-rootRight != root {
+		t.Errorf("root value %d, valueRight %d: Grafana would draw %d and read a baseline of %d; want value = valueRight", root, rootRight, width, width-rootRight)
+	}
+
+	large := "profiles/testdata/cpu-large.pb.gz"
+	content, err := os.ReadFile(large)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := pprofTopRows(t, large)
+	id = uploadChunked(t, c, pc, "cpu-large.pb.gz", content)
+	frames, errText = queryData(t, c, pc, fmt.Sprintf(`{"queryType":"profile","view":"top","dump":%q}`, id))
+	if errText != "" {
+		t.Fatal(errText)
+	}
+	if got := frames[0].Rows(); got != want {
+		t.Errorf("the top table has %d rows; go tool pprof -top prints %d", got, want)
+	}
+	t.Logf("top: %d rows, as go tool pprof -top; notices %v", want, frames[0].Meta.Notices)
 }

@@ -37,6 +37,8 @@ export interface ProfileOptions {
   groupBy?: string;
   maxNodes?: number;
   byLine?: boolean;
+  /** Top tables leave out rows whose cum is under this fraction of the total; unset is pprof's 0.005, 0 keeps all. */
+  nodeFraction?: number;
   baseline?: BaselineSource;
 }
 

@@ -35,9 +35,13 @@ func FlameGraph(t *profiles.CallTree, origin Origin) *data.Frame {
 }
 
 // FlameGraphDiff returns a diff tree as one flame graph frame: the
-// baseline's values in value and self, the comparison's in valueRight and
-// selfRight, as Grafana's flame graph expects (it draws each node as wide
-// as both together and colours it by the change).
+// baseline's values alone in value and self, the comparison's in
+// valueRight and selfRight. That is what Grafana's flame graph reads
+// (@grafana/flamegraph 10.2 to 13.0, the panel's and Explore's): its
+// nestedSetToLevels makes each node's width value + valueRight, and the
+// tooltip, the top table and getBarColorByDiff take the baseline back as
+// that width minus valueRight. Adding the comparison into value here would
+// count it twice.
 func FlameGraphDiff(t *profiles.CallTree, baseline, comparison Origin) *data.Frame {
 	f := flameGraphFrame(t, baseline.Name+" vs "+comparison.Name)
 	f.Fields[1].Labels = baseline.FieldLabels()
@@ -69,11 +73,19 @@ func flameGraphFrame(t *profiles.CallTree, name string) *data.Frame {
 		"total":      t.Total(),
 		"nodes":      t.Len(),
 		"truncated":  t.Truncated,
+		"unrecorded": t.Unrecorded,
 	}
 	if t.IsDiff() {
 		custom["totalRight"] = t.TotalRight()
+		custom["unrecordedRight"] = t.UnrecordedRight
 	}
 	f.Meta = &data.FrameMeta{PreferredVisualization: data.VisTypeFlameGraph, Custom: custom}
+	if t.IsDiff() {
+		addStacklessNotice(f, t.SampleType, t.Unrecorded, t.Total(), "Baseline: ")
+		addStacklessNotice(f, t.SampleType, t.UnrecordedRight, t.TotalRight(), "Comparison: ")
+	} else {
+		addStacklessNotice(f, t.SampleType, t.Unrecorded, t.Total(), "")
+	}
 	if t.Truncated {
 		AddNotice(f, data.NoticeSeverityInfo, fmt.Sprintf(
 			"Showing %d of %d nodes: smaller calls are merged into %q nodes, so totals stay exact. Raise the node limit to see more.",

@@ -20,6 +20,9 @@ import (
 //     rows are a pre-order walk and each subtree is contiguous);
 //   - value(node) = self(node) + Σ value(children), for both sides of a
 //     diff;
+//   - no value, self, valueRight or selfRight is negative, and the meta's
+//     total and totalRight, when present, are the root's value and
+//     valueRight (see checkFlameGraphValues);
 //   - siblings are in strictly increasing label order.
 func CheckFlameGraph(f *data.Frame) error {
 	c, err := readFlameGraph(f)
@@ -71,6 +74,7 @@ func CheckFlameGraph(f *data.Frame) error {
 		hasChild[parent], lastChild[parent] = true, c.label(i)
 		path = append(path, i)
 	}
+	checkFlameGraphValues(f, c, report)
 	for i := range n {
 		if want := c.self[i] + childSum[i][0]; c.value[i] != want {
 			report("row %d (%q): value %d != self %d + children %d", i, c.label(i), c.value[i], c.self[i], childSum[i][0])
@@ -82,6 +86,61 @@ func CheckFlameGraph(f *data.Frame) error {
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// checkFlameGraphValues checks the values against what Grafana's flame
+// graph makes of them. It draws a node as wide as value + valueRight, so
+// none may be negative. In a diff, value is the baseline alone and
+// valueRight the comparison (see FlameGraphDiff): the meta's total and
+// totalRight must be the root's value and valueRight, which a frame that
+// summed both sides into value would break.
+func checkFlameGraphValues(f *data.Frame, c *flameGraphColumns, report func(string, ...any)) {
+	cols := []struct {
+		name   string
+		values []int64
+	}{{FieldValue, c.value}, {FieldSelf, c.self}, {FieldValueRight, c.valueRight}, {FieldSelfRight, c.selfRight}}
+	for _, col := range cols {
+		for i, v := range col.values {
+			if v < 0 {
+				report("row %d (%q): %s %d is negative", i, c.label(i), col.name, v)
+				break
+			}
+		}
+	}
+	if f.Meta == nil {
+		return
+	}
+	custom, _ := f.Meta.Custom.(map[string]any)
+	for key, root := range map[string][]int64{"total": c.value, "totalRight": c.valueRight} {
+		field := map[string]string{"total": FieldValue, "totalRight": FieldValueRight}[key]
+		meta, ok := custom[key]
+		if !ok {
+			continue
+		}
+		want, isNumber := metaNumber(meta)
+		switch {
+		case !isNumber:
+			report("meta %s is %T, not a number", key, meta)
+		case root == nil:
+			report("meta has %s but the frame has no matching value field", key)
+		case want != root[0]:
+			report("meta %s is %d but the root's %s is %d", key, want, field, root[0])
+		}
+	}
+}
+
+// metaNumber reads a number of the frame's custom meta, as built (int64)
+// or decoded from JSON (float64).
+func metaNumber(v any) (int64, bool) {
+	switch n := v.(type) {
+	case int64:
+		return n, true
+	case int:
+		return int64(n), true
+	case float64:
+		return int64(n), true
+	}
+	return 0, false
 }
 
 // flameGraphColumns are a flame graph frame's fields, read.

@@ -185,3 +185,87 @@ func TestCheckFlameGraphFindsBrokenFrames(t *testing.T) {
 		}
 	}
 }
+
+// TestCheckFlameGraphFindsWrongValues breaks the value rules while the
+// sums still hold: a negative leaf, and a diff with the comparison added
+// into value, which Grafana's flame graph would count twice.
+func TestCheckFlameGraphFindsWrongValues(t *testing.T) {
+	tree, err := profiles.Diff(loadProfile(t, "go1.27/goroutine.pb.gz"), loadProfile(t, "goroutine.pb.gz"), profiles.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	column := func(f *data.Frame, name string) *data.Field {
+		fld, _ := f.FieldByName(name)
+		return fld
+	}
+	for name, breakIt := range map[string]func(f *data.Frame){
+		// The last row is a leaf: lower it and its ancestors by more than
+		// its value, so it turns negative and every sum still holds.
+		"negative leaf": func(f *data.Frame) {
+			level, value, self := column(f, "level"), column(f, "value"), column(f, "self")
+			last := f.Rows() - 1
+			by := value.At(last).(int64) + 1
+			self.Set(last, self.At(last).(int64)-by)
+			for i, lv := last, level.At(last).(int64)+1; i >= 0; i-- {
+				if l := level.At(i).(int64); l < lv {
+					value.Set(i, value.At(i).(int64)-by)
+					lv = l
+				}
+			}
+		},
+		"comparison summed into value": func(f *data.Frame) {
+			for _, pair := range [][2]string{{"value", "valueRight"}, {"self", "selfRight"}} {
+				left, right := column(f, pair[0]), column(f, pair[1])
+				for i := range f.Rows() {
+					left.Set(i, left.At(i).(int64)+right.At(i).(int64))
+				}
+			}
+		},
+		"totalRight not the root's": func(f *data.Frame) { f.Meta.Custom.(map[string]any)["totalRight"] = int64(1) },
+	} {
+		f := FlameGraphDiff(tree, testOrigin, testOrigin)
+		if err := CheckFlameGraph(f); err != nil {
+			t.Fatalf("the good frame fails: %v", err)
+		}
+		breakIt(f)
+		if err := CheckFlameGraph(f); err == nil {
+			t.Errorf("%s: not detected", name)
+		} else {
+			t.Logf("%s: %v", name, err)
+		}
+	}
+}
+
+// TestFlameGraphStacklessNotice: most threads of a real Go 1.26
+// threadcreate profile have no creation stack; the frame says how many and
+// why, once per side of a diff.
+func TestFlameGraphStacklessNotice(t *testing.T) {
+	p := loadProfile(t, "threadcreate/go1.26/threadcreate.pb.gz")
+	tree, err := profiles.Tree(p, profiles.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := FlameGraph(tree, testOrigin)
+	if err := CheckFlameGraph(f); err != nil {
+		t.Fatal(err)
+	}
+	if len(f.Meta.Notices) != 1 || !strings.Contains(f.Meta.Notices[0].Text, "15 of 16 threads (94%) have no creation stack") ||
+		!strings.Contains(f.Meta.Notices[0].Text, "golang.org/issue/6104") {
+		t.Errorf("notices %v", f.Meta.Notices)
+	}
+	if got := f.Meta.Custom.(map[string]any)["unrecorded"]; got != int64(15) {
+		t.Errorf("meta unrecorded = %v", got)
+	}
+	diff, err := profiles.Diff(loadProfile(t, "threadcreate/go1.19/threadcreate.debug1.txt"), p, profiles.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f = FlameGraphDiff(diff, testOrigin, testOrigin)
+	if err := CheckFlameGraph(f); err != nil {
+		t.Fatal(err)
+	}
+	if len(f.Meta.Notices) != 2 || !strings.HasPrefix(f.Meta.Notices[0].Text, "Baseline: 15 of 16") ||
+		!strings.HasPrefix(f.Meta.Notices[1].Text, "Comparison: 15 of 16") {
+		t.Errorf("diff notices %v", f.Meta.Notices)
+	}
+}

@@ -65,17 +65,22 @@ func Top(t *profiles.TopTable, origin Origin) *data.Frame {
 	f.Meta = &data.FrameMeta{
 		PreferredVisualization: data.VisTypeTable,
 		Custom: map[string]any{
-			"sampleType": t.SampleType.Name,
-			"unit":       t.SampleType.Unit,
-			"total":      t.Total,
-			"shown":      t.Shown(),
+			"sampleType":   t.SampleType.Name,
+			"unit":         t.SampleType.Unit,
+			"total":        t.Total,
+			"shown":        t.Shown(),
+			"droppedNodes": t.DroppedNodes,
+			"nodeFraction": t.NodeFraction,
+			"nodeCutoff":   t.NodeCutoff,
+			"unrecorded":   t.Unrecorded,
 		},
 	}
 	if t.DroppedNodes > 0 {
 		AddNotice(f, data.NoticeSeverityInfo, fmt.Sprintf(
-			"%d rows whose cum is under %d %s are left out (node fraction).",
-			t.DroppedNodes, t.NodeCutoff, t.SampleType.Unit))
+			"Showing %d rows: %d more, each with a cum under %s (%g%% of the total), are left out as go tool pprof -top leaves them out. Set the node fraction to 0 to list every row.",
+			n, t.DroppedNodes, humanValue(t.NodeCutoff, t.SampleType.Unit), 100*t.NodeFraction))
 	}
+	addStacklessNotice(f, t.SampleType, t.Unrecorded, t.Total, "")
 	return f
 }
 

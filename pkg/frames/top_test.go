@@ -2,6 +2,7 @@ package frames
 
 import (
 	"math"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -58,6 +59,51 @@ func TestTopFrameByLineAndDropped(t *testing.T) {
 	}
 	if top.DroppedNodes == 0 || len(f.Meta.Notices) != 1 {
 		t.Errorf("dropped %d, notices %v", top.DroppedNodes, f.Meta.Notices)
+	}
+	custom := f.Meta.Custom.(map[string]any)
+	if custom["droppedNodes"] != top.DroppedNodes || custom["nodeFraction"] != 0.005 || custom["nodeCutoff"] != top.NodeCutoff {
+		t.Errorf("meta %v", custom)
+	}
+	want := "Showing " + strconv.Itoa(f.Rows()) + " rows: " + strconv.Itoa(top.DroppedNodes) + " more, each with a cum under "
+	if !strings.HasPrefix(f.Meta.Notices[0].Text, want) || !strings.Contains(f.Meta.Notices[0].Text, "(0.5% of the total)") {
+		t.Errorf("notice %q, want it to start %q", f.Meta.Notices[0].Text, want)
+	}
+}
+
+// TestTopFrameStackless: the threads of a real Go 1.22 threadcreate
+// profile whose creation stack was not recorded are one row, and the
+// frame says why.
+func TestTopFrameStackless(t *testing.T) {
+	top, err := profiles.Top(loadProfile(t, "threadcreate/go1.22/threadcreate.pb.gz"), profiles.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := Top(top, testOrigin)
+	if got := f.Fields[0].At(0).(string); got != profiles.StackNotRecorded || f.Fields[1].At(0).(int64) != 15 {
+		t.Errorf("first row %q %v", got, f.Fields[1].At(0))
+	}
+	if len(f.Meta.Notices) != 1 || !strings.HasPrefix(f.Meta.Notices[0].Text, "15 of 16 threads (94%) have no creation stack") {
+		t.Errorf("notices %v", f.Meta.Notices)
+	}
+}
+
+func TestHumanValue(t *testing.T) {
+	for _, c := range []struct {
+		v    int64
+		unit string
+		want string
+	}{
+		{1210360000, "nanoseconds", "1.21s"},
+		{999, "nanoseconds", "999ns"},
+		{3 << 20, "bytes", "3 MiB"},
+		{1536, "bytes", "1.5 KiB"},
+		{1023, "bytes", "1023 B"},
+		{42, "count", "42"},
+		{7, "contentions", "7 contentions"},
+	} {
+		if got := humanValue(c.v, c.unit); got != c.want {
+			t.Errorf("humanValue(%d, %q) = %q, want %q", c.v, c.unit, got, c.want)
+		}
 	}
 }
 

@@ -54,16 +54,23 @@ func NewDatasource(ctx context.Context, s backend.DataSourceInstanceSettings) (i
 		d.settingsErr = err
 		return d, nil
 	}
-	hc, err := newHTTPClient(ctx, s, cfg)
+	opts, err := s.HTTPClientOptions(ctx)
+	var hc *http.Client
+	if err == nil {
+		hc, err = newHTTPClient(opts, cfg)
+	}
 	if err != nil {
 		d.settingsErr = fmt.Errorf("HTTP client settings: %w", err)
 		return d, nil
 	}
 	d.settings = cfg
+	secrets, secretHeaders := credentials(s, cfg, opts)
 	d.targets = targets.NewClient(hc, targets.Options{
 		MaxResponseBytes: cfg.MaxResponseBytes,
 		Timeout:          cfg.Timeout,
 		MinInterval:      cfg.MinInterval,
+		Secrets:          secrets,
+		SecretHeaders:    secretHeaders,
 	})
 	d.startRecorder()
 	d.catalog, d.closeCatalog, d.catalogErr = openCatalog(s, cfg, validateDump)
@@ -93,18 +100,37 @@ func (d *Datasource) startRecorder() {
 // newHTTPClient builds the one client of an instance from Grafana's
 // standard HTTP settings (TLS, proxy), with the timeout left to each
 // request's context because a CPU profile legitimately takes its
-// duration before the first response byte.
-func newHTTPClient(ctx context.Context, s backend.DataSourceInstanceSettings, cfg *settings.Settings) (*http.Client, error) {
-	opts, err := s.HTTPClientOptions(ctx)
-	if err != nil {
-		return nil, err
-	}
+// duration before the first response byte. Its redirect policy is set by
+// targets.NewClient.
+func newHTTPClient(opts httpclient.Options, cfg *settings.Settings) (*http.Client, error) {
 	timeouts := httpclient.DefaultTimeoutOptions
 	timeouts.Timeout = 0
 	timeouts.DialTimeout = min(cfg.Timeout, timeouts.DialTimeout)
 	timeouts.TLSHandshakeTimeout = min(cfg.Timeout, timeouts.TLSHandshakeTimeout)
 	opts.Timeouts = &timeouts
 	return httpclient.New(opts)
+}
+
+// credentials lists every secret the instance knows, which no target's
+// text may relay: all secure settings, and the user:password that Grafana's
+// basic auth sends base64-encoded; and the names of the headers that carry
+// them (per target, and Grafana's custom headers).
+func credentials(s backend.DataSourceInstanceSettings, cfg *settings.Settings, opts httpclient.Options) (secrets, headers []string) {
+	for _, v := range s.DecryptedSecureJSONData {
+		secrets = append(secrets, v)
+	}
+	if opts.BasicAuth != nil && opts.BasicAuth.Password != "" {
+		secrets = append(secrets, opts.BasicAuth.User+":"+opts.BasicAuth.Password)
+	}
+	for name := range opts.Header {
+		headers = append(headers, name)
+	}
+	for _, t := range cfg.Targets {
+		if t.Header.Name != "" {
+			headers = append(headers, t.Header.Name)
+		}
+	}
+	return secrets, headers
 }
 
 // Dispose stops the instance's recorder and releases its dump store when settings change or Grafana

@@ -1,8 +1,10 @@
 package plugin
 
 import (
+	"bytes"
 	"context"
 	"fmt"
+	"strconv"
 
 	"github.com/grafana/grafana-plugin-sdk-go/backend"
 	"github.com/grafana/grafana-plugin-sdk-go/data"
@@ -95,22 +97,50 @@ func buildGoroutineFrames(q *query.Query, filter stackgroups.Filter, o frames.Or
 }
 
 // fetchGoroutines reads a target's goroutines: the full dump (debug=2,
-// with states and wait times) while the index page says the process has
-// at most the configured number of goroutines, and the aggregated
-// debug=1 profile above it, because a full dump stops the world for about
-// 300 ms per 100k goroutines.
+// with states and wait times) while the process has at most the configured
+// number of goroutines, and the aggregated debug=1 profile above it,
+// because a full dump stops the world for about 300 ms per 100k
+// goroutines. The count comes from the index page (runtime.NumGoroutine,
+// no stop-the-world); when the page lists none, from the debug=1
+// profile's "goroutine profile: total N" header, which stops the world
+// only briefly. A full dump is never fetched without a count.
 func (d *Datasource) fetchGoroutines(ctx context.Context, t settings.Target) blob {
 	ix, _, err := d.targets.Index(ctx, t)
 	if err != nil {
 		return blob{origin: targetOrigin(t, now()), err: err}
 	}
-	n, _ := ix.Goroutines()
+	var summary blob
+	n, known := ix.Goroutines()
+	if !known {
+		summary = d.fetchPlain(ctx, t, targets.Profile("goroutine", 1))
+		if summary.err != nil {
+			return summary
+		}
+		if n, known = declaredGoroutines(summary.data); !known {
+			summary.err = fmt.Errorf("target %q: neither the index page nor goroutine?debug=1 says how many goroutines the process has, so no full dump is fetched", t.Name)
+			return summary
+		}
+	}
 	if n <= int64(d.settings.MaxFullDumpGoroutines) {
 		return d.fetchPlain(ctx, t, targets.Profile("goroutine", 2))
 	}
-	b := d.fetchPlain(ctx, t, targets.Profile("goroutine", 1))
-	b.notices = append(b.notices, fmt.Sprintf(
+	if summary.data == nil {
+		summary = d.fetchPlain(ctx, t, targets.Profile("goroutine", 1))
+	}
+	summary.notices = append(summary.notices, fmt.Sprintf(
 		"%d goroutines is above the %d allowed for a full dump (maxFullDumpGoroutines), so this is the debug=1 summary: stacks and counts, without states or wait times",
 		n, d.settings.MaxFullDumpGoroutines))
-	return b
+	return summary
+}
+
+// declaredGoroutines reads the count a debug=1 goroutine profile declares
+// on its first line, "goroutine profile: total N".
+func declaredGoroutines(debug1 []byte) (int64, bool) {
+	line, _, _ := bytes.Cut(debug1, []byte("\n"))
+	total, ok := bytes.CutPrefix(bytes.TrimSpace(line), []byte("goroutine profile: total "))
+	if !ok {
+		return 0, false
+	}
+	n, err := strconv.ParseInt(string(total), 10, 64)
+	return n, err == nil && n >= 0
 }

@@ -55,6 +55,8 @@ func (d *Datasource) CheckHealth(ctx context.Context, _ *backend.CheckHealthRequ
 		res.Status = backend.HealthStatusError
 		res.Message = fmt.Sprintf("%d of %d targets failed. %s", failed, len(health), strings.Join(lines, " "))
 	}
+	// Profile names come from the targets' pages.
+	res.Message = d.targets.Redact(res.Message)
 	return res, nil
 }
 
@@ -67,6 +69,7 @@ func (d *Datasource) checkTarget(ctx context.Context, t settings.Target) TargetH
 		} else {
 			h.Error = err.Error() + "."
 		}
+		h.Error = d.targets.Redact(h.Error)
 		return h
 	}
 	h.OK = true

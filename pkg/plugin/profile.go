@@ -90,6 +90,11 @@ func profileOptions(po query.ProfileOptions) profiles.Options {
 		GroupBy:    po.GroupBy,
 		MaxNodes:   po.MaxNodes,
 		ByLine:     po.ByLine,
+		// Top tables leave out what `go tool pprof -top` leaves out.
+		NodeFraction: profiles.DefaultNodeFraction,
+	}
+	if po.NodeFraction != nil {
+		o.NodeFraction = *po.NodeFraction
 	}
 	keys := make([]string, 0, len(po.LabelFilter))
 	for k := range po.LabelFilter {

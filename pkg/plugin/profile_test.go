@@ -147,3 +147,50 @@ func TestProfileNodeLimitFromSettings(t *testing.T) {
 		}
 	}
 }
+
+// TestProfileTopLikeGoToolPprof: a top table of a real CPU profile has the
+// rows `go tool pprof -top` prints for it (its report is the golden file),
+// says how many it left out, and lists them all with nodeFraction 0.
+func TestProfileTopLikeGoToolPprof(t *testing.T) {
+	golden := string(readFile(t, profilesDir+"golden/cpu-large.top"))
+	var pprofRows, pprofDropped int
+	inTable := false
+	for _, line := range strings.Split(strings.TrimSpace(golden), "\n") {
+		switch {
+		case strings.HasPrefix(line, "Dropped "):
+			fmt.Sscanf(line, "Dropped %d nodes", &pprofDropped)
+		case strings.Contains(line, "flat  flat%"):
+			inTable = true
+		case inTable:
+			pprofRows++
+		}
+	}
+	if pprofRows == 0 || pprofDropped == 0 {
+		t.Fatalf("golden report not understood: %d rows, %d dropped", pprofRows, pprofDropped)
+	}
+
+	d := newInstance(t, `{}`)
+	e := upload(t, d, "cpu-large.pb.gz", readFile(t, profilesDir+"cpu-large.pb.gz"))
+	r := runQuery(t, d, fmt.Sprintf(`{"queryType":"profile","view":"top","dump":%q}`, e.ID))
+	if r.Error != nil {
+		t.Fatal(r.Error)
+	}
+	f := r.Frames[0]
+	custom := f.Meta.Custom.(map[string]any)
+	if f.Rows() != pprofRows || custom["droppedNodes"] != pprofDropped || len(f.Meta.Notices) != 1 {
+		t.Errorf("%d rows, %v dropped, notices %v; go tool pprof -top shows %d rows and drops %d", f.Rows(), custom["droppedNodes"], f.Meta.Notices, pprofRows, pprofDropped)
+	}
+
+	r = runQuery(t, d, fmt.Sprintf(`{"queryType":"profile","view":"top","dump":%q,"profile":{"nodeFraction":0}}`, e.ID))
+	if r.Error != nil {
+		t.Fatal(r.Error)
+	}
+	if f := r.Frames[0]; f.Rows() != pprofRows+pprofDropped || len(f.Meta.Notices) != 0 {
+		t.Errorf("with nodeFraction 0: %d rows, notices %v; want all %d", f.Rows(), f.Meta.Notices, pprofRows+pprofDropped)
+	}
+
+	r = runQuery(t, d, fmt.Sprintf(`{"queryType":"profile","view":"top","dump":%q,"profile":{"nodeFraction":1.5}}`, e.ID))
+	if r.Error == nil || !strings.Contains(r.Error.Error(), "node fraction must be in [0, 1)") {
+		t.Errorf("error = %v", r.Error)
+	}
+}

@@ -19,7 +19,7 @@ func (d *Datasource) QueryData(ctx context.Context, req *backend.QueryDataReques
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			r := d.query(ctx, dq)
+			r := d.redacted(d.query(ctx, dq))
 			mu.Lock()
 			resp.Responses[dq.RefID] = r
 			mu.Unlock()

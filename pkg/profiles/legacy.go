@@ -43,8 +43,8 @@ func isLegacyText(raw []byte) bool { return legacyTextHeader.Match(raw[:min(len(
 
 // countProfileHeader and emptyStackLine match the text of goroutine,
 // threadcreate and goroutine leak profiles, and a stack with no frames in
-// it, which Go prints for threads created before the profiler could see
-// them ("197 @") and the pprof library rejects.
+// it, which Go before 1.23 prints for threads whose creation stack was not
+// recorded ("197 @", see StackNotRecorded) and the pprof library rejects.
 var (
 	countProfileHeader = regexp.MustCompile(`\A\S+ profile: total \d+\r?\n`)
 	emptyStackLine     = regexp.MustCompile(`(?m)^(\d+) @[ \t]*$`)
@@ -55,23 +55,12 @@ var (
 const emptyStackMarker = "${1} @ 0x1"
 
 // markEmptyStacks makes count profile text with empty stacks readable by
-// the pprof library; removeEmptyStackMarkers undoes the marks afterwards.
+// the pprof library; Parse drops the marks afterwards with the padding.
 func markEmptyStacks(raw []byte) []byte {
 	if !countProfileHeader.Match(raw) {
 		return raw
 	}
 	return emptyStackLine.ReplaceAll(raw, []byte(emptyStackMarker))
-}
-
-func removeEmptyStackMarkers(p *profile.Profile) {
-	marked := func(l *profile.Location) bool { return l.Address == 0 && len(l.Line) == 0 }
-	if !slices.ContainsFunc(p.Location, marked) {
-		return
-	}
-	for _, s := range p.Sample {
-		s.Location = slices.DeleteFunc(s.Location, marked)
-	}
-	p.Location = slices.DeleteFunc(p.Location, marked)
 }
 
 // neutralizeMutexPeriod rewrites the sampling period of mutex text to 1.
@@ -94,7 +83,8 @@ func neutralizeMutexPeriod(raw []byte) []byte {
 // heap, goroutine and threadcreate stacks, and runtime.goexit at the root
 // end of every stack (which the protobuf encoding drops as well). Frames
 // the runtime omitted are dropped from the samples; addresses of zero,
-// which pad threadcreate stacks in both encodings, are kept.
+// which pad threadcreate stacks in both encodings, are left to Parse,
+// which drops them from either.
 func symbolizeLegacyText(p *profile.Profile, raw []byte) {
 	stacks := readLegacyStacks(raw)
 	if len(stacks) == 0 {

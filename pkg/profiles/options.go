@@ -39,9 +39,14 @@ type Options struct {
 
 	// NodeFraction drops from top tables the functions whose cumulative
 	// value is below this fraction of the total, like pprof's
-	// -nodefraction (0.005 by default in `go tool pprof`; 0 keeps all).
+	// -nodefraction (DefaultNodeFraction in `go tool pprof`; 0 keeps all).
 	NodeFraction float64
 }
+
+// DefaultNodeFraction is `go tool pprof`'s default -nodefraction. Its -top
+// report sets no node count (-nodecount is 0 for text and top output), so
+// this fraction alone decides which rows it prints.
+const DefaultNodeFraction = 0.005
 
 // Other is the label of the node that stands for what a node limit cut
 // under one parent.

@@ -39,8 +39,8 @@ func Parse(data []byte) (*profile.Profile, error) {
 		// The pprof library leaves the legacy text formats without
 		// functions; their names are in the comment lines.
 		symbolizeLegacyText(p, text)
-		removeEmptyStackMarkers(p)
 	}
+	dropPadding(p)
 	if len(p.SampleType) == 0 {
 		return nil, fmt.Errorf("%w: the profile has no sample types", ErrNotProfile)
 	}

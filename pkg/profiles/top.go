@@ -10,7 +10,9 @@ import (
 
 // TopTable is what `go tool pprof -top` prints: per function (or per line
 // with Options.ByLine) the value spent in it (flat) and in it and what it
-// called (cum), sorted by flat, then by name.
+// called (cum), sorted by flat, then by name. The samples without a stack
+// are one more row, StackNotRecorded, where pprof prints none or, for the
+// padded stacks of Go 1.23 and later, "<unknown>".
 type TopTable struct {
 	SampleType SampleType
 	// Total is what percentages are of: the sum of the absolute sample
@@ -23,6 +25,9 @@ type TopTable struct {
 	// was below NodeCutoff.
 	DroppedNodes int
 	NodeCutoff   int64
+	NodeFraction float64
+	// Unrecorded sums the values of the samples without a stack.
+	Unrecorded int64
 }
 
 // TopRow is one function, or one line of a function.
@@ -57,14 +62,23 @@ func Top(p *profile.Profile, opts Options) (*TopTable, error) {
 		return nil, err
 	}
 	names := newNameTable()
+	unrecorded := names.intern(StackNotRecorded, "", "", 0)
 	w, err := newWalker(p, c, opts.SampleType, names)
 	if err != nil {
 		return nil, err
 	}
 	a := newTopAccumulator(names.len(), &w.locs)
 	w.each(a.add)
+	a.flat[unrecorded] = a.stackless
+	a.cum[unrecorded] = a.stackless
 
-	t := &TopTable{SampleType: w.sampleType, Total: absoluteTotal(p, w.valueIndex), ByLine: opts.ByLine}
+	t := &TopTable{
+		SampleType:   w.sampleType,
+		Total:        absoluteTotal(p, w.valueIndex),
+		ByLine:       opts.ByLine,
+		NodeFraction: opts.NodeFraction,
+		Unrecorded:   a.stackless,
+	}
 	flatTotal := a.flatTotal()
 	kept := a.keep(c.NodeFraction, flatTotal)
 	if kept != nil {
@@ -131,6 +145,8 @@ type topAccumulator struct {
 	inlinable []bool
 	edges     map[[2]int32]*callEdge
 	cutoff    int64
+	// stackless sums the samples without frames.
+	stackless int64
 }
 
 type callEdge struct {
@@ -158,6 +174,10 @@ func newTopAccumulator(names int, locs *locationFrames) *topAccumulator {
 }
 
 func (a *topAccumulator) add(_ *profile.Sample, v int64, locs []int32) {
+	if len(locs) == 0 {
+		a.stackless += v
+		return
+	}
 	a.stamp++
 	parent := int32(-1)
 	for i := len(locs) - 1; i >= 0; i-- {

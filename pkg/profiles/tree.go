@@ -36,6 +36,11 @@ type CallTree struct {
 	// tree had before, and the cut subtrees are now Other nodes.
 	Truncated bool
 	Nodes     int
+
+	// Unrecorded and UnrecordedRight sum the values of the samples that
+	// had no stack, which are the node StackNotRecorded.
+	Unrecorded      int64
+	UnrecordedRight int64
 }
 
 // Len is the number of nodes.
@@ -71,6 +76,9 @@ func Tree(p *profile.Profile, opts Options) (*CallTree, error) {
 		return nil, err
 	}
 	b.addAll(w, false)
+	if err := b.checkSigns(); err != nil {
+		return nil, err
+	}
 	return b.build(w.sampleType, false), nil
 }
 
@@ -98,5 +106,8 @@ func Diff(left, right *profile.Profile, opts Options) (*CallTree, error) {
 	}
 	b.addAll(lw, false)
 	b.addAll(rw, true)
+	if err := b.checkSigns(); err != nil {
+		return nil, err
+	}
 	return b.build(lw.sampleType, true), nil
 }

@@ -16,7 +16,7 @@ import (
 func testProfiles(t testing.TB) []string {
 	t.Helper()
 	var names []string
-	for _, pattern := range []string{"*.pb.gz", "*.txt", "go1.*/*.pb.gz", "go1.*/*.txt"} {
+	for _, pattern := range []string{"*.pb.gz", "*.txt", "go1.*/*.pb.gz", "go1.*/*.txt", "threadcreate/go1.*/*"} {
 		matches, err := filepath.Glob(filepath.Join("testdata", pattern))
 		if err != nil {
 			t.Fatal(err)

@@ -1,6 +1,7 @@
 package profiles
 
 import (
+	"fmt"
 	"slices"
 	"strings"
 
@@ -12,13 +13,19 @@ import (
 // adjacent and siblings come in label order, so one pass emits the tree in
 // nested-set order without building a pointer tree first.
 type treeBuilder struct {
-	opts    *compiledOptions
-	names   *nameTable
-	rootID  int32
-	otherID int32
-	groups  map[string]int32
-	frames  []int32
-	stacks  []stack
+	opts         *compiledOptions
+	names        *nameTable
+	rootID       int32
+	otherID      int32
+	unrecordedID int32
+	groups       map[string]int32
+	frames       []int32
+	stacks       []stack
+	// unrecorded sums the values of the samples without a stack, per
+	// profile; negative is a sample value below zero, which no flame graph
+	// can draw.
+	unrecorded [2]int64
+	negative   int64
 }
 
 // stack is one sample's frames, frames[start:start+n] of the builder, and
@@ -32,11 +39,12 @@ type stack struct {
 func newTreeBuilder(opts *compiledOptions) *treeBuilder {
 	names := newNameTable()
 	return &treeBuilder{
-		opts:    opts,
-		names:   names,
-		rootID:  names.intern(Root, "", "", 0),
-		otherID: names.intern(Other, "", "", 0),
-		groups:  map[string]int32{},
+		opts:         opts,
+		names:        names,
+		rootID:       names.intern(Root, "", "", 0),
+		otherID:      names.intern(Other, "", "", 0),
+		unrecordedID: names.intern(StackNotRecorded, "", "", 0),
+		groups:       map[string]int32{},
 	}
 }
 
@@ -54,6 +62,7 @@ func (b *treeBuilder) addAll(w *walker, right bool) {
 	if b.opts.GroupBy != "" {
 		lead = b.group
 	}
+	first := len(b.stacks)
 	w.eachStack(&b.frames, lead, func(_ *profile.Sample, v int64, start int) {
 		st := stack{start: start, n: int32(len(b.frames) - start)}
 		if right {
@@ -61,8 +70,43 @@ func (b *treeBuilder) addAll(w *walker, right bool) {
 		} else {
 			st.left = v
 		}
+		if v < 0 && b.negative == 0 {
+			b.negative = v
+		}
 		b.stacks = append(b.stacks, st)
 	})
+	b.markUnrecorded(b.stacks[first:], lead != nil)
+}
+
+// markUnrecorded gives every stack without frames one that says so, after
+// its group frame in a grouped tree, and sums their values.
+func (b *treeBuilder) markUnrecorded(stacks []stack, grouped bool) {
+	var lead int32
+	if grouped {
+		lead = 1
+	}
+	for i := range stacks {
+		st := &stacks[i]
+		if st.n > lead {
+			continue
+		}
+		start := len(b.frames)
+		b.frames = append(b.frames, b.frames[st.start:st.start+int(st.n)]...)
+		b.frames = append(b.frames, b.unrecordedID)
+		st.start, st.n = start, st.n+1
+		b.unrecorded[0] += st.left
+		b.unrecorded[1] += st.right
+	}
+}
+
+// checkSigns refuses samples with negative values, which pprof writes for
+// a difference (go tool pprof -diff_base -proto): a flame graph node
+// cannot be narrower than nothing.
+func (b *treeBuilder) checkSigns() error {
+	if b.negative < 0 {
+		return fmt.Errorf("the profile has negative sample values (%d), as a difference written by go tool pprof -diff_base has; a flame graph cannot draw them: use the top view, or compare the two profiles with a baseline", b.negative)
+	}
+	return nil
 }
 
 // group returns the frame standing for the sample's value of the GroupBy
@@ -104,10 +148,11 @@ func (b *treeBuilder) build(st SampleType, diff bool) *CallTree {
 	if limit := b.opts.MaxNodes; limit > 0 && nodes > limit {
 		rows, truncated = limitNodes(rows, limit, rank[b.otherID])
 	}
-	t := &CallTree{SampleType: st, Truncated: truncated, Nodes: nodes}
+	t := &CallTree{SampleType: st, Truncated: truncated, Nodes: nodes, Unrecorded: b.unrecorded[0]}
 	t.Level, t.Value, t.Self = rows.level, rows.value, rows.self
 	if diff {
 		t.ValueRight, t.SelfRight = rows.valueR, rows.selfR
+		t.UnrecordedRight = b.unrecorded[1]
 	}
 	t.Labels, t.Label = b.compactLabels(rank, rows.label)
 	return t

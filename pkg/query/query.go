@@ -76,6 +76,9 @@ type ProfileOptions struct {
 	GroupBy     string            `json:"groupBy,omitempty"`
 	MaxNodes    int               `json:"maxNodes,omitempty"`
 	ByLine      bool              `json:"byLine,omitempty"`
+	// NodeFraction leaves out of top tables the rows whose cum is under
+	// this fraction of the total; unset means pprof's 0.005, 0 keeps all.
+	NodeFraction *float64 `json:"nodeFraction,omitempty"`
 	// Baseline, when set, turns the flame graph into a diff against it.
 	Baseline *Source `json:"baseline,omitempty"`
 }

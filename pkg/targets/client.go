@@ -1,9 +1,10 @@
 // Package targets fetches pprof endpoints of configured targets. It is the
 // only place that talks to a target, so it is where the target is protected
 // (identical concurrent fetches coalesced, expensive endpoints not fetched
-// more often than a minimum interval) and where Grafana is protected
-// (timeouts, a response size limit, clear errors for everything that can go
-// wrong on the way).
+// more often than a minimum interval, whether they answered or failed),
+// where Grafana is protected (timeouts, a response size limit, clear errors
+// for everything that can go wrong on the way) and where credentials are
+// (never sent to another origin, never relayed back from a target's text).
 package targets
 
 import (
@@ -36,6 +37,7 @@ type Client struct {
 	timeout     time.Duration
 	minInterval time.Duration
 	now         func() time.Time
+	redactor    *Redactor
 
 	flights singleflight.Group
 	recent  *recentCache
@@ -50,22 +52,35 @@ type Options struct {
 	MinInterval time.Duration
 	// CacheBytes bounds the memory held by reused responses.
 	CacheBytes int64
+	// Secrets are every credential value the instance knows, and
+	// SecretHeaders the names of the headers that carry them: they are
+	// withheld from anything a target sends back.
+	Secrets       []string
+	SecretHeaders []string
 }
 
-// NewClient returns a client that sends requests through hc.
+// NewClient returns a client that sends requests through a copy of hc
+// with the redirect policy of checkRedirect.
 func NewClient(hc *http.Client, o Options) *Client {
 	if o.CacheBytes == 0 {
 		o.CacheBytes = 4 * o.MaxResponseBytes
 	}
+	own := *hc
+	own.CheckRedirect = checkRedirect
 	return &Client{
-		http:        hc,
+		http:        &own,
 		maxBytes:    o.MaxResponseBytes,
 		timeout:     o.Timeout,
 		minInterval: o.MinInterval,
 		now:         time.Now,
+		redactor:    NewRedactor(o.Secrets, o.SecretHeaders),
 		recent:      newRecentCache(o.CacheBytes),
 	}
 }
+
+// Redact withholds the instance's credentials from a message that may
+// quote a target (see Redactor.Message).
+func (c *Client) Redact(s string) string { return c.redactor.Message(s) }
 
 // Endpoint names a pprof endpoint below a target's base URL, such as
 // "goroutine" with debug=2, or "" for the index page.
@@ -73,7 +88,8 @@ type Endpoint struct {
 	Path  string
 	Query url.Values
 	// Cheap endpoints (the index page, /metrics) are always fetched fresh;
-	// others are reused for the minimum interval.
+	// the outcome of others, response or failure, is reused for the
+	// minimum interval.
 	Cheap bool
 	// Duration is how long the target takes to answer by design, as for a
 	// CPU profile; it is added to the timeout.
@@ -105,8 +121,9 @@ func (c *Client) GetMetrics(ctx context.Context, t settings.Target) (*Response, 
 func (c *Client) get(ctx context.Context, t settings.Target, rawURL string, e Endpoint) (*Response, error) {
 	key := t.Name + " " + rawURL
 	if !e.Cheap {
-		if r, ok := c.recent.get(key, c.now().Add(-c.minInterval)); ok {
-			return r, nil
+		now := c.now()
+		if o, ok := c.recent.get(key, now.Add(-c.minInterval)); ok {
+			return o.again(now, c.minInterval)
 		}
 	}
 	ch := c.flights.DoChan(key, func() (any, error) {
@@ -114,11 +131,15 @@ func (c *Client) get(ctx context.Context, t settings.Target, rawURL string, e En
 		// for the others; it still ends at the timeout.
 		fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), c.timeout+e.Duration)
 		defer cancel()
-		r, err := c.fetch(fctx, t, rawURL, e)
-		if err == nil && !e.Cheap {
-			c.recent.put(key, r)
+		start := c.now()
+		r, err := c.fetch(fctx, t, rawURL, e, start)
+		if !e.Cheap {
+			c.recent.put(key, outcome{resp: r, err: err, at: start})
 		}
-		return r, err
+		if err != nil {
+			return nil, err
+		}
+		return r, nil
 	})
 	select {
 	case res := <-ch:
@@ -131,8 +152,10 @@ func (c *Client) get(ctx context.Context, t settings.Target, rawURL string, e En
 	}
 }
 
-func (c *Client) fetch(ctx context.Context, t settings.Target, rawURL string, e Endpoint) (*Response, error) {
-	fail := func(kind Kind, err error) error {
+// fetch makes one request. Its errors are *FetchError, with the
+// target's own text redacted.
+func (c *Client) fetch(ctx context.Context, t settings.Target, rawURL string, e Endpoint, start time.Time) (*Response, *FetchError) {
+	fail := func(kind Kind, err error) *FetchError {
 		return &FetchError{Target: t.Name, Endpoint: e.String(), URL: rawURL, Kind: kind, Err: err}
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, rawURL, nil)
@@ -142,8 +165,13 @@ func (c *Client) fetch(ctx context.Context, t settings.Target, rawURL string, e 
 	if t.Header.Name != "" {
 		req.Header.Set(t.Header.Name, t.Header.Value)
 	}
-	start := c.now()
 	resp, err := c.http.Do(req)
+	var redirect *RedirectError
+	if errors.As(err, &redirect) {
+		fe := fail(KindRedirect, redirect)
+		fe.Location = Clip(c.redactor.Text(displayLocation(redirect.Location)), MaxRelayedRunes)
+		return nil, fe
+	}
 	if err != nil {
 		return nil, fail(classify(err), err)
 	}
@@ -153,73 +181,111 @@ func (c *Client) fetch(ctx context.Context, t settings.Target, rawURL string, e 
 		return nil, fail(classify(err), err)
 	}
 	if resp.StatusCode != http.StatusOK {
-		return nil, fail(KindHTTPStatus, fmt.Errorf("HTTP %s%s", resp.Status, bodyHint(body)))
+		return nil, fail(KindHTTPStatus, fmt.Errorf("HTTP %s%s", resp.Status, c.bodyHint(body)))
 	}
 	if int64(len(body)) > c.maxBytes {
 		return nil, fail(KindTooLarge, fmt.Errorf("the response is larger than the %d MiB limit (raise \"maximum response size\" in the data source settings)", c.maxBytes>>20))
+	}
+	// A cheap page is scrubbed before anything reads it, so that no quote
+	// of it (a title, its first bytes) can cut a secret in two and show a
+	// part. Dumps and profiles are not: scanning 64 MiB for every secret
+	// form costs more than parsing it (BenchmarkRedactorBody), and what a
+	// message quotes of them is redacted where it is relayed.
+	if e.Cheap {
+		body = c.redactor.Body(body)
 	}
 	return &Response{Body: body, ContentType: resp.Header.Get("Content-Type"), FetchedAt: start}, nil
 }
 
 // bodyHint is the first line of a short text error body, which often says
-// why (e.g. "profiling disabled", "unauthorized").
-func bodyHint(body []byte) string {
-	line, _, _ := strings.Cut(strings.TrimSpace(string(body[:min(len(body), 200)])), "\n")
+// why (e.g. "profiling disabled", "unauthorized"), redacted and cut.
+func (c *Client) bodyHint(body []byte) string {
+	line := c.redactor.Relay(string(body[:min(len(body), 64<<10)]))
 	if line == "" || strings.HasPrefix(line, "<") || strings.ContainsFunc(line, func(r rune) bool { return r < 0x20 && r != '\t' }) {
 		return ""
 	}
 	return ": " + line
 }
 
-// recentCache keeps the latest response of each expensive endpoint so it
-// can be reused within the minimum interval, within a byte budget.
+// outcome is the result of one fetch of an expensive endpoint: a response
+// or a failure, and when the attempt began.
+type outcome struct {
+	resp *Response
+	err  *FetchError
+	at   time.Time
+}
+
+// failureCost is what a remembered failure counts against the cache's
+// budget, so that failures cannot pile up without bound either.
+const failureCost = 1 << 10
+
+func (o outcome) size() int64 {
+	if o.err != nil {
+		return failureCost
+	}
+	return int64(len(o.resp.Body))
+}
+
+// again gives a remembered outcome to another caller; a failure says it is
+// remembered and when the target will next be asked.
+func (o outcome) again(now time.Time, minInterval time.Duration) (*Response, error) {
+	if o.err == nil {
+		return o.resp, nil
+	}
+	fe := *o.err
+	fe.Remembered = &Remembered{Ago: now.Sub(o.at), MinInterval: minInterval}
+	return nil, &fe
+}
+
+// recentCache keeps the latest outcome of each expensive endpoint so it is
+// reused within the minimum interval, within a byte budget.
 type recentCache struct {
 	mu      sync.Mutex
 	budget  int64
 	used    int64
-	entries map[string]*Response
+	entries map[string]outcome
 }
 
 func newRecentCache(budget int64) *recentCache {
-	return &recentCache{budget: budget, entries: map[string]*Response{}}
+	return &recentCache{budget: budget, entries: map[string]outcome{}}
 }
 
-func (rc *recentCache) get(key string, notBefore time.Time) (*Response, bool) {
+func (rc *recentCache) get(key string, notBefore time.Time) (outcome, bool) {
 	rc.mu.Lock()
 	defer rc.mu.Unlock()
-	r, ok := rc.entries[key]
-	if !ok || r.FetchedAt.Before(notBefore) {
-		return nil, false
+	o, ok := rc.entries[key]
+	if !ok || o.at.Before(notBefore) {
+		return outcome{}, false
 	}
-	return r, true
+	return o, true
 }
 
-func (rc *recentCache) put(key string, r *Response) {
-	size := int64(len(r.Body))
-	if size > rc.budget {
-		return
-	}
+func (rc *recentCache) put(key string, o outcome) {
 	rc.mu.Lock()
 	defer rc.mu.Unlock()
 	if old, ok := rc.entries[key]; ok {
-		rc.used -= int64(len(old.Body))
+		rc.used -= old.size()
 		delete(rc.entries, key)
+	}
+	size := o.size()
+	if size > rc.budget {
+		return
 	}
 	for rc.used+size > rc.budget {
 		rc.evictOldest()
 	}
-	rc.entries[key] = r
+	rc.entries[key] = o
 	rc.used += size
 }
 
 func (rc *recentCache) evictOldest() {
 	var oldestKey string
 	var oldest time.Time
-	for k, r := range rc.entries {
-		if oldestKey == "" || r.FetchedAt.Before(oldest) {
-			oldestKey, oldest = k, r.FetchedAt
+	for k, o := range rc.entries {
+		if oldestKey == "" || o.at.Before(oldest) {
+			oldestKey, oldest = k, o.at
 		}
 	}
-	rc.used -= int64(len(rc.entries[oldestKey].Body))
+	rc.used -= rc.entries[oldestKey].size()
 	delete(rc.entries, oldestKey)
 }

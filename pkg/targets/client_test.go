@@ -219,7 +219,8 @@ func TestRecentCacheStaysWithinBudget(t *testing.T) {
 	rc := newRecentCache(100)
 	base := time.Unix(0, 0)
 	for i := range 10 {
-		rc.put(string(rune('a'+i)), &Response{Body: make([]byte, 30), FetchedAt: base.Add(time.Duration(i) * time.Second)})
+		at := base.Add(time.Duration(i) * time.Second)
+		rc.put(string(rune('a'+i)), outcome{resp: &Response{Body: make([]byte, 30), FetchedAt: at}, at: at})
 		if rc.used > 100 {
 			t.Fatalf("used %d bytes of 100", rc.used)
 		}
@@ -230,7 +231,7 @@ func TestRecentCacheStaysWithinBudget(t *testing.T) {
 	if _, ok := rc.get("a", base); ok {
 		t.Error("the oldest entry must be evicted")
 	}
-	rc.put("huge", &Response{Body: make([]byte, 101), FetchedAt: base})
+	rc.put("huge", outcome{resp: &Response{Body: make([]byte, 101), FetchedAt: base}, at: base})
 	if _, ok := rc.get("huge", base); ok {
 		t.Error("an entry above the budget must not be kept")
 	}

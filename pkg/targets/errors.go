@@ -8,7 +8,9 @@ import (
 	"fmt"
 	"net"
 	"net/url"
+	"strconv"
 	"syscall"
+	"time"
 )
 
 // Kind says what went wrong with a fetch, in terms a person can act on.
@@ -27,6 +29,7 @@ const (
 	KindRequest       Kind = "bad request"
 	KindNotConfigured Kind = "not configured"
 	KindNetwork       Kind = "network error"
+	KindRedirect      Kind = "redirect refused"
 )
 
 // FetchError is a failed fetch of one target's endpoint.
@@ -35,13 +38,26 @@ type FetchError struct {
 	Endpoint string
 	// URL is the full address; it is only shown to admins (health checks),
 	// since queries and their errors are seen by viewers.
-	URL  string
-	Kind Kind
-	Err  error
+	URL string
+	// Location is where a refused redirect pointed, redacted and without
+	// query or user info; everyone is told, so that the fix is obvious.
+	Location string
+	Kind     Kind
+	Err      error
+	// Remembered is set when the error is a failure of an expensive
+	// endpoint given again within the minimum interval, without a fetch.
+	Remembered *Remembered
+}
+
+// Remembered says when a remembered failure happened and when the next
+// attempt may be made.
+type Remembered struct {
+	Ago         time.Duration
+	MinInterval time.Duration
 }
 
 func (e *FetchError) Error() string {
-	return fmt.Sprintf("target %q: %s", e.Target, e.describe())
+	return fmt.Sprintf("target %q: %s%s", e.Target, e.describe(), e.remembered())
 }
 
 // AdminError is Error with the URL, for the health check.
@@ -49,7 +65,22 @@ func (e *FetchError) AdminError() string {
 	if e.URL == "" {
 		return e.Error()
 	}
-	return fmt.Sprintf("target %q: %s (GET %s)", e.Target, e.describe(), e.URL)
+	return fmt.Sprintf("target %q: %s (GET %s)%s", e.Target, e.describe(), e.URL, e.remembered())
+}
+
+func (e *FetchError) remembered() string {
+	if e.Remembered == nil {
+		return ""
+	}
+	ago := "less than 1 s ago"
+	if s := e.Remembered.Ago.Round(time.Second); s >= time.Second {
+		ago = fmt.Sprintf("%d s ago", s/time.Second)
+	}
+	return fmt.Sprintf(" (last tried %s; next attempt after the %s minimum interval)", ago, seconds(e.Remembered.MinInterval))
+}
+
+func seconds(d time.Duration) string {
+	return strconv.FormatFloat(d.Seconds(), 'f', -1, 64) + " s"
 }
 
 func (e *FetchError) describe() string {
@@ -60,6 +91,11 @@ func (e *FetchError) describe() string {
 		return "timed out: the target did not answer in time (check the address, or raise the timeout)"
 	case KindDNS:
 		return "host not found: " + rootMessage(e.Err)
+	case KindRedirect:
+		if e.Location == "" {
+			return e.Err.Error()
+		}
+		return fmt.Sprintf("%v (it points to %s)", e.Err, e.Location)
 	case KindHTTPStatus, KindTooLarge, KindNotIndex, KindNotConfigured:
 		return e.Err.Error()
 	default:
@@ -76,7 +112,10 @@ func classify(err error) Kind {
 	var hostErr x509.HostnameError
 	var recordErr tls.RecordHeaderError
 	var netErr net.Error
+	var redirectErr *RedirectError
 	switch {
+	case errors.As(err, &redirectErr):
+		return KindRedirect
 	case errors.Is(err, syscall.ECONNREFUSED):
 		return KindRefused
 	case errors.Is(err, context.DeadlineExceeded):

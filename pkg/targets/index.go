@@ -26,8 +26,9 @@ func (c *Client) Index(ctx context.Context, t settings.Target) (*indexpage.Index
 		if errors.As(err, &fe) {
 			return nil, time.Time{}, err
 		}
+		// The error quotes the page (its title, its first bytes).
 		return nil, time.Time{}, &FetchError{Target: t.Name, Endpoint: IndexEndpoint.String(), URL: t.URL + "/", Kind: KindNotIndex,
-			Err: errors.New(err.Error() + " (is the URL the /debug/pprof base of a Go process?)")}
+			Err: errors.New(c.redactor.Relay(err.Error()) + " (is the URL the /debug/pprof base of a Go process?)")}
 	}
 	return ix, r.FetchedAt, nil
 }

@@ -332,14 +332,23 @@ describe('QueryEditor', () => {
     typeAndLeave('Focus', 'myapp\\.');
     typeAndLeave('Max nodes', '500');
     fireEvent.click(screen.getByLabelText('By line'));
+    typeAndLeave('Node fraction', '0');
 
     expect(latest.current).toEqual({
       refId: 'A',
       queryType: 'profile',
       target: 'api-1',
       view: 'top',
-      profile: { profileType: 'cpu', seconds: 10, focus: 'myapp\\.', maxNodes: 500, byLine: true },
+      profile: { profileType: 'cpu', seconds: 10, focus: 'myapp\\.', maxNodes: 500, byLine: true, nodeFraction: 0 },
     });
+  });
+
+  it('offers the node fraction for top tables only, and checks it', async () => {
+    await renderEditor({ refId: 'A', queryType: 'profile', view: 'flamegraph', profile: { nodeFraction: 0.01 } });
+    expect(screen.queryByLabelText('Node fraction')).not.toBeInTheDocument();
+
+    await renderEditor({ refId: 'B', queryType: 'profile', view: 'top', profile: { nodeFraction: 2 } });
+    expect(screen.getByText('A fraction from 0 up to 1')).toBeInTheDocument();
   });
 
   it('flags a CPU profile longer than the data source allows', async () => {

@@ -15,6 +15,9 @@ async function main() {
   const valueField = frame.fields.find((f) => f.name === 'value');
   const display = getDisplayProcessor({ field: valueField, theme });
   const format = (v) => formattedValueToString(display(v));
+  // The diff top table's columns are numbers in percent, shown this way.
+  const percentDisplay = getDisplayProcessor({ field: { type: 'number', config: { unit: 'percent' } }, theme });
+  const percent = (v) => formattedValueToString(percentDisplay(v));
   window.__expected = {
     name,
     rows: frame.length,
@@ -22,6 +25,12 @@ async function main() {
     totalRight: view.totalRight ? format(view.totalRight) : undefined,
     top: (view.top || []).map((r) => ({ name: r.name, flat: format(r.flat), cum: format(r.cum) })),
     groups: (view.groups || []).map((r) => ({ name: r.name, total: format(r.cum) })),
+    compared: (view.compared || []).map((r) => ({
+      name: r.name,
+      baseline: percent(r.baseline),
+      comparison: percent(r.comparison),
+      diff: percent(r.diff),
+    })),
   };
   createRoot(document.getElementById('root')).render(
     <div style={{ height: '850px' }}>

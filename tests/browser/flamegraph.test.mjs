@@ -102,12 +102,66 @@ async function assertGroups(page, groups) {
   await page.fill('input[placeholder^="Search"]', '');
 }
 
+// A diff's top table shows, for each function, its share of the baseline
+// and of the comparison, and the change: the numbers computed in Go from
+// each profile on its own. The component's search, anchored, brings the
+// function's row into view.
+async function assertCompared(page, compared) {
+  for (const want of compared) {
+    const anchored = '^' + want.name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&') + '$';
+    await page.fill('input[placeholder^="Search"]', anchored);
+    await page.waitForFunction(
+      (name) =>
+        [...document.querySelectorAll('[role="row"]')].some((r) =>
+          [...r.querySelectorAll('[role="cell"]')].some((c) => c.innerText.trim() === name)
+        ),
+      want.name,
+      { timeout: 10000 }
+    );
+    const rows = await page.evaluate(() =>
+      [...document.querySelectorAll('[role="row"]')].map((r) =>
+        [...r.querySelectorAll('[role="cell"]')].map((c) => c.innerText.trim()).slice(1)
+      )
+    );
+    const row = rows.find((cells) => cells[0] === want.name);
+    const expected = [want.name, want.baseline, want.comparison, want.diff];
+    assert(
+      JSON.stringify(row) === JSON.stringify(expected),
+      `${want.name}: the top table shows ${JSON.stringify(row)}, want ${JSON.stringify(expected)} (baseline, comparison, diff)`
+    );
+  }
+  await page.fill('input[placeholder^="Search"]', '');
+  await page.waitForFunction(() => document.querySelectorAll('[role="row"]').length > 3, null, { timeout: 10000 });
+}
+
+// Hovering the root bar of a diff shows each side's share of its own
+// total, 100%, and their values.
+async function assertDiffRootTooltip(page, expected) {
+  const canvas = await page.$('canvas');
+  const box = await canvas.boundingBox();
+  await page.mouse.move(box.x + box.width / 2, box.y + 8);
+  await page.waitForFunction(() => document.body.innerText.includes('% of total'), null, { timeout: 10000 });
+  const text = await page.evaluate(() => document.body.innerText);
+  const line = (label) => (text.split('\n').find((l) => l.startsWith(label)) || '').split('\t').map((c) => c.trim());
+  const share = line('% of total');
+  assert(
+    share[1] === '100%' && share[2] === '100%',
+    `root tooltip "% of total" ${JSON.stringify(share)}; want 100% on both sides`
+  );
+  const value = line('Value');
+  assert(
+    value[1] === expected.total && value[2] === expected.totalRight,
+    `root tooltip values ${JSON.stringify(value)}; want ${expected.total} and ${expected.totalRight}`
+  );
+  await page.mouse.move(0, 0);
+}
+
 function assertNoErrors(page) {
   const errors = page.errors.filter((e) => !e.includes('/public/build/img/icons/'));
   assert(errors.length === 0, `page errors: ${errors.join('; ')}`);
 }
 
-const views = ['heap', 'cpu', 'goroutine', 'limited'];
+const views = ['heap', 'cpu', 'goroutine', 'limited', 'threadcreate'];
 
 await run([
   ...views.map((name) => [
@@ -141,26 +195,42 @@ await run([
     },
   ]),
   [
-    'diff: baseline and comparison totals rendered by @grafana/flamegraph',
+    'diff of two real profiles: the shares and changes the top table and tooltip show',
     async () => {
-      const { page, expected, text, rows } = await render('diff');
+      const { page, expected, text } = await render('diff');
       try {
-        assert(
-          text.includes('Baseline') || text.includes('Comparison') || rows[0].length > 3,
-          'no diff columns in the top table'
-        );
-        const canvas = await page.$('canvas');
-        const box = await canvas.boundingBox();
-        await page.mouse.move(box.x + box.width / 2, box.y + 8);
-        await page.waitForFunction(() => document.body.innerText.includes('Baseline'), null, { timeout: 10000 });
-        const tip = await page.evaluate(() => document.body.innerText);
-        assert(
-          tip.includes(expected.total) && tip.includes(expected.totalRight),
-          `tooltip lacks ${expected.total} and ${expected.totalRight}`
-        );
+        assert(!text.includes('NaN'), 'the diff shows NaN');
+        await assertDiffRootTooltip(page, expected);
+        await assertCompared(page, expected.compared);
         assertNoErrors(page);
         console.log(
-          `     ${expected.rows} nodes, ${expected.total} against ${expected.totalRight}, screenshot ${await screenshot(page, 'flamegraph-diff.png')}`
+          `     ${expected.rows} nodes, ${expected.total} against ${expected.totalRight}, ` +
+            expected.compared.map((c) => `${c.name} ${c.baseline} -> ${c.comparison} (${c.diff})`).join(', ') +
+            `, screenshot ${await screenshot(page, 'flamegraph-diff.png')}`
+        );
+      } finally {
+        await page.close();
+      }
+    },
+  ],
+  [
+    'a profile diffed against itself: equal shares, 0% change, no NaN',
+    async () => {
+      const { page, expected, text, rows } = await render('selfdiff');
+      try {
+        assert(!text.includes('NaN'), 'the diff shows NaN');
+        assert(rows.length > 10, `only ${rows.length} rows`);
+        for (const cells of rows) {
+          assert(
+            cells[1] === cells[2] && cells[3] === '0%',
+            `row ${JSON.stringify(cells)}: baseline and comparison differ or the diff is not 0%`
+          );
+        }
+        await assertDiffRootTooltip(page, expected);
+        await assertCompared(page, expected.compared);
+        assertNoErrors(page);
+        console.log(
+          `     ${expected.rows} nodes, ${rows.length} rows at 0%, screenshot ${await screenshot(page, 'flamegraph-selfdiff.png')}`
         );
       } finally {
         await page.close();

@@ -31,6 +31,9 @@ export function ProfileFields({ idPrefix, profile, view, onChange, maxSeconds }:
   const sampleOptions = (info?.sampleTypes ?? []).map((s) => ({ value: s, label: s }));
   const secondsError = rangeError(profile.seconds, 1, maxSeconds);
   const maxNodesError = rangeError(profile.maxNodes, 1, Number.MAX_SAFE_INTEGER);
+  const nodeFraction = profile.nodeFraction;
+  const nodeFractionError =
+    nodeFraction !== undefined && !(nodeFraction >= 0 && nodeFraction < 1) ? 'A fraction from 0 up to 1' : undefined;
   const groupByMissing = view === 'labels' && !profile.groupBy;
 
   return (
@@ -186,6 +189,25 @@ export function ProfileFields({ idPrefix, profile, view, onChange, maxSeconds }:
             onChange={(e) => set('byLine', e.currentTarget.checked)}
           />
         </InlineField>
+        {view === 'top' && (
+          <InlineField
+            label="Node fraction"
+            labelWidth={LABEL_WIDTH}
+            tooltip="Leave out the rows whose cum is under this fraction of the total, as go tool pprof -top does (-nodefraction). Empty uses pprof's 0.005; 0 lists every row."
+            invalid={Boolean(nodeFractionError)}
+            error={nodeFractionError}
+          >
+            <CommitInput
+              id={`${idPrefix}-node-fraction`}
+              type="number"
+              min={0}
+              value={nodeFraction?.toString()}
+              placeholder="0.005"
+              width={12}
+              onCommit={(v) => set('nodeFraction', v.trim() === '' ? undefined : Number(v))}
+            />
+          </InlineField>
+        )}
       </InlineFieldRow>
     </>
   );

@@ -11,6 +11,7 @@ import (
 	"encoding/json"
 	"flag"
 	"log"
+	"math"
 	"os"
 
 	"github.com/google/pprof/profile"
@@ -31,6 +32,19 @@ type view struct {
 	// Groups are the group nodes of a tree grouped by a label, with the
 	// totals per label value computed separately.
 	Groups []topRow `json:"groups,omitempty"`
+	// Compared are functions of a diff with the percentages Grafana's top
+	// table must show for them, computed from each profile on its own.
+	Compared []comparedRow `json:"compared,omitempty"`
+}
+
+// comparedRow is what the diff top table shows for a function: its cum
+// as a share of each profile's total, rounded to hundredths of a percent
+// as the component rounds, and the relative change between the two.
+type comparedRow struct {
+	Name       string  `json:"name"`
+	Baseline   float64 `json:"baseline"`
+	Comparison float64 `json:"comparison"`
+	Diff       float64 `json:"diff"`
 }
 
 type topRow struct {
@@ -49,7 +63,11 @@ func main() {
 		"cpu":       single(*dir, "cpu.pb.gz", "cpu", profiles.Options{}),
 		"goroutine": single(*dir, "goroutine.pb.gz", "goroutine", profiles.Options{GroupBy: "handler"}),
 		"limited":   single(*dir, "cpu-large.pb.gz", "cpu", profiles.Options{MaxNodes: 500}),
-		"diff":      diff(*dir, "go1.27/goroutine.pb.gz", "goroutine.pb.gz"),
+		// 15 of its 16 threads have no creation stack: one node says so.
+		"threadcreate": single(*dir, "threadcreate/go1.26/threadcreate.pb.gz", "threadcreate", profiles.Options{}),
+		"diff":         diff(*dir, "go1.27/goroutine.pb.gz", "goroutine.pb.gz", "goroutine", "runtime.gopark", "time.Sleep", "main.main"),
+		// A profile against itself: every share equal, every change 0%.
+		"selfdiff": diff(*dir, "cpu.pb.gz", "cpu.pb.gz", "cpu", "runtime.asyncPreempt", "encoding/json.(*decodeState).object"),
 	}
 	b, err := json.Marshal(views)
 	if err != nil {
@@ -97,9 +115,9 @@ func single(dir, name, profileType string, opts profiles.Options) view {
 	return v
 }
 
-func diff(dir, before, after string) view {
+func diff(dir, before, after, sampleType string, compared ...string) view {
 	left, right := load(dir, before), load(dir, after)
-	opts := profiles.Options{SampleType: "goroutine"}
+	opts := profiles.Options{SampleType: sampleType}
 	tree, err := profiles.Diff(left, right, opts)
 	if err != nil {
 		log.Fatal(err)
@@ -107,8 +125,36 @@ func diff(dir, before, after string) view {
 	f := frames.FlameGraphDiff(tree, frames.Origin{Name: before, Kind: "dump"}, frames.Origin{Name: after, Kind: "dump"})
 	v := describe(f, left, opts, tree.SampleType.GrafanaUnit())
 	v.TotalDiff = sampleTotal(right, opts.SampleType)
+	leftCum, rightCum := cumByFunction(left, sampleType), cumByFunction(right, sampleType)
+	for _, name := range compared {
+		baseline := hundredths(100 * float64(leftCum[name]) / float64(v.Total))
+		comparison := hundredths(100 * float64(rightCum[name]) / float64(v.TotalDiff))
+		if baseline == 0 || comparison == 0 {
+			log.Fatalf("%s is not in both profiles", name)
+		}
+		v.Compared = append(v.Compared, comparedRow{
+			Name: name, Baseline: baseline, Comparison: comparison,
+			Diff: (comparison - baseline) / baseline * 100,
+		})
+	}
 	return v
 }
+
+// cumByFunction is each function's cum in a profile, as `go tool pprof
+// -top -nodefraction=0` lists it.
+func cumByFunction(p *profile.Profile, sampleType string) map[string]int64 {
+	top, err := profiles.Top(p, profiles.Options{SampleType: sampleType})
+	if err != nil {
+		log.Fatal(err)
+	}
+	cum := map[string]int64{}
+	for _, r := range top.Rows {
+		cum[r.Name] = r.Cum
+	}
+	return cum
+}
+
+func hundredths(percent float64) float64 { return math.Round(percent*100) / 100 }
 
 func describe(f *data.Frame, p *profile.Profile, opts profiles.Options, unit string) view {
 	if err := frames.CheckFlameGraph(f); err != nil {

@@ -1,0 +1,3 @@
+module threadleak
+
+go 1.19
