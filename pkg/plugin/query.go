@@ -46,6 +46,8 @@ func (d *Datasource) query(ctx context.Context, dq backend.DataQuery) backend.Da
 		return d.queryProfile(ctx, q, dq.TimeRange)
 	case query.TypeDumps:
 		return d.queryDumps(q, dq.TimeRange)
+	case query.TypeTrace:
+		return d.queryTrace(ctx, q, dq)
 	default:
 		return backend.ErrDataResponse(backend.StatusNotImplemented, "queryType "+string(q.QueryType)+" is not available yet")
 	}

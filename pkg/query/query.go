@@ -18,10 +18,11 @@ const (
 	TypeGoroutines Type = "goroutines"
 	TypeProfile    Type = "profile"
 	TypeDumps      Type = "dumps"
+	TypeTrace      Type = "trace"
 )
 
 // Types lists the query types this version answers.
-var Types = []Type{TypeMetrics, TypeGoroutines, TypeProfile, TypeDumps}
+var Types = []Type{TypeMetrics, TypeGoroutines, TypeProfile, TypeDumps, TypeTrace}
 
 // Query is one query of a request.
 type Query struct {
@@ -45,7 +46,30 @@ type Query struct {
 
 	Filter  GoroutineFilter `json:"filter"`
 	Profile ProfileOptions  `json:"profile"`
+	Trace   TraceOptions    `json:"trace"`
 }
+
+// TraceOptions shape a trace query.
+type TraceOptions struct {
+	// Seconds is how long a live target is traced (trace?seconds=N).
+	Seconds int `json:"seconds,omitempty"`
+	// Kind is the blocking kind of the blocking and top views: net, sync,
+	// syscall, sched, or all (the default).
+	Kind string `json:"kind,omitempty"`
+	// PerGoroutine makes the goroutines view one row per goroutine
+	// instead of per start function.
+	PerGoroutine bool `json:"perGoroutine,omitempty"`
+	// Goroutines is how many goroutines the timeline view (and the
+	// goroutines view per goroutine) shows: those that waited longest.
+	Goroutines int `json:"goroutines,omitempty"`
+	// Reference is the go tool trace release blocking profiles agree
+	// with: "writer" (the release that wrote the trace, the default) or
+	// "latest".
+	Reference string `json:"reference,omitempty"`
+}
+
+// TraceKinds are the blocking kinds of a trace query.
+var TraceKinds = []string{"all", "net", "sync", "syscall", "sched"}
 
 // GoroutineFilter narrows the goroutines a goroutines query looks at.
 type GoroutineFilter struct {
@@ -141,8 +165,11 @@ func (q *Query) validate() error {
 	if q.Filter.MinWaitMinutes < 0 {
 		return fmt.Errorf("minWaitMinutes cannot be negative")
 	}
-	if q.Profile.Seconds < 0 || q.Profile.MaxNodes < 0 {
-		return fmt.Errorf("seconds and maxNodes cannot be negative")
+	if q.Profile.Seconds < 0 || q.Profile.MaxNodes < 0 || q.Trace.Seconds < 0 || q.Trace.Goroutines < 0 {
+		return fmt.Errorf("seconds, maxNodes and goroutines cannot be negative")
+	}
+	if q.Trace.Kind != "" && !slices.Contains(TraceKinds, q.Trace.Kind) {
+		return fmt.Errorf("unknown trace kind %q; use one of %s", q.Trace.Kind, list(TraceKinds))
 	}
 	return nil
 }
@@ -153,6 +180,7 @@ var Views = map[Type][]string{
 	TypeGoroutines: {"count", "states", "groups", "timeline", "leaks", "races"},
 	TypeProfile:    {"flamegraph", "top", "labels"},
 	TypeDumps:      {"list", "history", "annotations"},
+	TypeTrace:      {"states", "blocking", "top", "goroutines", "timeline", "regions", "tasks", "gc", "metrics"},
 }
 
 func list[T ~string](items []T) string {
