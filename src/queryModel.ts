@@ -16,6 +16,7 @@ export const QUERY_TYPES: Array<Choice & { value: QueryType }> = [
   { value: 'goroutines', label: 'Goroutines', description: 'States, wait times, grouped stacks, leak suspects' },
   { value: 'profile', label: 'Profile', description: 'pprof profiles as flame graphs and top tables' },
   { value: 'dumps', label: 'Dumps', description: 'Stored dumps: list, history over time, annotations' },
+  { value: 'trace', label: 'Trace', description: 'Execution traces: states over time, blocking, timelines' },
 ];
 
 /** Each query type's views, the backend's default first. */
@@ -42,7 +43,27 @@ export const VIEWS: Record<QueryType, Choice[]> = {
     { value: 'history', label: 'History', description: 'Time series from the snapshots in the time range' },
     { value: 'annotations', label: 'Annotations', description: 'Capture times as events' },
   ],
+  trace: [
+    { value: 'states', label: 'States', description: 'Goroutines per state over time, alertable' },
+    { value: 'blocking', label: 'Blocking', description: 'Flame graph of time blocked, as go tool trace -pprof' },
+    { value: 'top', label: 'Top', description: 'Time blocked per function' },
+    { value: 'goroutines', label: 'Goroutines', description: 'Time per state per start function or goroutine' },
+    { value: 'timeline', label: 'Timeline', description: 'States of the goroutines that waited longest' },
+    { value: 'regions', label: 'Regions', description: 'runtime/trace regions: durations' },
+    { value: 'tasks', label: 'Tasks', description: 'runtime/trace tasks: durations' },
+    { value: 'gc', label: 'GC', description: 'GC and stop-the-world periods as annotations' },
+    { value: 'metrics', label: 'Metrics', description: 'Heap, GC goal, GOMAXPROCS and goroutines over time' },
+  ],
 };
+
+/** Blocking kinds of trace queries, as go tool trace -pprof names them. */
+export const TRACE_KINDS: Choice[] = [
+  { value: 'all', label: 'all', description: 'Every kind, one flame graph branch per kind' },
+  { value: 'sync', label: 'sync', description: 'Channels, selects, mutexes, WaitGroups' },
+  { value: 'net', label: 'net', description: 'Network waits' },
+  { value: 'syscall', label: 'syscall', description: 'System calls' },
+  { value: 'sched', label: 'sched', description: 'Scheduler latency: runnable until running' },
+];
 
 export function defaultView(queryType: QueryType): string {
   return VIEWS[queryType][0].value;

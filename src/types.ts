@@ -4,7 +4,7 @@ import { DataQuery } from '@grafana/schema';
 // The query and settings shapes mirror the Go backend (pkg/query/query.go and
 // pkg/settings/settings.go); field names are the JSON names it reads.
 
-export type QueryType = 'metrics' | 'goroutines' | 'profile' | 'dumps';
+export type QueryType = 'metrics' | 'goroutines' | 'profile' | 'dumps' | 'trace';
 
 /** Narrows the goroutines a goroutines query looks at. */
 export interface GoroutineFilter {
@@ -42,6 +42,20 @@ export interface ProfileOptions {
   baseline?: BaselineSource;
 }
 
+/** Shapes a trace query (pkg/query TraceOptions). */
+export interface TraceOptions {
+  /** How long a live target is traced (trace?seconds=N), at most the data source's maxTraceSeconds. */
+  seconds?: number;
+  /** Blocking kind of the blocking and top views: all (default), net, sync, syscall, sched. */
+  kind?: string;
+  /** The goroutines view per goroutine instead of per start function. */
+  perGoroutine?: boolean;
+  /** How many goroutines the timeline (and the per-goroutine table) shows: those that waited longest. */
+  goroutines?: number;
+  /** Which go tool trace release blocking profiles agree with: writer (default) or latest. */
+  reference?: string;
+}
+
 export interface PprofQuery extends DataQuery {
   queryType?: QueryType;
   /** A target name, "*" for all, a regex or a variable. Never a URL. */
@@ -61,6 +75,7 @@ export interface PprofQuery extends DataQuery {
   perCategory?: boolean;
   filter?: GoroutineFilter;
   profile?: ProfileOptions;
+  trace?: TraceOptions;
 }
 
 export const ALL_TARGETS = '*';
@@ -96,6 +111,7 @@ export interface PprofOptions extends DataSourceJsonData {
   maxFullDumpGoroutines?: number;
   minIntervalSeconds?: number;
   maxProfileSeconds?: number;
+  maxTraceSeconds?: number;
   maxProfileNodes?: number;
   recordIntervalSeconds?: number;
   recordRetentionHours?: number;

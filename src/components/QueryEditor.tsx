@@ -14,6 +14,7 @@ import { MetricField } from './query/MetricField';
 import { ProfileFields } from './query/ProfileFields';
 import { SourceFields } from './query/SourceFields';
 import { TargetPicker } from './query/TargetPicker';
+import { TraceFields } from './query/TraceFields';
 import { useDumps, useDumpSources, useTargets } from './query/useResources';
 import { ViewField } from './query/ViewField';
 
@@ -22,7 +23,7 @@ type Props = QueryEditorProps<DataSource, PprofQuery, PprofOptions>;
 export function QueryEditor({ query, onChange, onRunQuery, datasource }: Props) {
   const type = queryTypeOf(query);
   const targets = useTargets(datasource.api, type !== 'dumps');
-  const dumps = useDumps(datasource.api, type === 'goroutines' || type === 'profile');
+  const dumps = useDumps(datasource.api, type === 'goroutines' || type === 'profile' || type === 'trace');
   const sources = useDumpSources(datasource.api, type !== 'metrics');
   const id = (field: string) => `${query.refId}-${field}`;
 
@@ -42,6 +43,7 @@ export function QueryEditor({ query, onChange, onRunQuery, datasource }: Props) 
       perCategory: _c,
       filter: _f,
       profile: _p,
+      trace: _tr,
       target: _t,
       dump: _d,
       dumpSource: _s,
@@ -159,6 +161,31 @@ export function QueryEditor({ query, onChange, onRunQuery, datasource }: Props) 
             api={datasource.api}
             targets={targets}
             dumps={dumps}
+          />
+        </>
+      )}
+
+      {type === 'trace' && (
+        <>
+          {source}
+          <ViewField
+            id={id('view')}
+            views={VIEWS.trace}
+            value={query.view}
+            onChange={(view) => update({ ...query, view })}
+          />
+          <TraceFields
+            idPrefix={id('trace')}
+            trace={query.trace ?? {}}
+            view={query.view || VIEWS.trace[0].value}
+            maxSeconds={datasource.settings.maxTraceSeconds || LIMITS.maxTraceSeconds.defaultValue}
+            onChange={(trace) => update({ ...query, trace })}
+          />
+          <GoroutineFilterFields
+            idPrefix={id('filter')}
+            filter={query.filter ?? {}}
+            onChange={(filter) => update({ ...query, filter })}
+            withMinWait={false}
           />
         </>
       )}

@@ -3,7 +3,9 @@ import { Combobox, InlineField, InlineFieldRow, InlineSwitch } from '@grafana/ui
 
 import { DEFAULT_PROFILE_TYPE, PROFILE_TYPES, profileTypeInfo } from '../../queryModel';
 import { ProfileOptions } from '../../types';
-import { CommitInput, parseWholeNumber } from '../common/CommitInput';
+import { CommitInput } from '../common/CommitInput';
+import { optionSetter } from '../common/optionSetter';
+import { WholeNumberField } from '../common/WholeNumberField';
 import { KeyValueEditor } from '../common/KeyValueEditor';
 
 interface Props {
@@ -19,18 +21,10 @@ const LABEL_WIDTH = 14;
 
 /** Which profile to read and how to cut it: sample type, duration, regex filters, labels, node limit. */
 export function ProfileFields({ idPrefix, profile, view, onChange, maxSeconds }: Props) {
-  const set = <K extends keyof ProfileOptions>(key: K, value: ProfileOptions[K]) => {
-    const next = { ...profile, [key]: value };
-    if (value === undefined || value === '' || value === false) {
-      delete next[key];
-    }
-    onChange(next);
-  };
+  const set = optionSetter(profile, onChange);
 
   const info = profileTypeInfo(profile.profileType);
   const sampleOptions = (info?.sampleTypes ?? []).map((s) => ({ value: s, label: s }));
-  const secondsError = rangeError(profile.seconds, 1, maxSeconds);
-  const maxNodesError = rangeError(profile.maxNodes, 1, Number.MAX_SAFE_INTEGER);
   const nodeFraction = profile.nodeFraction;
   const nodeFractionError =
     nodeFraction !== undefined && !(nodeFraction >= 0 && nodeFraction < 1) ? 'A fraction from 0 up to 1' : undefined;
@@ -69,23 +63,18 @@ export function ProfileFields({ idPrefix, profile, view, onChange, maxSeconds }:
           />
         </InlineField>
         {info?.takesSeconds && (
-          <InlineField
+          <WholeNumberField
+            id={`${idPrefix}-seconds`}
             label="Seconds"
             labelWidth={LABEL_WIDTH}
             tooltip={`How long to profile the CPU, at most ${maxSeconds} s (a data source setting). The query takes that long.`}
-            invalid={Boolean(secondsError)}
-            error={secondsError}
-          >
-            <CommitInput
-              id={`${idPrefix}-seconds`}
-              type="number"
-              min={1}
-              value={profile.seconds?.toString()}
-              placeholder="default"
-              width={12}
-              onCommit={(v) => set('seconds', parseWholeNumber(v))}
-            />
-          </InlineField>
+            value={profile.seconds}
+            min={1}
+            max={maxSeconds}
+            placeholder="default"
+            width={12}
+            onCommit={(v) => set('seconds', v)}
+          />
         )}
       </InlineFieldRow>
 
@@ -161,23 +150,17 @@ export function ProfileFields({ idPrefix, profile, view, onChange, maxSeconds }:
             onCommit={(v) => set('groupBy', v)}
           />
         </InlineField>
-        <InlineField
+        <WholeNumberField
+          id={`${idPrefix}-max-nodes`}
           label="Max nodes"
           labelWidth={LABEL_WIDTH}
           tooltip="Cut the flame graph to this many nodes; what is cut is merged into an 'other' node per parent, so totals stay exact. Empty uses the data source's limit (max flame graph nodes)."
-          invalid={Boolean(maxNodesError)}
-          error={maxNodesError}
-        >
-          <CommitInput
-            id={`${idPrefix}-max-nodes`}
-            type="number"
-            min={1}
-            value={profile.maxNodes?.toString()}
-            placeholder="default"
-            width={12}
-            onCommit={(v) => set('maxNodes', parseWholeNumber(v))}
-          />
-        </InlineField>
+          value={profile.maxNodes}
+          min={1}
+          placeholder="default"
+          width={12}
+          onCommit={(v) => set('maxNodes', v)}
+        />
         <InlineField
           label="By line"
           labelWidth={LABEL_WIDTH}
@@ -211,14 +194,4 @@ export function ProfileFields({ idPrefix, profile, view, onChange, maxSeconds }:
       </InlineFieldRow>
     </>
   );
-}
-
-function rangeError(value: number | undefined, min: number, max: number): string | undefined {
-  if (value === undefined) {
-    return undefined;
-  }
-  if (!Number.isInteger(value) || value < min || value > max) {
-    return max === Number.MAX_SAFE_INTEGER ? `A whole number, ${min} or more` : `A whole number from ${min} to ${max}`;
-  }
-  return undefined;
 }
