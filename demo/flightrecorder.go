@@ -14,8 +14,10 @@ import (
 // The flight recorder keeps the last seconds of the execution trace in
 // memory (tracing costs 1-2% CPU) and writes them out when the service
 // misbehaves: when the goroutine count jumps, as it does when a scenario
-// starts piling goroutines up. The snapshot lands in the dump directory
-// beside the dumps, as trace.<time>.out, for the data source's trace views.
+// starts piling goroutines up, and every few minutes while a scenario holds
+// goroutines, so a dashboard over the last minutes always has one. The
+// snapshot lands in the dump directory beside the dumps, as
+// trace.<time>.out, for the data source's trace views.
 const (
 	recorderWindow   = 10 * time.Second
 	recorderMaxBytes = 16 << 20
@@ -26,13 +28,16 @@ const (
 	// After a snapshot the next waits this long, so a long pile-up makes
 	// one snapshot a minute, not one a second.
 	snapshotCooldown = time.Minute
+	// While a scenario holds goroutines, a snapshot at least this often.
+	misbehavingSnapshotEvery = 5 * time.Minute
 )
 
 // startFlightRecorder starts a flight recorder and returns the loop that
-// writes a snapshot into dir each time the goroutine count jumps, until its
+// writes a snapshot into dir each time the goroutine count jumps, and
+// regularly while misbehaving says a scenario holds goroutines, until its
 // context ends. The count it starts from is taken now, so scenarios started
 // next count as a jump.
-func startFlightRecorder(dir string) (func(context.Context), error) {
+func startFlightRecorder(dir string, misbehaving func() bool) (func(context.Context), error) {
 	fr := trace.NewFlightRecorder(trace.FlightRecorderConfig{MinAge: recorderWindow, MaxBytes: recorderMaxBytes})
 	if err := fr.Start(); err != nil {
 		return nil, err
@@ -49,7 +54,8 @@ func startFlightRecorder(dir string) (func(context.Context), error) {
 				return
 			case now := <-tick.C:
 				n := runtime.NumGoroutine()
-				if jumped(last, n) && now.Sub(lastSnapshot) >= snapshotCooldown {
+				due := misbehaving() && now.Sub(lastSnapshot) >= misbehavingSnapshotEvery
+				if due || jumped(last, n) && now.Sub(lastSnapshot) >= snapshotCooldown {
 					// Let the pile-up show in the window before writing it.
 					time.Sleep(2 * time.Second)
 					if err := writeFlight(fr, dir, time.Now()); err != nil {

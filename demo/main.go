@@ -33,7 +33,7 @@ func main() {
 	svc := &service{}
 	var recordFlight func(context.Context)
 	if cfg.dumpDir != "" {
-		if recordFlight, err = startFlightRecorder(cfg.dumpDir); err != nil {
+		if recordFlight, err = startFlightRecorder(cfg.dumpDir, func() bool { return svc.heldGoroutines() > 0 }); err != nil {
 			log.Printf("flight recorder: %v", err)
 		}
 	}

@@ -49,7 +49,7 @@ func TraceStates(o Origin, c TraceClock, states *traces.StateSeries, keep func(w
 	out := TimeSeriesMulti(series)
 	for _, f := range out {
 		f.Fields[1].Config.DisplayNameFromDS = f.Fields[1].Labels["state"]
-		f.Fields[1].Config.Interval = float64(states.Width / int64(time.Millisecond))
+		f.Fields[1].Config.Interval = float64(states.Width) / float64(time.Millisecond)
 	}
 	return out
 }

@@ -28,7 +28,7 @@ func analyzeTrace(t *testing.T, opts traces.Options) TraceClock {
 // States are data plane series on the trace's own wall clock (a Go 1.26
 // trace carries a clock snapshot), one per state the filter keeps.
 func TestTraceStates(t *testing.T) {
-	c := analyzeTrace(t, traces.Options{Bucket: 50 * time.Millisecond})
+	c := analyzeTrace(t, traces.Options{Bucket: 2 * time.Millisecond})
 	o := Origin{Name: "trace.out", Kind: "dump"}
 	all := TraceStates(o, c, c.Result.States, func(waitstates.Category) bool { return true }, true)
 	start := c.Result.WallTime(c.Result.Start, c.End)
@@ -39,7 +39,7 @@ func TestTraceStates(t *testing.T) {
 		if got := f.Fields[0].At(0).(time.Time); !got.Equal(start) {
 			t.Errorf("%s starts at %v, the trace at %v", f.Name, got, start)
 		}
-		if f.Fields[1].Config.Interval != 50 {
+		if f.Fields[1].Config.Interval != 2 {
 			t.Errorf("interval %v ms", f.Fields[1].Config.Interval)
 		}
 	}

@@ -16,8 +16,11 @@ import (
 
 // Options shape an analysis. The zero value is usable.
 type Options struct {
-	// Bucket is the width of the state series' buckets (10 ms if zero).
-	// It is doubled while the trace would need more than MaxBuckets.
+	// Bucket is the width of the state series' buckets, the panel's
+	// interval. It is doubled while the trace would need more than
+	// MaxBuckets; when the trace holds fewer than 50, or Bucket is zero,
+	// the width is fitted to the trace instead (the finest power-of-two
+	// number of microseconds within MaxBuckets).
 	Bucket time.Duration
 	// MaxBuckets bounds the state series (2000 if zero).
 	MaxBuckets int
@@ -44,9 +47,6 @@ type Options struct {
 }
 
 func (o *Options) defaults() {
-	if o.Bucket <= 0 {
-		o.Bucket = 10 * time.Millisecond
-	}
 	if o.MaxBuckets <= 0 {
 		o.MaxBuckets = 2000
 	}
@@ -267,7 +267,7 @@ type analyzer struct {
 	res      Result
 	stacks   *Stacks
 	gs       map[trace.GoID]*goroutine
-	in       integrals
+	in       resolutions
 	blocking blocking
 	// syscallP binds a P to the goroutine in a syscall on it, to see the
 	// P taken away (a blocking syscall).
@@ -383,8 +383,8 @@ func (a *analyzer) event(ev *trace.Event) {
 func (a *analyzer) counts(at int64) Counts {
 	c := Counts{At: at}
 	for i := range numCategories {
-		c.User[i] = int(a.in.count[i])
-		c.System[i] = int(a.in.count[systemOffset+i])
+		c.User[i] = int(a.in.count(i))
+		c.System[i] = int(a.in.count(systemOffset + i))
 	}
 	return c
 }

@@ -2,6 +2,7 @@ package traces
 
 import (
 	"strings"
+	"time"
 
 	"golang.org/x/exp/trace"
 
@@ -221,4 +222,51 @@ func (in *integrals) series(end int64) *StateSeries {
 	}
 	s.Assist = mean(in.sum[assistSeries])
 	return s
+}
+
+// Resolutions of the state series: the panel's interval when the trace
+// holds at least minPanelBuckets of them, else one fitted to the trace (a
+// 10 s flight recording in a dashboard over 6 h would otherwise be one
+// point), starting at fineBucket and doubled up to the bucket limit.
+const (
+	minPanelBuckets = 50
+	fineBucket      = int64(time.Microsecond)
+)
+
+type resolutions struct {
+	panel, fine integrals
+	withPanel   bool
+}
+
+func (r *resolutions) init(start, panelWidth int64, maxBuckets int) {
+	r.fine.init(start, fineBucket, maxBuckets)
+	if panelWidth > 0 {
+		r.withPanel = true
+		r.panel.init(start, panelWidth, maxBuckets)
+	}
+}
+
+func (r *resolutions) add(series int, delta, t int64) {
+	r.fine.add(series, delta, t)
+	if r.withPanel {
+		r.panel.add(series, delta, t)
+	}
+}
+
+func (r *resolutions) backdate(series int, from, t int64) {
+	r.fine.backdate(series, from, t)
+	if r.withPanel {
+		r.panel.backdate(series, from, t)
+	}
+}
+
+func (r *resolutions) count(series int) int64 { return r.fine.count[series] }
+
+func (r *resolutions) series(end int64) *StateSeries {
+	if r.withPanel {
+		if s := r.panel.series(end); s.Buckets() >= minPanelBuckets {
+			return s
+		}
+	}
+	return r.fine.series(end)
 }
