@@ -116,12 +116,9 @@ func (d *Datasource) newTraceView(q *query.Query, dq backend.DataQuery) (*traceV
 
 func (v *traceView) options() traces.Options {
 	o := traces.Options{Bucket: v.bucket, MaxBuckets: v.maxBuckets, Semantics: v.semantics}
-	switch {
-	case v.view == "timeline":
+	if v.view == "timeline" || v.view == "goroutines" && v.perG {
 		// candidates enough for the filter to choose from
 		o.TopGoroutines = max(10*v.n, 200)
-	case v.view == "goroutines" && v.perG:
-		o.TopGoroutines = v.n
 	}
 	return o
 }
@@ -155,7 +152,7 @@ func (v *traceView) frames(b blob) ([]*data.Frame, error) {
 		}
 		var kept []traces.GoroutineStats
 		for i := range rows {
-			if v.filter.Goroutine(&rows[i]) {
+			if v.filter.Goroutine(&rows[i]) && (!v.perG || len(kept) < v.n) {
 				kept = append(kept, rows[i])
 			}
 		}
