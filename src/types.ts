@@ -54,6 +54,8 @@ export interface TraceOptions {
   goroutines?: number;
   /** Which go tool trace release blocking profiles agree with: writer (default) or latest. */
   reference?: string;
+  /** Instants (RFC 3339, up to nanoseconds) at which the states view counts goroutines exactly. */
+  at?: string[];
 }
 
 export interface PprofQuery extends DataQuery {

@@ -54,6 +54,30 @@ func TraceStates(o Origin, c TraceClock, states *traces.StateSeries, keep func(w
 	return out
 }
 
+// TraceStatesAt returns the goroutines in each state at given instants: a
+// table with the instant and one count per state category.
+func TraceStatesAt(o Origin, c TraceClock, at []traces.Counts, keep func(waitstates.Category) bool, withSystem bool) *data.Frame {
+	times := make([]time.Time, len(at))
+	for i, a := range at {
+		times[i] = c.at(a.At)
+	}
+	fields := []*data.Field{data.NewField("At", nil, times)}
+	for _, cat := range append([]waitstates.Category{waitstates.Unknown}, waitstates.Categories()...) {
+		if !keep(cat) {
+			continue
+		}
+		counts := make([]int64, len(at))
+		for i, a := range at {
+			counts[i] = int64(a.User[cat])
+			if withSystem {
+				counts[i] += int64(a.System[cat])
+			}
+		}
+		fields = append(fields, data.NewField(cat.String(), o.FieldLabelsWith("state", cat.String()), counts))
+	}
+	return goroutineTable(o, "trace states at instants", fields...)
+}
+
 func isZero(v []float64) bool {
 	for _, x := range v {
 		if x != 0 {

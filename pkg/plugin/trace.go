@@ -27,6 +27,8 @@ const (
 	maxTraceGoroutines     = 500
 	// maxTraceBuckets bounds a state series whatever the panel asks.
 	maxTraceBuckets = 10000
+	// maxTraceInstants bounds the instants of one states query.
+	maxTraceInstants = 1000
 )
 
 // queryTrace answers the views of an execution trace: an uploaded trace, the
@@ -72,6 +74,8 @@ type traceView struct {
 	bucket     time.Duration
 	maxBuckets int
 	maxNodes   int
+	// at are instants the states view counts goroutines at.
+	at []time.Time
 }
 
 func (d *Datasource) newTraceView(q *query.Query, dq backend.DataQuery) (*traceView, error) {
@@ -105,6 +109,16 @@ func (d *Datasource) newTraceView(q *query.Query, dq backend.DataQuery) (*traceV
 	}
 	if v.n > maxTraceGoroutines {
 		return nil, fmt.Errorf("goroutines is %d; a trace view shows at most %d", v.n, maxTraceGoroutines)
+	}
+	for _, a := range q.Trace.At {
+		w, err := time.Parse(time.RFC3339Nano, a)
+		if err != nil {
+			return nil, fmt.Errorf("trace.at %q is not an RFC 3339 time (such as 2026-12-06T10:00:00.123456789Z)", a)
+		}
+		v.at = append(v.at, w)
+	}
+	if len(v.at) > maxTraceInstants {
+		return nil, fmt.Errorf("trace.at lists %d instants; at most %d", len(v.at), maxTraceInstants)
 	}
 	v.bucket = dq.Interval
 	v.maxBuckets = maxTraceBuckets
@@ -142,7 +156,19 @@ func (v *traceView) frames(b blob) ([]*data.Frame, error) {
 	var fs []*data.Frame
 	switch v.view {
 	case "states":
-		fs = frames.TraceStates(o, clock, res.States, v.filter.State, !v.raw.HideSystem)
+		if len(v.at) == 0 {
+			fs = frames.TraceStates(o, clock, res.States, v.filter.State, !v.raw.HideSystem)
+			break
+		}
+		opts := v.options()
+		for _, w := range v.at {
+			opts.Instants = append(opts.Instants, res.TraceTime(w, end))
+		}
+		if res, err = v.analyze(b, opts); err != nil {
+			return nil, err
+		}
+		clock.Result = res
+		fs = []*data.Frame{frames.TraceStatesAt(o, clock, res.At, v.filter.State, !v.raw.HideSystem)}
 	case "blocking", "top":
 		fs, err = v.blocking(res, o)
 	case "goroutines":

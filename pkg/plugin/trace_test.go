@@ -15,6 +15,7 @@ import (
 	"github.com/grafana/grafana-plugin-sdk-go/data"
 
 	"github.com/goscope/pprof/pkg/frames"
+	"github.com/goscope/pprof/pkg/goroutines"
 )
 
 const tracesDir = "../traces/testdata/"
@@ -202,6 +203,51 @@ func TestTraceErrors(t *testing.T) {
 		r := runQuery(t, d, tc.js)
 		if r.Error == nil || !strings.Contains(r.Error.Error(), tc.says) {
 			t.Errorf("%s: error %v, want it to say %q", tc.js, r.Error, tc.says)
+		}
+	}
+}
+
+// The states at the instant a program dumped its goroutines, asked for by
+// wall time, are the dump's: the Go 1.26 trace of pkg/traces' testdata
+// holds the stop-the-world of its dump, which the gc view gives.
+func TestTraceStatesAtTheDump(t *testing.T) {
+	d := newInstance(t, `{}`)
+	e := upload(t, d, "trace.out", readFile(t, tracesDir+"go1.26/trace.out"))
+	r := runQuery(t, d, fmt.Sprintf(`{"queryType":"trace","view":"gc","dump":%q}`, e.ID))
+	if r.Error != nil {
+		t.Fatal(r.Error)
+	}
+	titles, _ := r.Frames[0].FieldByName("title")
+	ends, _ := r.Frames[0].FieldByName("timeEnd")
+	var at time.Time
+	for i := range titles.Len() {
+		if titles.At(i).(string) == "stop-the-world (all goroutines stack trace)" {
+			at = ends.At(i).(time.Time).Add(-time.Nanosecond)
+		}
+	}
+	if at.IsZero() {
+		t.Fatal("no stop-the-world of the dump")
+	}
+	r = runQuery(t, d, fmt.Sprintf(`{"queryType":"trace","view":"states","dump":%q,"trace":{"at":[%q]},"filter":{"hideRuntime":true}}`,
+		e.ID, at.Format(time.RFC3339Nano)))
+	if r.Error != nil {
+		t.Fatal(r.Error)
+	}
+	dump, err := goroutines.Parse(readFile(t, tracesDir+"go1.26/goroutines.txt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]int64{}
+	for _, g := range dump.Goroutines {
+		want[g.Category.String()]++
+	}
+	f := r.Frames[0]
+	if got := f.Fields[0].At(0).(time.Time); !got.Equal(at) {
+		t.Errorf("counted at %v, asked %v", got, at)
+	}
+	for _, field := range f.Fields[1:] {
+		if got := field.At(0).(int64); got != want[field.Name] {
+			t.Errorf("%s: %d goroutines in the trace, %d in the dump", field.Name, got, want[field.Name])
 		}
 	}
 }

@@ -66,6 +66,9 @@ type TraceOptions struct {
 	// with: "writer" (the release that wrote the trace, the default) or
 	// "latest".
 	Reference string `json:"reference,omitempty"`
+	// At lists instants (RFC 3339 with up to nanoseconds) at which the
+	// states view counts goroutines per state exactly, instead of series.
+	At []string `json:"at,omitempty"`
 }
 
 // TraceKinds are the blocking kinds of a trace query.

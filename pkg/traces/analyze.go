@@ -109,6 +109,15 @@ func (r *Result) WallTime(t int64, end time.Time) time.Time {
 	return end.Add(-time.Duration(r.End - t))
 }
 
+// TraceTime maps a wall-clock time to the trace clock, the inverse of
+// WallTime.
+func (r *Result) TraceTime(w time.Time, end time.Time) int64 {
+	if !r.Wall.IsZero() {
+		return r.WallAt + int64(w.Sub(r.Wall))
+	}
+	return r.End - int64(end.Sub(w))
+}
+
 // GoroutineStats is where a goroutine, or a group of goroutines with the
 // same start function, spent its time in the trace, as `go tool trace`'s
 // goroutine analysis reports it.

@@ -385,6 +385,14 @@ describe('QueryEditor', () => {
     expect(onRunQuery).toHaveBeenCalled();
   });
 
+  it('counts states at instants', async () => {
+    const { latest } = await renderEditor({ refId: 'A', queryType: 'trace', dump: 'sha-t' });
+    typeAndLeave('At', '2026-12-06T10:00:00.5Z, 2026-12-06T10:00:01Z');
+    expect(latest.current.trace).toEqual({ at: ['2026-12-06T10:00:00.5Z', '2026-12-06T10:00:01Z'] });
+    typeAndLeave('At', '');
+    expect(latest.current.trace).toEqual({});
+  });
+
   it('flags a trace longer than the data source allows', async () => {
     await renderEditor({ refId: 'A', queryType: 'trace', trace: { seconds: 30 } });
 

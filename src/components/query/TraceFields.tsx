@@ -3,6 +3,7 @@ import { Combobox, InlineField, InlineFieldRow, InlineSwitch } from '@grafana/ui
 
 import { TRACE_KINDS } from '../../queryModel';
 import { TraceOptions } from '../../types';
+import { CommitInput } from '../common/CommitInput';
 import { optionSetter } from '../common/optionSetter';
 import { WholeNumberField } from '../common/WholeNumberField';
 
@@ -72,6 +73,27 @@ export function TraceFields({ idPrefix, trace, view, onChange, maxSeconds }: Pro
             ]}
             value={trace.reference || 'writer'}
             onChange={(option) => set('reference', option.value === 'writer' ? undefined : option.value)}
+          />
+        </InlineField>
+      )}
+      {view === 'states' && (
+        <InlineField
+          label="At"
+          labelWidth={LABEL_WIDTH}
+          tooltip="Instants, RFC 3339 up to nanoseconds and comma-separated, at which to count the goroutines in each state exactly instead of over time (e.g. the moment a dump was taken)."
+        >
+          <CommitInput
+            id={`${idPrefix}-at`}
+            value={trace.at?.join(', ')}
+            placeholder="2026-12-06T10:00:00.123456789Z"
+            width={48}
+            onCommit={(v) => {
+              const at = v
+                .split(',')
+                .map((s) => s.trim())
+                .filter((s) => s !== '');
+              set('at', at.length > 0 ? at : undefined);
+            }}
           />
         </InlineField>
       )}
