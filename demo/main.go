@@ -31,12 +31,21 @@ func main() {
 	defer stop()
 
 	svc := &service{}
+	var recordFlight func(context.Context)
+	if cfg.dumpDir != "" {
+		if recordFlight, err = startFlightRecorder(cfg.dumpDir, func() bool { return svc.heldGoroutines() > 0 }); err != nil {
+			log.Printf("flight recorder: %v", err)
+		}
+	}
 	if err := svc.startScenario(cfg.scenario); err != nil {
 		log.Fatalf("scenario %q: %v", cfg.scenario, err)
 	}
 	go forceGCEvery(ctx, cfg.gcInterval)
 	if cfg.dumpDir != "" {
 		go dumpEvery(ctx, cfg.dumpDir, cfg.dumpInterval)
+	}
+	if recordFlight != nil {
+		go recordFlight(ctx)
 	}
 
 	srv := &http.Server{

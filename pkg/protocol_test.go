@@ -27,6 +27,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/pprof/profile"
 	"github.com/grafana/grafana-plugin-sdk-go/backend/grpcplugin"
 	"github.com/grafana/grafana-plugin-sdk-go/data"
 	"github.com/grafana/grafana-plugin-sdk-go/genproto/pluginv2"
@@ -226,6 +227,24 @@ func TestPluginProtocol(t *testing.T) {
 		}
 		if res.Status != pluginv2.CheckHealthResponse_ERROR || !strings.Contains(res.Message, `target "gone": connection refused`) {
 			t.Errorf("status %v: %s", res.Status, res.Message)
+		}
+	})
+
+	t.Run("QueryData traces the target", func(t *testing.T) {
+		frames, errText := queryData(t, c, pc, `{"queryType":"trace","target":"demo","view":"states","trace":{"seconds":1}}`)
+		if errText != "" {
+			t.Fatal(errText)
+		}
+		// The 500 goroutines blocked on channels before the trace began:
+		// Go 1.25+ traces carry their stacks, which tell channel from select.
+		var blocked float64
+		for _, f := range frames {
+			if state := f.Fields[1].Labels["state"]; state == "channel" || state == "select" {
+				blocked += f.Fields[1].At(0).(float64)
+			}
+		}
+		if blocked < 500 {
+			t.Errorf("%v goroutines on channels and selects in the trace's first bucket; want at least 500", blocked)
 		}
 	})
 
@@ -959,4 +978,47 @@ func withAddressSpaceLimit(t *testing.T, kib int) string {
 		t.Fatal(err)
 	}
 	return wrapper
+}
+
+// A real trace (Go 1.26, testdata of pkg/traces) uploaded in chunks and
+// read through every view of a trace query; the scheduler latency flame
+// graph's root is the total of `go tool trace -pprof=sched` on the file.
+func TestPluginTraces(t *testing.T) {
+	c := startPlugin(t)
+	pc := storePluginContext(t, 12)
+	content, err := os.ReadFile("traces/testdata/go1.26/trace.out")
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := uploadChunked(t, c, pc, "trace.out", content)
+	golden, err := os.Open("traces/testdata/go1.26/sched.pb.gz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer golden.Close()
+	p, err := profile.Parse(golden)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var schedTotal int64
+	for _, s := range p.Sample {
+		schedTotal += s.Value[1]
+	}
+	for _, view := range []string{"states", "blocking", "top", "goroutines", "timeline", "regions", "tasks", "gc", "metrics"} {
+		t.Run(view, func(t *testing.T) {
+			frames, errText := queryData(t, c, pc, fmt.Sprintf(`{"queryType":"trace","view":%q,"dump":%q,"trace":{"kind":"sched"}}`, view, id))
+			if errText != "" {
+				t.Fatal(errText)
+			}
+			if len(frames) == 0 || frames[0].Rows() == 0 {
+				t.Fatalf("%d frames, the first empty", len(frames))
+			}
+			if view == "blocking" {
+				value, _ := frames[0].FieldByName("value")
+				if got := value.At(0).(int64); got != schedTotal {
+					t.Errorf("scheduler latency root %d ns; go tool trace -pprof=sched totals %d ns", got, schedTotal)
+				}
+			}
+		})
+	}
 }

@@ -145,7 +145,7 @@ describe('filterQuery', () => {
       { refId: 'A', queryType: 'profile', profile: { baseline: { target: '' } } },
     ],
     ['a diff against a dump', true, { refId: 'A', queryType: 'profile', profile: { baseline: { dump: 'abc' } } }],
-    ['an unknown query type', false, { refId: 'A', queryType: 'trace' as PprofQuery['queryType'] }],
+    ['an unknown query type', false, { refId: 'A', queryType: 'cores' as PprofQuery['queryType'] }],
     ['a dumps query over every source', true, { refId: 'A', queryType: 'dumps' }],
   ])('%s: %s', (_, expected, query) => {
     expect(ds.filterQuery(query)).toBe(expected);

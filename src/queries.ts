@@ -25,7 +25,7 @@ export function queryTypeOf(query: PprofQuery): QueryType {
 }
 
 function readsSnapshots(type: QueryType): boolean {
-  return type === 'goroutines' || type === 'profile';
+  return type === 'goroutines' || type === 'profile' || type === 'trace';
 }
 
 /** The source fields worth keeping when a query changes to another type. */

@@ -3,7 +3,7 @@ import { QueryType } from './types';
 
 // The query vocabulary lives in pkg/query/vocabulary.json, which the backend
 // embeds too: query types and their views (the default first), metrics,
-// state categories, profile types with their sample types, dump formats,
+// state categories, profile types with their sample types, trace kinds, dump formats,
 // defaults, and the JSON keys of the query. Tests on both sides fail when
 // code and file disagree (pkg/query, pkg/plugin/vocabulary_test.go,
 // src/vocabulary.test.ts).
@@ -58,6 +58,9 @@ export const DEFAULT_PROFILE_TYPE = vocabulary.defaults.profileType;
 export function profileTypeInfo(profileType: string | undefined): ProfileTypeInfo | undefined {
   return PROFILE_TYPES.find((p) => p.value === (profileType || DEFAULT_PROFILE_TYPE));
 }
+
+/** Blocking kinds of trace queries, as go tool trace -pprof names them, the default first. */
+export const TRACE_KINDS: Choice[] = vocabulary.traceKinds;
 
 /** Dump formats the backend detects, for filtering dump lists. */
 export const DUMP_FORMATS: Choice[] = vocabulary.dumpFormats;

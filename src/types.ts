@@ -8,7 +8,7 @@ import { DEFAULT_QUERY_TYPE } from './queryModel';
 // query's are also listed in pkg/query/vocabulary.json, and
 // src/vocabulary.test.ts fails when the interfaces below and that list differ.
 
-export type QueryType = 'metrics' | 'goroutines' | 'profile' | 'dumps';
+export type QueryType = 'metrics' | 'goroutines' | 'profile' | 'dumps' | 'trace';
 
 /** Narrows the goroutines a goroutines query looks at. */
 export interface GoroutineFilter {
@@ -48,6 +48,22 @@ export interface ProfileOptions {
   baseline?: BaselineSource;
 }
 
+/** Shapes a trace query (pkg/query TraceOptions). */
+export interface TraceOptions {
+  /** How long a live target is traced (trace?seconds=N), at most the data source's maxTraceSeconds. */
+  seconds?: number;
+  /** Blocking kind of the blocking and top views: all (default), net, sync, syscall, sched. */
+  kind?: string;
+  /** The goroutines view per goroutine instead of per start function. */
+  perGoroutine?: boolean;
+  /** How many goroutines the timeline (and the per-goroutine table) shows: those that waited longest. */
+  goroutines?: number;
+  /** Which go tool trace release blocking profiles agree with: writer (default) or latest. */
+  reference?: string;
+  /** Instants (RFC 3339, up to nanoseconds) at which the states view counts goroutines exactly. */
+  at?: string[];
+}
+
 export interface PprofQuery extends DataQuery {
   queryType?: QueryType;
   /** A target name, "*" for all, a regex or a variable. Never a URL. */
@@ -75,6 +91,7 @@ export interface PprofQuery extends DataQuery {
   profile?: ProfileOptions;
   /** What the growth view compares with; the previous snapshot of the same source when unset. */
   baseline?: BaselineSource;
+  trace?: TraceOptions;
 }
 
 export const ALL_TARGETS = '*';
@@ -138,6 +155,7 @@ export interface PprofOptions extends DataSourceJsonData {
   maxFullDumpGoroutines?: number;
   minIntervalSeconds?: number;
   maxProfileSeconds?: number;
+  maxTraceSeconds?: number;
   maxProfileNodes?: number;
   recordIntervalSeconds?: number;
   recordRetentionHours?: number;

@@ -1,7 +1,7 @@
 import { readFileSync } from 'fs';
 import { join } from 'path';
 import React from 'react';
-import { act, render, screen } from '@testing-library/react';
+import { act, render } from '@testing-library/react';
 import { DataQuery } from '@grafana/schema';
 
 import { PprofApi } from './api';
@@ -16,10 +16,11 @@ import {
   QUERY_FIELDS,
   QUERY_TYPES,
   STATE_CATEGORIES,
+  TRACE_KINDS,
   VIEWS,
 } from './queryModel';
 import { fakeTemplateSrv, testLocator } from './testing/fakes';
-import { BaselineSource, GoroutineFilter, PprofQuery, ProfileOptions, QueryType } from './types';
+import { BaselineSource, GoroutineFilter, PprofQuery, ProfileOptions, QueryType, TraceOptions } from './types';
 
 // The editors and the query shapes against pkg/query/vocabulary.json, the
 // list the backend checks queries with.
@@ -102,6 +103,7 @@ describe('the query vocabulary', () => {
       filter: true,
       profile: true,
       baseline: true,
+      trace: true,
     };
     const filter: Record<keyof GoroutineFilter, true> = {
       states: true,
@@ -126,12 +128,21 @@ describe('the query vocabulary', () => {
       baseline: true,
     };
     const baseline: Record<keyof BaselineSource, true> = { target: true, dump: true, previous: true };
+    const trace: Record<keyof TraceOptions, true> = {
+      seconds: true,
+      kind: true,
+      perGoroutine: true,
+      goroutines: true,
+      reference: true,
+      at: true,
+    };
     const keys = (r: object) => Object.keys(r).sort();
     expect({
       query: keys(query),
       filter: keys(filter),
       profile: keys(profile),
       baseline: keys(baseline),
+      trace: keys(trace),
     }).toEqual(Object.fromEntries(Object.entries(QUERY_FIELDS).map(([k, v]) => [k, [...v].sort()])));
   });
 
@@ -145,7 +156,7 @@ describe('the query vocabulary', () => {
   });
 
   it('names the query types of the QueryType union', () => {
-    const union: Record<QueryType, true> = { metrics: true, goroutines: true, profile: true, dumps: true };
+    const union: Record<QueryType, true> = { metrics: true, goroutines: true, profile: true, dumps: true, trace: true };
     expect(QUERY_TYPES.map((t) => t.value).sort()).toEqual(Object.keys(union).sort());
   });
 });
@@ -165,6 +176,11 @@ describe('the editors offer exactly the vocabulary', () => {
   it('state categories', async () => {
     await renderQueryEditor({ refId: 'A', queryType: 'goroutines', target: '*' });
     expect(offered('A-filter-states')).toEqual(texts(STATE_CATEGORIES));
+  });
+
+  it('trace kinds', async () => {
+    await renderQueryEditor({ refId: 'A', queryType: 'trace', target: '*', view: 'blocking' });
+    expect(offered('A-trace-kind')).toEqual(texts(TRACE_KINDS));
   });
 
   it('profile types and their sample types', async () => {

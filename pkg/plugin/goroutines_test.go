@@ -63,9 +63,12 @@ func scenarioTarget(t *testing.T, fullDumps *atomic.Int32) string {
 	return srv.URL + "/debug/pprof"
 }
 
+// scenarioInstance has one target serving the scenario's dumps. The
+// recorder takes no full dumps of its own, so that what tests count and
+// parse is what their queries did.
 func scenarioInstance(t *testing.T, extra string) (*Datasource, *atomic.Int32) {
 	var fullDumps atomic.Int32
-	d := newInstance(t, fmt.Sprintf(`{%s"targets":[{"name":"scenario","url":%q,"labels":{"env":"lab"}}]}`, extra, scenarioTarget(t, &fullDumps)))
+	d := newInstance(t, fmt.Sprintf(`{"fullDumpsDisabled":true,%s"targets":[{"name":"scenario","url":%q,"labels":{"env":"lab"}}]}`, extra, scenarioTarget(t, &fullDumps)))
 	return d, &fullDumps
 }
 

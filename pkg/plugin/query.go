@@ -54,6 +54,8 @@ func (d *Datasource) dispatch(ctx context.Context, q *query.Query, dq backend.Da
 		return d.queryProfile(ctx, q, tr)
 	case query.TypeDumps:
 		return d.queryDumps(q, tr)
+	case query.TypeTrace:
+		return d.queryTrace(ctx, q, dq)
 	default:
 		return backend.ErrDataResponse(backend.StatusNotImplemented, "queryType "+string(q.QueryType)+" is not available yet")
 	}

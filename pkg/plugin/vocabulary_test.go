@@ -24,16 +24,18 @@ import (
 
 // viewSources are, per query type, the JSON that points a query at real
 // data: a target, an uploaded goroutine dump, an uploaded labelled
-// goroutine profile, the uploads.
+// goroutine profile, the uploads, an uploaded execution trace.
 func viewSources(t *testing.T) (*Datasource, map[query.Type]string) {
 	d := newInstance(t, metricsTarget(t))
 	dump := upload(t, d, "incident.txt", readMaybeGzip(t, scenario+"goroutine.debug2.txt.gz")).ID
 	prof := upload(t, d, "goroutine.pb.gz", readFile(t, profilesDir+"goroutine.pb.gz")).ID
+	trace := upload(t, d, "trace.out", readFile(t, tracesDir+"go1.26/trace.out")).ID
 	return d, map[query.Type]string{
 		query.TypeMetrics:    `"target":"svc"`,
 		query.TypeGoroutines: fmt.Sprintf(`"dump":%q`, dump),
 		query.TypeProfile:    fmt.Sprintf(`"dump":%q,"profile":{"groupBy":"handler"}`, prof),
 		query.TypeDumps:      `"dumpSource":"upload"`,
+		query.TypeTrace:      fmt.Sprintf(`"dump":%q`, trace),
 	}
 }
 

@@ -22,6 +22,7 @@ const (
 	TypeGoroutines Type = "goroutines"
 	TypeProfile    Type = "profile"
 	TypeDumps      Type = "dumps"
+	TypeTrace      Type = "trace"
 )
 
 // Query is one query of a request.
@@ -56,8 +57,34 @@ type Query struct {
 
 	// Baseline is what the growth view compares the source with; the
 	// snapshot before it in the same source when not set.
-	Baseline *Source `json:"baseline,omitempty"`
+	Baseline *Source      `json:"baseline,omitempty"`
+	Trace    TraceOptions `json:"trace"`
 }
+
+// TraceOptions shape a trace query.
+type TraceOptions struct {
+	// Seconds is how long a live target is traced (trace?seconds=N).
+	Seconds int `json:"seconds,omitempty"`
+	// Kind is the blocking kind of the blocking and top views: net, sync,
+	// syscall, sched, or all (the default).
+	Kind string `json:"kind,omitempty"`
+	// PerGoroutine makes the goroutines view one row per goroutine
+	// instead of per start function.
+	PerGoroutine bool `json:"perGoroutine,omitempty"`
+	// Goroutines is how many goroutines the timeline view (and the
+	// goroutines view per goroutine) shows: those that waited longest.
+	Goroutines int `json:"goroutines,omitempty"`
+	// Reference is the go tool trace release blocking profiles agree
+	// with: "writer" (the release that wrote the trace, the default) or
+	// "latest".
+	Reference string `json:"reference,omitempty"`
+	// At lists instants (RFC 3339 with up to nanoseconds) at which the
+	// states view counts goroutines per state exactly, instead of series.
+	At []string `json:"at,omitempty"`
+}
+
+// TraceKinds are the blocking kinds of a trace query, the default first.
+var TraceKinds = values(Vocabulary.TraceKinds)
 
 // GoroutineFilter narrows the goroutines a goroutines query looks at.
 type GoroutineFilter struct {
@@ -159,8 +186,11 @@ func (q *Query) validate() error {
 	if q.Filter.MinWaitMinutes < 0 {
 		return fmt.Errorf("minWaitMinutes cannot be negative")
 	}
-	if q.Profile.Seconds < 0 || q.Profile.MaxNodes < 0 {
-		return fmt.Errorf("seconds and maxNodes cannot be negative")
+	if q.Profile.Seconds < 0 || q.Profile.MaxNodes < 0 || q.Trace.Seconds < 0 || q.Trace.Goroutines < 0 {
+		return fmt.Errorf("seconds, maxNodes and goroutines cannot be negative")
+	}
+	if q.Trace.Kind != "" && !slices.Contains(TraceKinds, q.Trace.Kind) {
+		return fmt.Errorf("unknown trace kind %q; use one of %s", q.Trace.Kind, list(TraceKinds))
 	}
 	if _, err := ParseSnapshotChoice(q.Snapshot); err != nil {
 		return err

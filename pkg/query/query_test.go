@@ -77,6 +77,7 @@ func TestVocabularyFieldsAreTheStructs(t *testing.T) {
 		"filter":   reflect.TypeFor[GoroutineFilter](),
 		"profile":  reflect.TypeFor[ProfileOptions](),
 		"baseline": reflect.TypeFor[Source](),
+		"trace":    reflect.TypeFor[TraceOptions](),
 	}
 	for name, typ := range structs {
 		if got, want := Vocabulary.Fields[name], jsonKeys(typ); !slices.Equal(got, want) {
@@ -134,7 +135,8 @@ func TestVocabularyIsConsistent(t *testing.T) {
 	unique("profileTypes", profiles)
 	unique("stateCategories", v.StateCategories)
 	unique("dumpFormats", v.DumpFormats)
-	for _, typ := range []Type{TypeMetrics, TypeGoroutines, TypeProfile, TypeDumps} {
+	unique("traceKinds", v.TraceKinds)
+	for _, typ := range []Type{TypeMetrics, TypeGoroutines, TypeProfile, TypeDumps, TypeTrace} {
 		if !slices.Contains(Types, typ) {
 			t.Errorf("query type %q is dispatched but not in the vocabulary", typ)
 		}

@@ -64,6 +64,7 @@ type Defaults struct {
 type VocabularyFile struct {
 	Comment         string            `json:"$comment"`
 	QueryTypes      []QueryTypeInfo   `json:"queryTypes"`
+	TraceKinds      []Choice          `json:"traceKinds"`
 	Metrics         []MetricInfo      `json:"metrics"`
 	StateCategories []Choice          `json:"stateCategories"`
 	ProfileTypes    []ProfileTypeInfo `json:"profileTypes"`

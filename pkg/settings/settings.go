@@ -26,6 +26,10 @@ const (
 	DefaultMaxFullDumpGoroutines = 50000
 	DefaultMinInterval           = 5 * time.Second
 	DefaultMaxProfileSeconds     = 30
+	// DefaultMaxTraceSeconds keeps an execution trace of a live target
+	// short: tracing costs the target 1-2% CPU, but a busy service writes
+	// megabytes of trace per second.
+	DefaultMaxTraceSeconds = 2
 	// DefaultMaxProfileNodes keeps flame graph frames small enough for the
 	// browser while showing every function of most services.
 	DefaultMaxProfileNodes = 10000
@@ -60,6 +64,7 @@ type JSONData struct {
 	MaxFullDumpGoroutines int    `json:"maxFullDumpGoroutines,omitempty"`
 	MinIntervalSeconds    int    `json:"minIntervalSeconds,omitempty"`
 	MaxProfileSeconds     int    `json:"maxProfileSeconds,omitempty"`
+	MaxTraceSeconds       int    `json:"maxTraceSeconds,omitempty"`
 	MaxProfileNodes       int    `json:"maxProfileNodes,omitempty"`
 	RecordIntervalSeconds int    `json:"recordIntervalSeconds,omitempty"`
 	RecordRetentionHours  int    `json:"recordRetentionHours,omitempty"`
@@ -147,6 +152,7 @@ type Settings struct {
 	MaxFullDumpGoroutines int
 	MinInterval           time.Duration
 	MaxProfileSeconds     int
+	MaxTraceSeconds       int
 	MaxProfileNodes       int
 	// RecordInterval is zero when recording is disabled.
 	RecordInterval  time.Duration
@@ -208,6 +214,7 @@ func FromJSON(j JSONData, secrets map[string]string) (*Settings, error) {
 		MaxFullDumpGoroutines: orInt(j.MaxFullDumpGoroutines, DefaultMaxFullDumpGoroutines),
 		MinInterval:           orDuration(j.MinIntervalSeconds, DefaultMinInterval),
 		MaxProfileSeconds:     orInt(j.MaxProfileSeconds, DefaultMaxProfileSeconds),
+		MaxTraceSeconds:       orInt(j.MaxTraceSeconds, DefaultMaxTraceSeconds),
 		MaxProfileNodes:       orInt(j.MaxProfileNodes, DefaultMaxProfileNodes),
 		RecordInterval:        orDuration(j.RecordIntervalSeconds, DefaultRecordInterval),
 		RecordRetention:       time.Duration(orInt(j.RecordRetentionHours, int(DefaultRecordRetention/time.Hour))) * time.Hour,

@@ -21,7 +21,7 @@ func TestLoadDefaults(t *testing.T) {
 		t.Fatal(err)
 	}
 	if s.Timeout != DefaultTimeout || s.MaxResponseBytes != 64<<20 || s.MaxFullDumpGoroutines != DefaultMaxFullDumpGoroutines ||
-		s.MinInterval != DefaultMinInterval || s.MaxProfileSeconds != DefaultMaxProfileSeconds {
+		s.MinInterval != DefaultMinInterval || s.MaxProfileSeconds != DefaultMaxProfileSeconds || s.MaxTraceSeconds != DefaultMaxTraceSeconds {
 		t.Errorf("defaults not applied: %+v", s)
 	}
 	tg, ok := s.Target("api-1")
@@ -44,11 +44,11 @@ func TestLoadEmptySettings(t *testing.T) {
 }
 
 func TestLoadLimits(t *testing.T) {
-	s, err := load(t, `{"timeoutSeconds":3,"maxResponseMiB":128,"maxFullDumpGoroutines":1000,"minIntervalSeconds":30,"maxProfileSeconds":60}`, nil)
+	s, err := load(t, `{"timeoutSeconds":3,"maxResponseMiB":128,"maxFullDumpGoroutines":1000,"minIntervalSeconds":30,"maxProfileSeconds":60,"maxTraceSeconds":10}`, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if s.Timeout != 3*time.Second || s.MaxResponseBytes != 128<<20 || s.MaxFullDumpGoroutines != 1000 || s.MinInterval != 30*time.Second || s.MaxProfileSeconds != 60 {
+	if s.Timeout != 3*time.Second || s.MaxResponseBytes != 128<<20 || s.MaxFullDumpGoroutines != 1000 || s.MinInterval != 30*time.Second || s.MaxProfileSeconds != 60 || s.MaxTraceSeconds != 10 {
 		t.Errorf("limits = %+v", s)
 	}
 }

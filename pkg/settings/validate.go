@@ -31,6 +31,7 @@ func checkLimits(j JSONData) []error {
 	check("maximum goroutines for a full dump", j.MaxFullDumpGoroutines, 1, 10_000_000)
 	check("minimum interval between fetches (seconds)", j.MinIntervalSeconds, 1, 3600)
 	check("maximum CPU profile duration (seconds)", j.MaxProfileSeconds, 1, 600)
+	check("maximum execution trace duration (seconds)", j.MaxTraceSeconds, 1, 60)
 	check("maximum flame graph nodes", j.MaxProfileNodes, 100, 1_000_000)
 	check("recording interval (seconds)", j.RecordIntervalSeconds, 5, 3600)
 	check("recording retention (hours)", j.RecordRetentionHours, 1, 24*31)

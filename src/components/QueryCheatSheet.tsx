@@ -76,6 +76,14 @@ export const EXAMPLES: Example[] = [
     title: 'Goroutine totals over time from the dumps of one source',
     query: { queryType: 'dumps', view: 'history', dumpSource: '$source' },
   },
+  {
+    title: 'Scheduler latency in two seconds of execution trace, as go tool trace -pprof=sched',
+    query: { queryType: 'trace', target: '$target', view: 'blocking', trace: { seconds: 2, kind: 'sched' } },
+  },
+  {
+    title: 'Goroutines per state over the newest trace of a source',
+    query: { queryType: 'trace', dumpSource: '$source', view: 'states', filter: { hideRuntime: true } },
+  },
 ];
 
 /** Grafana's cheat sheet for this data source (Explore): clickable examples. */

@@ -19,7 +19,10 @@ jest.mock('@grafana/runtime', () => ({
   getTemplateSrv: () => mockTemplateSrv,
 }));
 
-const datasource = { api: new PprofApi(testLocator), settings: { maxProfileSeconds: 60 } } as unknown as DataSource;
+const datasource = {
+  api: new PprofApi(testLocator),
+  settings: { maxProfileSeconds: 60, maxTraceSeconds: 5 },
+} as unknown as DataSource;
 
 const TARGETS = [
   { name: 'api-1', labels: { env: 'prod' } },
@@ -408,6 +411,57 @@ describe('QueryEditor', () => {
     await renderEditor({ refId: 'A', queryType: 'profile', profile: { profileType: 'cpu', seconds: 120 } });
 
     expect(screen.getByText('A whole number from 1 to 60')).toBeInTheDocument();
+  });
+
+  it('sets trace options per view: kind for blocking, goroutines for the timeline', async () => {
+    const { latest, onRunQuery } = await renderEditor({ refId: 'A', queryType: 'trace', target: 'api-1' });
+    expect(screen.queryByLabelText('Kind')).not.toBeInTheDocument();
+    expect(screen.queryByLabelText('Min wait (min)')).not.toBeInTheDocument();
+
+    fireEvent.click(screen.getByRole('radio', { name: 'Blocking' }));
+    await choose('Kind', /^sched/);
+    typeAndLeave('Seconds', '3');
+    expect(latest.current).toEqual({
+      refId: 'A',
+      queryType: 'trace',
+      target: 'api-1',
+      view: 'blocking',
+      trace: { kind: 'sched', seconds: 3 },
+    });
+
+    fireEvent.click(screen.getByRole('radio', { name: 'Timeline' }));
+    expect(screen.queryByLabelText('Kind')).not.toBeInTheDocument();
+    typeAndLeave('Top goroutines', '8');
+    fireEvent.click(screen.getByLabelText('Hide runtime'));
+    expect(latest.current.trace).toEqual({ kind: 'sched', seconds: 3, goroutines: 8 });
+    expect(latest.current.filter).toEqual({ hideRuntime: true });
+    expect(onRunQuery).toHaveBeenCalled();
+  });
+
+  it('counts states at instants', async () => {
+    const { latest } = await renderEditor({ refId: 'A', queryType: 'trace', dump: 'sha-t' });
+    typeAndLeave('At', '2026-12-06T10:00:00.5Z, 2026-12-06T10:00:01Z');
+    expect(latest.current.trace).toEqual({ at: ['2026-12-06T10:00:00.5Z', '2026-12-06T10:00:01Z'] });
+    typeAndLeave('At', '');
+    expect(latest.current.trace).toEqual({});
+  });
+
+  it('flags a trace longer than the data source allows', async () => {
+    await renderEditor({ refId: 'A', queryType: 'trace', trace: { seconds: 30 } });
+
+    expect(screen.getByText('A whole number from 1 to 5')).toBeInTheDocument();
+  });
+
+  it('reads an uploaded trace', async () => {
+    const { latest } = await renderEditor({ refId: 'A', queryType: 'trace', view: 'goroutines', dump: '' });
+    fireEvent.click(screen.getByLabelText('Per goroutine'));
+    expect(latest.current).toEqual({
+      refId: 'A',
+      queryType: 'trace',
+      view: 'goroutines',
+      dump: '',
+      trace: { perGoroutine: true },
+    });
   });
 
   it('filters and groups by pprof labels', async () => {

@@ -17,6 +17,7 @@ import { ProfileFields } from './query/ProfileFields';
 import { SnapshotField } from './query/SnapshotField';
 import { SourceFields } from './query/SourceFields';
 import { TargetPicker } from './query/TargetPicker';
+import { TraceFields } from './query/TraceFields';
 import { useDumps, useDumpSources, useTargets } from './query/useResources';
 import { useFieldIds } from './query/useFieldIds';
 import { ViewField } from './query/ViewField';
@@ -26,7 +27,7 @@ type Props = QueryEditorProps<DataSource, PprofQuery, PprofOptions>;
 export function QueryEditor({ query, onChange, onRunQuery, datasource }: Props) {
   const type = queryTypeOf(query);
   const targets = useTargets(datasource.api, type !== 'dumps');
-  const dumps = useDumps(datasource.api, type === 'goroutines' || type === 'profile');
+  const dumps = useDumps(datasource.api, type === 'goroutines' || type === 'profile' || type === 'trace');
   const sources = useDumpSources(datasource.api, type !== 'metrics');
   const id = useFieldIds(query.refId);
 
@@ -47,6 +48,7 @@ export function QueryEditor({ query, onChange, onRunQuery, datasource }: Props) 
       snapshot: _n,
       filter: _f,
       profile: _p,
+      trace: _tr,
       target: _t,
       dump: _d,
       dumpSource: _s,
@@ -183,6 +185,31 @@ export function QueryEditor({ query, onChange, onRunQuery, datasource }: Props) 
             api={datasource.api}
             targets={targets}
             dumps={dumps}
+          />
+        </>
+      )}
+
+      {type === 'trace' && (
+        <>
+          {source}
+          <ViewField
+            id={id('view')}
+            views={VIEWS.trace}
+            value={query.view}
+            onChange={(view) => update({ ...query, view })}
+          />
+          <TraceFields
+            idPrefix={id('trace')}
+            trace={query.trace ?? {}}
+            view={query.view || VIEWS.trace[0].value}
+            maxSeconds={datasource.settings.maxTraceSeconds || LIMITS.maxTraceSeconds.defaultValue}
+            onChange={(trace) => update({ ...query, trace })}
+          />
+          <GoroutineFilterFields
+            idPrefix={id('filter')}
+            filter={query.filter ?? {}}
+            onChange={(filter) => update({ ...query, filter })}
+            withMinWait={false}
           />
         </>
       )}

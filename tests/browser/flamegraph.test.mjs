@@ -161,7 +161,7 @@ function assertNoErrors(page) {
   assert(errors.length === 0, `page errors: ${errors.join('; ')}`);
 }
 
-const views = ['heap', 'cpu', 'goroutine', 'limited', 'threadcreate'];
+const views = ['heap', 'cpu', 'goroutine', 'limited', 'threadcreate', 'trace'];
 
 await run([
   ...views.map((name) => [

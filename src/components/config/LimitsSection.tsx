@@ -22,6 +22,7 @@ export function LimitsSection({ options, onOptionsChange }: Props) {
         LIMITS.maxFullDumpGoroutines,
         LIMITS.minIntervalSeconds,
         LIMITS.maxProfileSeconds,
+        LIMITS.maxTraceSeconds,
         LIMITS.maxProfileNodes,
       ].map((limit) => (
         <LimitField key={limit.key} limit={limit} options={options} onOptionsChange={onOptionsChange} />

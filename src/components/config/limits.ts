@@ -8,6 +8,7 @@ type LimitKey =
   | 'maxFullDumpGoroutines'
   | 'minIntervalSeconds'
   | 'maxProfileSeconds'
+  | 'maxTraceSeconds'
   | 'maxProfileNodes'
   | 'recordIntervalSeconds'
   | 'recordRetentionHours'
@@ -70,6 +71,15 @@ export const LIMITS: Record<LimitKey, Limit> = {
     min: 1,
     max: 600,
     defaultValue: 30,
+  },
+  maxTraceSeconds: {
+    key: 'maxTraceSeconds',
+    label: 'Max execution trace (s)',
+    tooltip:
+      'The longest execution trace a query may ask a target for. Tracing costs the target 1-2% CPU, but a busy service writes megabytes per second.',
+    min: 1,
+    max: 60,
+    defaultValue: 2,
   },
   maxProfileNodes: {
     key: 'maxProfileNodes',

@@ -10,10 +10,12 @@ interface Props {
   idPrefix: string;
   filter: GoroutineFilter;
   onChange: (filter: GoroutineFilter) => void;
+  /** Execution traces carry no dump wait times: their filter has no minimum wait. */
+  withMinWait?: boolean;
 }
 
 /** Narrows the goroutines every view looks at. Applies as soon as a field is left. */
-export function GoroutineFilterFields({ idPrefix, filter, onChange }: Props) {
+export function GoroutineFilterFields({ idPrefix, filter, onChange, withMinWait = true }: Props) {
   const set = <K extends keyof GoroutineFilter>(key: K, value: GoroutineFilter[K]) => {
     const next = { ...filter, [key]: value };
     if (value === undefined || value === '' || value === false || (Array.isArray(value) && value.length === 0)) {
@@ -91,23 +93,25 @@ export function GoroutineFilterFields({ idPrefix, filter, onChange }: Props) {
             onCommit={(v) => set('excludeCreatedBy', v)}
           />
         </InlineField>
-        <InlineField
-          label="Min wait (min)"
-          labelWidth={QUERY_LABEL_WIDTH}
-          tooltip="Only goroutines waiting at least this many minutes. Go prints wait times from one minute on."
-          invalid={Boolean(minWaitError)}
-          error={minWaitError}
-        >
-          <CommitInput
-            id={`${idPrefix}-min-wait`}
-            type="number"
-            min={0}
-            value={filter.minWaitMinutes?.toString()}
-            placeholder="0"
-            width={10}
-            onCommit={(v) => set('minWaitMinutes', parseWholeNumber(v))}
-          />
-        </InlineField>
+        {withMinWait && (
+          <InlineField
+            label="Min wait (min)"
+            labelWidth={QUERY_LABEL_WIDTH}
+            tooltip="Only goroutines waiting at least this many minutes. Go prints wait times from one minute on."
+            invalid={Boolean(minWaitError)}
+            error={minWaitError}
+          >
+            <CommitInput
+              id={`${idPrefix}-min-wait`}
+              type="number"
+              min={0}
+              value={filter.minWaitMinutes?.toString()}
+              placeholder="0"
+              width={10}
+              onCommit={(v) => set('minWaitMinutes', parseWholeNumber(v))}
+            />
+          </InlineField>
+        )}
         <InlineField
           label="Hide runtime"
           labelWidth={QUERY_LABEL_WIDTH}

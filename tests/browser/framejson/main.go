@@ -1,4 +1,5 @@
-// Command framejson writes flame graph frames built from real profiles, in
+// Command framejson writes flame graph frames built from real profiles (and
+// a real execution trace's blocking profile), in
 // the JSON the plugin SDK sends to Grafana, with what a browser test should
 // find once Grafana's flame graph renders them: the profile's total summed
 // straight from its samples, and the largest functions by flat value as
@@ -20,6 +21,7 @@ import (
 	"github.com/goscope/pprof/pkg/dumpformat"
 	"github.com/goscope/pprof/pkg/frames"
 	"github.com/goscope/pprof/pkg/profiles"
+	"github.com/goscope/pprof/pkg/traces"
 )
 
 // view is one frame to render and what it must show.
@@ -57,6 +59,7 @@ type topRow struct {
 func main() {
 	dir := flag.String("testdata", "pkg/profiles/testdata", "directory of the test profiles")
 	out := flag.String("out", "frames.json", "where to write the frames")
+	traceFile := flag.String("trace", "pkg/traces/testdata/go1.26/trace.out", "execution trace for the blocking flame graph")
 	flag.Parse()
 
 	views := map[string]view{
@@ -69,6 +72,8 @@ func main() {
 		"diff":         diff(*dir, "go1.27/goroutine.pb.gz", "goroutine.pb.gz", "goroutine", "runtime.gopark", "time.Sleep", "main.main"),
 		// A profile against itself: every share equal, every change 0%.
 		"selfdiff": diff(*dir, "cpu.pb.gz", "cpu.pb.gz", "cpu", "runtime.asyncPreempt", "encoding/json.(*decodeState).object"),
+		// A real Go 1.26 trace's time off the CPU, one branch per kind.
+		"trace": traceBlocking(*traceFile),
 	}
 	b, err := json.Marshal(views)
 	if err != nil {
@@ -94,6 +99,25 @@ func load(dir, name string) *profile.Profile {
 func single(dir, name, profileType string, opts profiles.Options) view {
 	p := load(dir, name)
 	opts.SampleType = profiles.DefaultSampleType(profileType, p)
+	return fromProfile(p, name, opts)
+}
+
+// traceBlocking is the flame graph of a trace query's blocking view with
+// every kind: one branch per kind under the root.
+func traceBlocking(path string) view {
+	f, err := os.Open(path)
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer f.Close()
+	res, err := traces.Analyze(f, traces.Options{})
+	if err != nil {
+		log.Fatalf("%s: %v", path, err)
+	}
+	return fromProfile(res.Profile(traces.Kinds()...), "trace.out", profiles.Options{SampleType: "delay", GroupBy: traces.KindLabel})
+}
+
+func fromProfile(p *profile.Profile, name string, opts profiles.Options) view {
 	tree, err := profiles.Tree(p, opts)
 	if err != nil {
 		log.Fatal(err)
