@@ -49,6 +49,9 @@ func build(t *testing.T, toolchain string, flags ...string) *program {
 	if err != nil {
 		t.Fatal(err)
 	}
+	captureMu.Lock()
+	captureDirs = append(captureDirs, dir)
+	captureMu.Unlock()
 	bin := filepath.Join(dir, "scenario")
 	cmd := exec.Command("go", append(append([]string{"build", "-o", bin}, flags...), ".")...)
 	cmd.Dir = filepath.Join("testdata", "scenario")
@@ -76,15 +79,40 @@ type capture struct {
 	stderr     string
 }
 
+var (
+	captures    sync.Map // executable -> capture
+	captureDirs []string
+	captureMu   sync.Mutex
+)
+
+// TestMain removes the cores the tests shared: gcore writes a process's
+// whole address space, over a GiB even for a small program.
+func TestMain(m *testing.M) {
+	code := m.Run()
+	for _, dir := range captureDirs {
+		_ = os.RemoveAll(dir)
+	}
+	os.Exit(code)
+}
+
 // gcoreCapture runs the scenario until it has written its dump, takes a core
-// of it with gdb's gcore and stops it.
+// of it with gdb's gcore and stops it, once per program for all the tests.
 func gcoreCapture(t *testing.T, p *program) capture {
 	t.Helper()
 	gcore, err := exec.LookPath("gcore")
 	if err != nil {
 		t.Skip("gcore (Debian's gdb package) is not installed; cores of live processes cannot be taken")
 	}
-	dir := t.TempDir()
+	captureMu.Lock()
+	defer captureMu.Unlock()
+	if c, ok := captures.Load(p.bin); ok {
+		return c.(capture)
+	}
+	dir, err := os.MkdirTemp("", "cores-test-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	captureDirs = append(captureDirs, dir)
 	c := capture{dump: filepath.Join(dir, "goroutines.txt")}
 	cmd, pid := startScenario(t, p, c.dump, "wait", dir)
 	defer func() {
@@ -96,6 +124,7 @@ func gcoreCapture(t *testing.T, p *program) capture {
 		t.Fatalf("gcore %s: %v\n%s", pid, err, out)
 	}
 	c.core = prefix + "." + pid
+	captures.Store(p.bin, c)
 	return c
 }
 
