@@ -5,7 +5,9 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
 	"testing"
@@ -52,7 +54,33 @@ func TestCoreAgreesWithDump(t *testing.T) {
 // output.
 func TestCrashCore(t *testing.T) {
 	p := build(t, "local")
-	c := crashCapture(t, p)
+	checkCrashCore(t, p, crashCapture(t, p), runtime.GOARCH)
+}
+
+// TestArm64CrashCore reads the core of the scenario built for linux/arm64,
+// crashed with GOTRACEBACK=crash under qemu-user, which writes the guest's
+// core as Linux would.
+func TestArm64CrashCore(t *testing.T) {
+	qemu, err := exec.LookPath("qemu-aarch64")
+	if err != nil {
+		t.Skip("qemu-aarch64 (Debian's qemu-user package) is not installed: no arm64 process can run here to dump core")
+	}
+	// The normal run checks the installed Go; GOPPROF_CORE_TOOLCHAINS
+	// names others, as for amd64.
+	tcs := []string{"local"}
+	if os.Getenv("GOPPROF_CORE_TOOLCHAINS") != "" {
+		tcs = toolchains()
+	}
+	for _, tc := range tcs {
+		t.Run(tc, func(t *testing.T) {
+			p := buildFor(t, tc, "arm64")
+			checkCrashCore(t, p, crashWith(t, p, []string{qemu}, "qemu_*.core"), "arm64")
+		})
+	}
+}
+
+func checkCrashCore(t *testing.T, p *program, c capture, arch string) {
+	t.Helper()
 	core, err := cores.Read(c.core, p.bin)
 	if err != nil {
 		t.Fatal(err)
@@ -61,8 +89,8 @@ func TestCrashCore(t *testing.T) {
 	if err != nil && crash == nil {
 		t.Fatalf("crash output: %v", err)
 	}
-	if core.Core.Signal != "SIGABRT" {
-		t.Errorf("signal %q, want SIGABRT", core.Core.Signal)
+	if core.Core.Signal != "SIGABRT" || core.Core.Arch != arch {
+		t.Errorf("signal %q, arch %s; want SIGABRT, %s", core.Core.Signal, core.Core.Arch, arch)
 	}
 	if crash.Crash == nil || core.Core.Goroutine != crash.Crash.Goroutine || core.Core.Goroutine == 0 {
 		t.Errorf("faulting goroutine %d, the crash output says %+v", core.Core.Goroutine, crash.Crash)

@@ -38,7 +38,13 @@ var builds sync.Map // toolchain -> *program or error
 // command running the test) and build flags, once per test binary.
 func build(t *testing.T, toolchain string, flags ...string) *program {
 	t.Helper()
-	key := strings.Join(append([]string{toolchain}, flags...), " ")
+	return buildFor(t, toolchain, "", flags...)
+}
+
+// buildFor is build for another architecture (GOARCH; empty for the host's).
+func buildFor(t *testing.T, toolchain, goarch string, flags ...string) *program {
+	t.Helper()
+	key := strings.Join(append([]string{toolchain, goarch}, flags...), " ")
 	if v, ok := builds.Load(key); ok {
 		if p, ok := v.(*program); ok {
 			return p
@@ -56,6 +62,9 @@ func build(t *testing.T, toolchain string, flags ...string) *program {
 	cmd := exec.Command("go", append(append([]string{"build", "-o", bin}, flags...), ".")...)
 	cmd.Dir = filepath.Join("testdata", "scenario")
 	cmd.Env = append(os.Environ(), "GOFLAGS=", "CGO_ENABLED=0")
+	if goarch != "" {
+		cmd.Env = append(cmd.Env, "GOARCH="+goarch)
+	}
 	if toolchain != "local" {
 		cmd.Env = append(cmd.Env, "GOTOOLCHAIN="+toolchain)
 	}
@@ -114,7 +123,7 @@ func gcoreCapture(t *testing.T, p *program) capture {
 	}
 	captureDirs = append(captureDirs, dir)
 	c := capture{dump: filepath.Join(dir, "goroutines.txt")}
-	cmd, pid := startScenario(t, p, c.dump, "wait", dir)
+	cmd, pid := startScenario(t, p, nil, c.dump, "wait", dir)
 	defer func() {
 		_ = cmd.Process.Kill()
 		_ = cmd.Wait()
@@ -140,6 +149,14 @@ func crashCapture(t *testing.T, p *program) capture {
 	if strings.HasPrefix(pat, "|") || strings.Contains(pat, "/") || strings.Contains(pat, "%") {
 		t.Skipf("the kernel's core_pattern is %q: cores go to a handler or another directory, not the process's working directory", pat)
 	}
+	return crashWith(t, p, nil, pat)
+}
+
+// crashWith runs the scenario (under an emulator, when runner is set) with
+// GOTRACEBACK=crash and RLIMIT_CORE raised, and finds the core whose name
+// matches the glob in the working directory.
+func crashWith(t *testing.T, p *program, runner []string, glob string) capture {
+	t.Helper()
 	var old syscall.Rlimit
 	if err := syscall.Getrlimit(syscall.RLIMIT_CORE, &old); err != nil {
 		t.Fatal(err)
@@ -151,22 +168,23 @@ func crashCapture(t *testing.T, p *program) capture {
 	defer func() { _ = syscall.Setrlimit(syscall.RLIMIT_CORE, &old) }()
 	dir := t.TempDir()
 	c := capture{dump: filepath.Join(dir, "goroutines.txt")}
-	cmd, pid := startScenario(t, p, c.dump, "crash", dir)
+	cmd, pid := startScenario(t, p, runner, c.dump, "crash", dir)
 	_ = cmd.Wait()
 	c.stderr = cmd.Stderr.(*strings.Builder).String()
-	for _, name := range []string{pat, pat + "." + pid} {
-		if _, err := os.Stat(filepath.Join(dir, name)); err == nil {
-			c.core = filepath.Join(dir, name)
+	for _, g := range []string{glob, glob + "." + pid} {
+		if names, _ := filepath.Glob(filepath.Join(dir, g)); len(names) == 1 {
+			c.core = names[0]
 			return c
 		}
 	}
-	t.Skipf("the crash left no core in %s (core_pattern %q)", dir, pat)
+	t.Skipf("the crash left no core named %q in %s", glob, dir)
 	return c
 }
 
-func startScenario(t *testing.T, p *program, dump, mode, dir string) (*exec.Cmd, string) {
+func startScenario(t *testing.T, p *program, runner []string, dump, mode, dir string) (*exec.Cmd, string) {
 	t.Helper()
-	cmd := exec.Command(p.bin, dump, mode)
+	args := append(append(slices.Clone(runner), p.bin), dump, mode)
+	cmd := exec.Command(args[0], args[1:]...)
 	cmd.Dir = dir
 	cmd.Env = append(os.Environ(), "GOTRACEBACK=crash", "GODEBUG=tracebacklabels=1")
 	cmd.Stderr = &strings.Builder{}
