@@ -1,9 +1,13 @@
 package cores_test
 
 import (
+	"bytes"
+	"debug/elf"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
+	"math/rand/v2"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -342,5 +346,102 @@ func copyPrefix(t *testing.T, from, to string, n int64) {
 	}
 	if err := out.Close(); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestDamagedCores overwrites the memory of a real crash core in several
+// ways (a damaged disk, a core from a process whose memory was corrupted):
+// each read returns a snapshot or an error, and never panics or runs away.
+func TestDamagedCores(t *testing.T) {
+	p := build(t, "local")
+	c := crashCapture(t, p)
+	data, err := os.ReadFile(c.core)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := elf.NewFile(bytes.NewReader(data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	exe, err := elf.Open(p.bin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer exe.Close()
+	ofExecutable := func(seg *elf.Prog) bool {
+		for _, e := range exe.Progs {
+			if e.Type == elf.PT_LOAD && seg.Vaddr < e.Vaddr+e.Memsz && e.Vaddr < seg.Vaddr+seg.Memsz {
+				return true
+			}
+		}
+		return false
+	}
+	var writable, heap []*elf.Prog
+	for _, p := range f.Progs {
+		if p.Type == elf.PT_LOAD && p.Flags&elf.PF_W != 0 && p.Filesz > 8 {
+			writable = append(writable, p)
+			if !ofExecutable(p) {
+				heap = append(heap, p)
+			}
+		}
+	}
+	// Words of the heap and stacks (where goroutines, their stacks and
+	// labels live), the runtime's globals left alone so that the reader
+	// gets that far.
+	heapWords := func(b []byte, rng *rand.Rand, value func(p *elf.Prog, off uint64) uint64) {
+		for range 50000 {
+			p := heap[rng.IntN(len(heap))]
+			off := p.Off + uint64(rng.Int64N(int64(p.Filesz-8)))&^7
+			binary.LittleEndian.PutUint64(b[off:], value(p, off))
+		}
+	}
+	damages := map[string]func(b []byte, rng *rand.Rand){
+		"every word of the first 64 KiB of each writable segment set": func(b []byte, _ *rand.Rand) {
+			for _, p := range writable {
+				for i := p.Off; i < p.Off+min(p.Filesz, 64<<10); i++ {
+					b[i] = 0xff
+				}
+			}
+		},
+		"random words anywhere in memory": func(b []byte, rng *rand.Rand) {
+			for range 20000 {
+				p := writable[rng.IntN(len(writable))]
+				off := p.Off + uint64(rng.Int64N(int64(p.Filesz-8)))&^7
+				binary.LittleEndian.PutUint64(b[off:], rng.Uint64())
+			}
+		},
+		"heap words randomised": func(b []byte, rng *rand.Rand) {
+			heapWords(b, rng, func(*elf.Prog, uint64) uint64 { return rng.Uint64() })
+		},
+		"heap words made to point at themselves": func(b []byte, rng *rand.Rand) {
+			heapWords(b, rng, func(p *elf.Prog, off uint64) uint64 { return p.Vaddr + off - p.Off })
+		},
+		"heap words made small numbers": func(b []byte, rng *rand.Rand) {
+			heapWords(b, rng, func(*elf.Prog, uint64) uint64 { return uint64(rng.IntN(1 << 20)) })
+		},
+	}
+	dir := t.TempDir()
+	for name, damage := range damages {
+		for seed := range uint64(2) {
+			t.Run(fmt.Sprintf("%s/%d", name, seed), func(t *testing.T) {
+				b := slices.Clone(data)
+				damage(b, rand.New(rand.NewPCG(seed, 7)))
+				path := filepath.Join(dir, "core.damaged")
+				if err := os.WriteFile(path, b, 0o600); err != nil {
+					t.Fatal(err)
+				}
+				snap, err := cores.Read(path, p.bin)
+				switch {
+				case err != nil && !errors.Is(err, cores.ErrUnreadable) && !errors.Is(err, cores.ErrMismatch):
+					t.Errorf("an error that names no damage: %v", err)
+				case snap != nil && err != nil:
+					t.Logf("read %d goroutines, and: %v", snap.Total, err)
+				case err != nil:
+					t.Logf("error: %v", err)
+				default:
+					t.Logf("read %d goroutines", snap.Total)
+				}
+			})
+		}
 	}
 }

@@ -26,6 +26,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"sort"
+	"strings"
 
 	"github.com/go-delve/delve/pkg/proc"
 	"github.com/go-delve/delve/pkg/proc/core"
@@ -34,7 +35,9 @@ import (
 )
 
 // Read reads the goroutines of the process that wrote the core. Its errors
-// wrap the Err values of this package. Memory stays bounded: the core is
+// wrap the Err values of this package. When some goroutines of a damaged
+// core cannot be read, Read returns the others with an error wrapping
+// ErrUnreadable that counts them. Memory stays bounded: the core is
 // read where needed, goroutines with the same stack share one *Stack, and
 // Delve keeps only the goroutines it unwinds.
 func Read(corePath, exePath string) (snap *goroutines.Snapshot, err error) {
@@ -66,6 +69,11 @@ func (r *reader) read() (*goroutines.Snapshot, error) {
 	if err != nil {
 		return nil, err
 	}
+	// Each goroutine's g is somewhere in the core: a damaged allgs cannot
+	// make the reader walk more than the core holds.
+	if n > uint64(r.info.Size)/uint64(r.layout.size) {
+		return nil, fmt.Errorf("%w: runtime.allgs claims %d goroutines, more than a core of %d bytes can hold", ErrUnreadable, n, r.info.Size)
+	}
 	snap := &goroutines.Snapshot{Format: goroutines.FormatCore, StatesKnown: true}
 	meta := &goroutines.Core{
 		Executable: filepath.Base(r.info.Executable), GoVersion: r.info.GoVersion, Arch: r.info.Arch,
@@ -74,10 +82,12 @@ func (r *reader) read() (*goroutines.Snapshot, error) {
 	raw := make([]rawG, 0, min(n, 1<<16))
 	buf := make([]byte, r.layout.size)
 	var clock int64
+	var skipped skips
 	for i := uint64(0); i < n; i++ {
 		g, err := r.readG(allgs, i, buf)
 		if err != nil {
-			return nil, err
+			skipped.add(err)
+			continue
 		}
 		if g.status&^gScan == gDead {
 			continue
@@ -91,7 +101,8 @@ func (r *reader) read() (*goroutines.Snapshot, error) {
 		g := &raw[i]
 		out, system, err := r.goroutine(g, clock)
 		if err != nil {
-			return nil, err
+			skipped.add(err)
+			continue
 		}
 		if system {
 			meta.SystemGoroutines++
@@ -111,7 +122,29 @@ func (r *reader) read() (*goroutines.Snapshot, error) {
 	if meta.Signal != "" {
 		snap.Crash = &goroutines.Crash{Kind: "core", Message: "core dumped on " + meta.Signal, Signal: meta.Signal, Goroutine: meta.Goroutine}
 	}
-	return snap, nil
+	if skipped.n == 0 {
+		return snap, nil
+	}
+	first := strings.TrimPrefix(skipped.first.Error(), ErrUnreadable.Error()+": ")
+	err = fmt.Errorf("%w: %d of %d goroutines could not be read (the first: %s)", ErrUnreadable, skipped.n, n, first)
+	if len(snap.Goroutines) == 0 {
+		return nil, err
+	}
+	return snap, err
+}
+
+// skips counts the goroutines a damaged core does not let the reader read,
+// which the snapshot goes without.
+type skips struct {
+	n     int
+	first error
+}
+
+func (s *skips) add(err error) {
+	if s.n == 0 {
+		s.first = err
+	}
+	s.n++
 }
 
 // threads lists the process's threads with the goroutine each ran.

@@ -255,7 +255,7 @@ func (r *reader) readG(allgs, i uint64, buf []byte) (rawG, error) {
 	}
 	addr := order.Uint64(p[:])
 	if _, err := r.mem.ReadMemory(buf, addr); err != nil {
-		return rawG{}, fmt.Errorf("%w: goroutine %d of %d at %#x: %v", ErrUnreadable, i, allgs, addr, err)
+		return rawG{}, fmt.Errorf("%w: runtime.allgs[%d] at %#x: %v", ErrUnreadable, i, addr, err)
 	}
 	l := &r.layout
 	return rawG{
@@ -284,11 +284,46 @@ func (r *reader) clock() int64 {
 	for _, expr := range []string{"runtime.sched.lastpoll.value", "runtime.memstats.last_gc_nanotime"} {
 		latest = max(latest, r.evalInt(s, expr))
 	}
-	n := r.evalInt(s, "len(runtime.allp)")
-	for i := int64(0); i < min(n, 4096); i++ {
-		latest = max(latest,
-			r.evalInt(s, fmt.Sprintf("runtime.allp[%d].sysmontick.schedwhen", i)),
-			r.evalInt(s, fmt.Sprintf("runtime.allp[%d].sysmontick.syscallwhen", i)))
+	return max(latest, r.sysmonTicks(s))
+}
+
+// maxProcs is the runtime's bound on GOMAXPROCS since Go 1.10.
+const maxProcs = 1024
+
+// sysmonTicks returns the latest time sysmon saw any P schedule or enter a
+// system call (p.sysmontick), read from memory with DWARF offsets.
+func (r *reader) sysmonTicks(s *proc.EvalScope) int64 {
+	allp, err := s.EvalExpression("runtime.allp", proc.LoadConfig{})
+	if err != nil || allp.Unreadable != nil || allp.Len < 0 {
+		return 0
+	}
+	t, err := r.bi.FindType("runtime.p")
+	if err != nil {
+		return 0
+	}
+	pt, ok := godwarf.ResolveTypedef(t).(*godwarf.StructType)
+	if !ok {
+		return 0
+	}
+	var fields []field
+	for _, name := range []string{"schedwhen", "syscallwhen"} {
+		if f, ok := fieldOf(pt, "sysmontick", name); ok {
+			fields = append(fields, f)
+		}
+	}
+	var latest int64
+	var word [8]byte
+	buf := make([]byte, pt.Size())
+	for i := int64(0); i < min(allp.Len, maxProcs); i++ {
+		if _, err := r.mem.ReadMemory(word[:], allp.Base+8*uint64(i)); err != nil {
+			break
+		}
+		if _, err := r.mem.ReadMemory(buf, order.Uint64(word[:])); err != nil {
+			continue
+		}
+		for _, f := range fields {
+			latest = max(latest, int64(f.uint(buf)))
+		}
 	}
 	return latest
 }

@@ -22,8 +22,10 @@ func readCore(f dumps.CoreFiles) (*goroutines.Snapshot, error) {
 var coreReader = dumps.CoreReader{
 	Program: cores.Program,
 	Validate: func(core, exe string) (dumps.CoreInfo, error) {
+		// A partly readable core is kept, as a partly readable dump is:
+		// queries show what it holds and say what could not be read.
 		snap, err := readCore(dumps.CoreFiles{Core: core, Executable: exe})
-		if err != nil {
+		if snap == nil {
 			return dumps.CoreInfo{}, err
 		}
 		c := snap.Core
@@ -43,8 +45,8 @@ const coreBytesPerGoroutine = 400
 // parseCore reads a core for the goroutine views.
 func parseCore(f dumps.CoreFiles) (parsed, int64) {
 	snap, err := readCore(f)
-	if err != nil {
+	if snap == nil {
 		return parsed{err: err}, parseOverhead
 	}
-	return parsed{snapshots: []*goroutines.Snapshot{snap}}, parseOverhead + coreBytesPerGoroutine*int64(snap.Total)
+	return parsed{snapshots: []*goroutines.Snapshot{snap}, err: err}, parseOverhead + coreBytesPerGoroutine*int64(snap.Total)
 }
