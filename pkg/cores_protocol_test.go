@@ -207,13 +207,26 @@ func TestPluginCoreDumps(t *testing.T) {
 		}
 	}
 
+	// What grew between the process's own dump and its core a moment later:
+	// nothing but the two goroutines that moved on.
+	frames, errText := queryData(t, c, pc, fmt.Sprintf(`{"queryType":"goroutines","view":"growth","dump":%q,"baseline":{"dump":%q}}`, entry.ID, dumpID))
+	if errText != "" || len(frames) == 0 {
+		t.Errorf("growth of the core over the dump: %s", errText)
+	} else if change, _ := frames[0].FieldByName("Growth"); change != nil {
+		for i := 0; i < change.Len(); i++ {
+			if n := toInt(change.At(i)); n > 1 || n < -1 {
+				t.Errorf("growth row %d changed by %d between the dump and the core", i, n)
+			}
+		}
+	}
+
 	truncated := filepath.Join(dir, "core.truncated")
 	copyHead(t, core, truncated, 1<<20)
 	code, body = uploadFile(t, c, pc, truncated, 1<<20, map[string]any{"executable": exe.Executable.ID})
 	if code != 400 || !strings.Contains(string(body), "truncated") || !strings.Contains(string(body), "cut short") {
 		t.Errorf("truncated core: %d %s", code, body)
 	}
-	_, errText := queryData(t, c, pc, `{"queryType":"goroutines","view":"states","dump":"dir:crashes:core.mismatch"}`)
+	_, errText = queryData(t, c, pc, `{"queryType":"goroutines","view":"states","dump":"dir:crashes:core.mismatch"}`)
 	if !strings.Contains(errText, "differs from scenario") {
 		t.Errorf("a core beside another build: %q", errText)
 	}
