@@ -96,7 +96,7 @@ export function DumpUpload({ id, api, onUploaded }: Props) {
     <Field
       label="Upload a dump"
       htmlFor={id}
-      description="Goroutine dumps, crash and SIGQUIT output, pprof profiles, execution traces, and Linux core dumps with their executable"
+      description="Goroutine dumps, crash output, profiles, traces, core dumps with executable"
     >
       <Stack direction="column" gap={1}>
         <FileDropzone
