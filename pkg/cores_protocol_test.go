@@ -220,6 +220,28 @@ func TestPluginCoreDumps(t *testing.T) {
 		}
 	}
 
+	// The history of uploads counts the core's goroutines at its capture time.
+	frames, errText = queryData(t, c, pc, `{"queryType":"dumps","view":"history","dumpSource":"upload"}`)
+	if errText != "" || len(frames) == 0 {
+		t.Errorf("history of the uploads: %s", errText)
+	}
+	for _, n := range notices(frames) {
+		if strings.Contains(n, entry.ID) || strings.Contains(n, "core.") {
+			t.Errorf("history notice about the core: %s", n)
+		}
+	}
+	counted := false
+	for _, f := range frames {
+		for _, field := range f.Fields {
+			for i := 0; i < field.Len(); i++ {
+				counted = counted || toInt(field.At(i)) == int64(entry.Core.Goroutines)
+			}
+		}
+	}
+	if !counted {
+		t.Errorf("no point of the history counts the core's %d goroutines", entry.Core.Goroutines)
+	}
+
 	truncated := filepath.Join(dir, "core.truncated")
 	copyHead(t, core, truncated, 1<<20)
 	code, body = uploadFile(t, c, pc, truncated, 1<<20, map[string]any{"executable": exe.Executable.ID})

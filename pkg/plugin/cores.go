@@ -3,6 +3,7 @@ package plugin
 import (
 	"github.com/goscope/pprof/pkg/cores"
 	"github.com/goscope/pprof/pkg/dumps"
+	"github.com/goscope/pprof/pkg/frames"
 	"github.com/goscope/pprof/pkg/goroutines"
 )
 
@@ -49,4 +50,22 @@ func parseCore(f dumps.CoreFiles) (parsed, int64) {
 		return parsed{err: err}, parseOverhead
 	}
 	return parsed{snapshots: []*goroutines.Snapshot{snap}, err: err}, parseOverhead + coreBytesPerGoroutine*int64(snap.Total)
+}
+
+// coreHistory is a core's point in the history view: its goroutines per
+// category and its threads.
+func (d *Datasource) coreHistory(e dumps.Entry) ([]snapshotPoint, error) {
+	_, files, err := d.catalog.CoreFiles(e.ID)
+	if err != nil {
+		return nil, err
+	}
+	snap, err := readCore(files)
+	if snap == nil {
+		return nil, err
+	}
+	points, err := goroutinePoints([]*goroutines.Snapshot{snap})
+	for i := range points {
+		points[i].values = append(points[i].values, frames.HistoryValue{Metric: "threads", Value: float64(len(snap.Core.Threads)), Unit: "short"})
+	}
+	return points, err
 }
