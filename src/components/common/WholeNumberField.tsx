@@ -30,7 +30,7 @@ export function WholeNumberField({
   width,
   onCommit,
 }: Props) {
-  const error = rangeError(value, min, max ?? Number.MAX_SAFE_INTEGER);
+  const error = wholeNumberError(value, min, max);
   return (
     <InlineField label={label} labelWidth={labelWidth} tooltip={tooltip} invalid={Boolean(error)} error={error}>
       <CommitInput
@@ -46,7 +46,12 @@ export function WholeNumberField({
   );
 }
 
-function rangeError(value: number | undefined, min: number, max: number): string | undefined {
+/** Why a whole number is out of its range (without max, any from min on); undefined when it is not, or unset. */
+export function wholeNumberError(
+  value: number | undefined,
+  min: number,
+  max = Number.MAX_SAFE_INTEGER
+): string | undefined {
   if (value === undefined) {
     return undefined;
   }

@@ -3,7 +3,8 @@ import { Combobox, InlineField, InlineFieldRow, InlineSwitch } from '@grafana/ui
 
 import { DEFAULT_PROFILE_TYPE, PROFILE_TYPES, profileTypeInfo } from '../../queryModel';
 import { ProfileOptions } from '../../types';
-import { CommitInput, parseWholeNumber } from '../common/CommitInput';
+import { CommitInput } from '../common/CommitInput';
+import { WholeNumberField, wholeNumberError } from '../common/WholeNumberField';
 import { KeyValueEditor } from '../common/KeyValueEditor';
 import { QUERY_LABEL_WIDTH } from '../layout';
 import { OptionsRow } from './OptionsRow';
@@ -33,8 +34,7 @@ export function ProfileFields({ idPrefix, profile, view, onChange, maxSeconds }:
 
   const info = profileTypeInfo(profile.profileType);
   const sampleOptions = (info?.sampleTypes ?? []).map((s) => ({ value: s, label: s }));
-  const secondsError = rangeError(profile.seconds, 1, maxSeconds);
-  const maxNodesError = rangeError(profile.maxNodes, 1, Number.MAX_SAFE_INTEGER);
+  const maxNodesError = wholeNumberError(profile.maxNodes, 1);
   const nodeFraction = profile.nodeFraction;
   const nodeFractionError =
     nodeFraction !== undefined && !(nodeFraction >= 0 && nodeFraction < 1) ? 'A fraction from 0 up to 1' : undefined;
@@ -92,23 +92,18 @@ export function ProfileFields({ idPrefix, profile, view, onChange, maxSeconds }:
           />
         </InlineField>
         {info?.takesSeconds && (
-          <InlineField
+          <WholeNumberField
+            id={`${idPrefix}-seconds`}
             label="Seconds"
             labelWidth={QUERY_LABEL_WIDTH}
             tooltip={`How long to profile the CPU, at most ${maxSeconds} s (a data source setting). The query takes that long.`}
-            invalid={Boolean(secondsError)}
-            error={secondsError}
-          >
-            <CommitInput
-              id={`${idPrefix}-seconds`}
-              type="number"
-              min={1}
-              value={profile.seconds?.toString()}
-              placeholder="default"
-              width={12}
-              onCommit={(v) => set('seconds', parseWholeNumber(v))}
-            />
-          </InlineField>
+            value={profile.seconds}
+            min={1}
+            max={maxSeconds}
+            placeholder="default"
+            width={12}
+            onCommit={(v) => set('seconds', v)}
+          />
         )}
         {groupByUpFront && groupByField}
       </InlineFieldRow>
@@ -175,23 +170,17 @@ export function ProfileFields({ idPrefix, profile, view, onChange, maxSeconds }:
 
         <InlineFieldRow>
           {!groupByUpFront && groupByField}
-          <InlineField
+          <WholeNumberField
+            id={`${idPrefix}-max-nodes`}
             label="Max nodes"
             labelWidth={QUERY_LABEL_WIDTH}
             tooltip="Cut the flame graph to this many nodes; what is cut is merged into an 'other' node per parent, so totals stay exact. Empty uses the data source's limit (max flame graph nodes)."
-            invalid={Boolean(maxNodesError)}
-            error={maxNodesError}
-          >
-            <CommitInput
-              id={`${idPrefix}-max-nodes`}
-              type="number"
-              min={1}
-              value={profile.maxNodes?.toString()}
-              placeholder="default"
-              width={12}
-              onCommit={(v) => set('maxNodes', parseWholeNumber(v))}
-            />
-          </InlineField>
+            value={profile.maxNodes}
+            min={1}
+            placeholder="default"
+            width={12}
+            onCommit={(v) => set('maxNodes', v)}
+          />
           <InlineField
             label="By line"
             labelWidth={QUERY_LABEL_WIDTH}
@@ -241,14 +230,4 @@ function optionsSummary(profile: ProfileOptions, groupByUpFront: boolean): strin
     profile.byLine && 'By line',
     profile.nodeFraction !== undefined && `Node fraction: ${profile.nodeFraction}`,
   ].filter((s): s is string => Boolean(s));
-}
-
-function rangeError(value: number | undefined, min: number, max: number): string | undefined {
-  if (value === undefined) {
-    return undefined;
-  }
-  if (!Number.isInteger(value) || value < min || value > max) {
-    return max === Number.MAX_SAFE_INTEGER ? `A whole number, ${min} or more` : `A whole number from ${min} to ${max}`;
-  }
-  return undefined;
 }
