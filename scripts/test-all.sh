@@ -14,10 +14,13 @@ as_root() {
   if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi
 }
 
-step "System packages: Chromium (browser tests), docker-compose (compose file check)"
+step "System packages: Chromium (browser tests), docker-compose (compose file check), gdb and qemu-user (core dumps)"
 missing=()
 command -v chromium >/dev/null || missing+=(chromium)
 command -v docker-compose >/dev/null || missing+=(docker-compose)
+# gcore takes cores of live test processes; qemu-aarch64 runs an arm64 one.
+command -v gcore >/dev/null || missing+=(gdb)
+command -v qemu-aarch64 >/dev/null || missing+=(qemu-user)
 if [ "${#missing[@]}" -gt 0 ]; then
   as_root apt-get update -qq
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}"

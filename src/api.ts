@@ -1,6 +1,6 @@
 import { config, getBackendSrv, isFetchError } from '@grafana/runtime';
 
-import { DumpInfo, DumpListFilter, DumpSource, TargetInfo, UploadSession } from './types';
+import { DumpInfo, DumpListFilter, DumpSource, TargetInfo, UploadKind, UploadSession } from './types';
 
 // Every call to the backend's resources (pkg/plugin/resources.go and
 // pkg/dumps/handler.go) goes through this module, so the paths and shapes
@@ -75,8 +75,10 @@ export class PprofApi {
     return this.call(() => getBackendSrv().delete<void>(this.url(`dumps/${encodeURIComponent(id)}`), undefined, quiet));
   }
 
-  startUpload(name: string, size: number): Promise<UploadSession> {
-    return this.call(() => getBackendSrv().post<UploadSession>(this.url('dumps/uploads'), { name, size }, quiet));
+  startUpload(name: string, size: number, kind?: UploadKind): Promise<UploadSession> {
+    return this.call(() =>
+      getBackendSrv().post<UploadSession>(this.url('dumps/uploads'), { name, size, ...kind }, quiet)
+    );
   }
 
   putChunk(uploadId: string, offset: number, chunk: Blob, signal?: AbortSignal): Promise<void> {
@@ -91,9 +93,10 @@ export class PprofApi {
     );
   }
 
-  finishUpload(uploadId: string): Promise<DumpInfo> {
+  /** Ends an upload: a dump, or `{ executable }` for an executable. */
+  finishUpload<T = DumpInfo>(uploadId: string): Promise<T> {
     return this.call(() =>
-      getBackendSrv().post<DumpInfo>(this.url(`dumps/uploads/${encodeURIComponent(uploadId)}/finish`), undefined, quiet)
+      getBackendSrv().post<T>(this.url(`dumps/uploads/${encodeURIComponent(uploadId)}/finish`), undefined, quiet)
     );
   }
 

@@ -140,6 +140,11 @@ export interface DumpDirectoryConfig {
   path: string;
   /** Selects files by base name (or relative path, when it holds a '/'). */
   glob?: string;
+  /**
+   * The executable of the directory's core dumps, or a directory holding each
+   * core's program by name; empty: the file named like the core's program beside it.
+   */
+  executable?: string;
 }
 
 export interface PprofOptions extends DataSourceJsonData {
@@ -166,6 +171,8 @@ export interface PprofOptions extends DataSourceJsonData {
   /** Where uploaded dumps are kept on the Grafana server; empty for the default. */
   dumpStoreDir?: string;
   maxUploadMiB?: number;
+  /** The largest core dump or executable, uploaded or in a dump directory. */
+  maxCoreUploadMiB?: number;
   dumpQuotaMiB?: number;
   /** Memory for parsed dumps kept between queries. */
   parseCacheMiB?: number;
@@ -227,6 +234,8 @@ export interface DumpInfo {
   modifiedAt?: string;
   /** Why a file in a dump directory cannot be used. */
   error?: string;
+  /** What a core dump says of its process (format "core"). */
+  core?: CoreInfo;
   /** Why the backend captured the dump, for dumps of a capture source ("capture:<target>"). */
   capture?: {
     target: string;
@@ -260,6 +269,38 @@ export interface DumpSource {
 export interface DumpListFilter {
   source?: string;
   format?: string;
+}
+
+/** A core dump's process, as the backend read it with its executable. */
+export interface CoreInfo {
+  /** The stored executable of an uploaded core. */
+  executableId?: string;
+  executable: string;
+  goVersion?: string;
+  arch?: string;
+  /** The signal the kernel dumped core on; empty for gcore of a live process. */
+  signal?: string;
+  /** The goroutine on the thread that received the signal. */
+  goroutine?: number;
+  goroutines: number;
+  threads: number;
+}
+
+/** An executable stored for the core dumps of its program. */
+export interface StoredExecutable {
+  id: string;
+  name: string;
+  size: number;
+}
+
+/** Extra fields of an upload's begin request. */
+export interface UploadKind {
+  /** "executable" for the executable of core dumps. */
+  kind?: 'executable';
+  /** The stored executable of the core dump being uploaded. */
+  executable?: string;
+  /** The file's modification time, Unix milliseconds: a core is listed at it. */
+  modifiedAt?: number;
 }
 
 export interface UploadSession {

@@ -1,5 +1,5 @@
 import { ApiError, PprofApi } from './api';
-import { DumpInfo } from './types';
+import { DumpInfo, StoredExecutable, UploadKind } from './types';
 
 /**
  * Files up to this size go in one request; larger ones in the chunks the
@@ -34,7 +34,73 @@ export async function uploadDumpFile(
     onProgress({ sent: total, total });
     return dump;
   }
-  const { uploadId, chunkSize } = await api.startUpload(file.name, total);
+  return uploadChunked<DumpInfo>(api, file, undefined, onProgress, signal);
+}
+
+/**
+ * Sends a core dump and the executable that produced it: the executable
+ * first (stored once per build and shared by its cores), then the core
+ * naming it, which the backend reads with it before keeping it. Progress
+ * counts both files.
+ */
+export async function uploadCorePair(
+  api: PprofApi,
+  core: File,
+  executable: File,
+  onProgress: (p: UploadProgress) => void,
+  signal?: AbortSignal
+): Promise<DumpInfo> {
+  const total = executable.size + core.size;
+  const stored = await uploadChunked<{ executable: StoredExecutable }>(
+    api,
+    executable,
+    { kind: 'executable' },
+    (p) => onProgress({ sent: p.sent, total }),
+    signal
+  );
+  return uploadChunked<DumpInfo>(
+    api,
+    core,
+    { executable: stored.executable.id, modifiedAt: core.lastModified || undefined },
+    (p) => onProgress({ sent: executable.size + p.sent, total }),
+    signal
+  );
+}
+
+/** The kind of ELF file a file is, from its header: a core dump, an executable, or neither. */
+export async function elfKind(file: Blob): Promise<'core' | 'executable' | undefined> {
+  const head = new Uint8Array(await readHead(file.slice(0, 18)));
+  if (head.length < 18 || head[0] !== 0x7f || head[1] !== 0x45 || head[2] !== 0x4c || head[3] !== 0x46) {
+    return undefined;
+  }
+  const type = head[5] === 2 ? (head[16] << 8) | head[17] : (head[17] << 8) | head[16];
+  if (type === 4) {
+    return 'core';
+  }
+  return type === 2 || type === 3 ? 'executable' : undefined;
+}
+
+function readHead(blob: Blob): Promise<ArrayBuffer> {
+  if (typeof blob.arrayBuffer === 'function') {
+    return blob.arrayBuffer();
+  }
+  return new Promise((resolve, reject) => {
+    const reader = new FileReader();
+    reader.onload = () => resolve(reader.result as ArrayBuffer);
+    reader.onerror = () => reject(reader.error);
+    reader.readAsArrayBuffer(blob);
+  });
+}
+
+async function uploadChunked<T>(
+  api: PprofApi,
+  file: File,
+  kind: UploadKind | undefined,
+  onProgress: (p: UploadProgress) => void,
+  signal?: AbortSignal
+): Promise<T> {
+  const total = file.size;
+  const { uploadId, chunkSize } = await api.startUpload(file.name, total, kind);
   try {
     if (!Number.isInteger(chunkSize) || chunkSize <= 0) {
       throw new ApiError(`The data source asked for an unusable chunk size (${chunkSize})`);
@@ -57,7 +123,7 @@ export async function uploadDumpFile(
       onProgress({ sent: offset, total });
     }
     stopIfAborted(signal);
-    return await api.finishUpload(uploadId);
+    return await api.finishUpload<T>(uploadId);
   } catch (err) {
     api.abortUpload(uploadId).catch(() => undefined);
     throw err;

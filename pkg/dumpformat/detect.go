@@ -68,6 +68,12 @@ func detect(name string, data []byte, lim Limits) (Detection, error) {
 	if d, ok := detectTrace(data); ok {
 		return d, nil
 	}
+	switch ELFKind(data) {
+	case ELFCore:
+		return Detection{Format: CoreDump}, nil
+	case ELFExecutable:
+		return unknown("an executable, not a dump: upload it together with its core dump"), nil
+	}
 	head := data[:min(len(data), HeadSize)]
 	textReason := ""
 	if looksLikeText(head) {
@@ -117,6 +123,35 @@ func looksLikeText(head []byte) bool {
 		}
 	}
 	return control*100 <= len(sample)
+}
+
+// ELF file kinds, by the e_type of their header.
+const (
+	NotELF = iota
+	ELFCore
+	ELFExecutable
+	ELFOther
+)
+
+// ELFKind tells a core dump from an executable by the first 18 bytes of a
+// file.
+func ELFKind(head []byte) int {
+	if len(head) < 18 || !bytes.HasPrefix(head, []byte("\x7fELF")) {
+		return NotELF
+	}
+	var typ uint16
+	if head[5] == 2 { // ELFDATA2MSB
+		typ = uint16(head[16])<<8 | uint16(head[17])
+	} else {
+		typ = uint16(head[17])<<8 | uint16(head[16])
+	}
+	switch typ {
+	case 4: // ET_CORE
+		return ELFCore
+	case 2, 3: // ET_EXEC, ET_DYN
+		return ELFExecutable
+	}
+	return ELFOther
 }
 
 // binaryReason names well-known binary formats that people upload by mistake.

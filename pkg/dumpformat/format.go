@@ -68,6 +68,9 @@ const (
 	Trace Format = "trace"
 	// Index is the /debug/pprof/ HTML page with a count per profile.
 	Index Format = "pprof-index"
+	// CoreDump is a Linux ELF core dump of a Go process, read with the
+	// executable that produced it (package cores).
+	CoreDump Format = "core"
 )
 
 type formatInfo struct {
@@ -86,6 +89,8 @@ const (
 	EncodingProtobuf Encoding = "protobuf"
 	EncodingTrace    Encoding = "trace"
 	EncodingHTML     Encoding = "html"
+	// EncodingCore is read from a file with its executable, not from bytes.
+	EncodingCore Encoding = "core"
 )
 
 var formats = map[Format]formatInfo{
@@ -111,6 +116,7 @@ var formats = map[Format]formatInfo{
 	PprofOther:          {"pprof profile", "", EncodingProtobuf},
 	Trace:               {"execution trace", "trace", EncodingTrace},
 	Index:               {"/debug/pprof/ index page", "index", EncodingHTML},
+	CoreDump:            {"core dump (ELF)", "goroutine", EncodingCore},
 }
 
 // Description is a short human-readable name of the format.

@@ -30,6 +30,11 @@ type DirConfig struct {
 	// Glob, when set, selects files: matched against the base name, or
 	// against the relative path when it contains a '/'.
 	Glob string `json:"glob,omitempty"`
+	// Executable is where the executables of the directory's core dumps
+	// are: a file (every core is of that program) or a directory (holding
+	// each core's program by name). Empty: each core's executable is the
+	// file named like the core's program in the core's own directory.
+	Executable string `json:"executable,omitempty"`
 }
 
 // DirOptions configures the dump directories.
@@ -55,6 +60,11 @@ type DirOptions struct {
 	// with its reason and never used, and a log of several snapshots is
 	// listed with them. Other formats are read only when queried.
 	Validate Validator
+	// Cores reads the core dumps found, with their executables; without
+	// it cores are listed as not readable.
+	Cores CoreReader
+	// MaxCoreBytes bounds the core dumps read (default DefaultMaxCoreBytes).
+	MaxCoreBytes int64
 	// Location is the time zone of file name timestamps that carry none;
 	// UTC when nil.
 	Location *time.Location
@@ -67,6 +77,9 @@ func (o *DirOptions) setDefaults() {
 		o.MaxFileBytes = DefaultMaxFileBytes
 	}
 	o.Limits = o.Limits.WithDefaults()
+	if o.MaxCoreBytes <= 0 {
+		o.MaxCoreBytes = DefaultMaxCoreBytes
+	}
 	if o.RescanAfter <= 0 {
 		o.RescanAfter = DefaultRescanAfter
 	}

@@ -31,6 +31,8 @@ type dirFile struct {
 	size    int64
 	modTime time.Time
 	entry   Entry
+	// core is set for a usable core dump.
+	core CoreFiles
 }
 
 func (w *watchedDir) list() []Entry {
@@ -154,6 +156,14 @@ func (w *watchedDir) inspect(root *os.Root, rel string, previous *dirFile) *dirF
 	}
 	if previous != nil && previous.size == info.Size() && previous.modTime.Equal(info.ModTime()) {
 		return previous
+	}
+	switch elfKind(root, rel) {
+	case dumpformat.ELFExecutable:
+		// Read with the cores of the directory, not listed.
+		return nil
+	case dumpformat.ELFCore:
+		e, files := w.describeCore(root, rel, info)
+		return &dirFile{size: info.Size(), modTime: info.ModTime(), entry: e, core: files}
 	}
 	return &dirFile{size: info.Size(), modTime: info.ModTime(), entry: w.describeFile(root, rel, info)}
 }

@@ -57,6 +57,9 @@ type Entry struct {
 	// Capture says why the backend captured the dump, for dumps of a
 	// capture source.
 	Capture *Capture `json:"capture,omitempty"`
+	// Core describes a core dump: its executable, Go version, signal and
+	// crashing goroutine.
+	Core *CoreInfo `json:"core,omitempty"`
 	// Error says why a directory file cannot be used (unreadable,
 	// unrecognised, too large). Such entries are listed but are never
 	// snapshots.

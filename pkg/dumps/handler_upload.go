@@ -3,6 +3,7 @@ package dumps
 import (
 	"net/http"
 	"strconv"
+	"time"
 )
 
 func (h *handler) put(w http.ResponseWriter, r *http.Request) {
@@ -23,6 +24,12 @@ func (h *handler) put(w http.ResponseWriter, r *http.Request) {
 type beginRequest struct {
 	Name string `json:"name"`
 	Size int64  `json:"size"`
+	// Kind is "executable" for the executable of core dumps to come.
+	Kind string `json:"kind,omitempty"`
+	// Executable is the stored executable of the core dump being uploaded.
+	Executable string `json:"executable,omitempty"`
+	// ModifiedAt is the file's modification time in Unix milliseconds.
+	ModifiedAt int64 `json:"modifiedAt,omitempty"`
 }
 
 type beginResponse struct {
@@ -37,7 +44,16 @@ func (h *handler) beginUpload(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, err.Error())
 		return
 	}
-	u, err := h.catalog.Store().BeginUpload(req.Name, req.Size, uploaderName(requestUser(r)))
+	if req.Kind != "" && req.Kind != "executable" {
+		writeError(w, http.StatusBadRequest, `kind: want "executable" or nothing`)
+		return
+	}
+	ur := UploadRequest{Name: req.Name, Size: req.Size, Uploader: uploaderName(requestUser(r)),
+		Executable: req.Kind == "executable", CoreOf: req.Executable}
+	if req.ModifiedAt > 0 {
+		ur.ModifiedAt = time.UnixMilli(req.ModifiedAt)
+	}
+	u, err := h.catalog.Store().BeginUploadOf(ur)
 	if err != nil {
 		writeFailure(w, err)
 		return
@@ -64,12 +80,18 @@ func (h *handler) appendChunk(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *handler) finishUpload(w http.ResponseWriter, r *http.Request) {
-	e, created, err := h.catalog.Store().FinishUpload(r.PathValue("upload"))
+	f, err := h.catalog.Store().FinishUploadOf(r.PathValue("upload"))
 	if err != nil {
 		writeFailure(w, err)
 		return
 	}
-	writeJSON(w, createdStatus(created), e)
+	if f.Executable != nil {
+		writeJSON(w, createdStatus(f.Created), struct {
+			Executable *Executable `json:"executable"`
+		}{f.Executable})
+		return
+	}
+	writeJSON(w, createdStatus(f.Created), f.Entry)
 }
 
 func (h *handler) abortUpload(w http.ResponseWriter, r *http.Request) {

@@ -102,6 +102,9 @@ func (s *Store) describeUpload(tempPath, name, uploader string) (sidecar, error)
 	if !d.Format.Known() {
 		return sidecar{}, errorf(ErrInvalid, "unrecognised file: %s", d.Reason)
 	}
+	if d.Format == dumpformat.CoreDump {
+		return sidecar{}, errCoreWithoutExecutable
+	}
 	var snaps Snapshots
 	if opts.Validate != nil {
 		err := c.Read(func(plain []byte) error {

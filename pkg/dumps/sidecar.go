@@ -43,6 +43,8 @@ type sidecar struct {
 	// Capture is set on dumps the backend captured from a target, whose
 	// Source is then the target's capture source.
 	Capture *Capture `json:"capture,omitempty"`
+	// Core describes a core dump and names its executable.
+	Core *CoreInfo `json:"core,omitempty"`
 }
 
 func (m sidecar) entry() Entry {
@@ -65,6 +67,7 @@ func (m sidecar) entry() Entry {
 		SnapshotCount: m.SnapshotCount,
 		Snapshots:     m.Snapshots,
 		Capture:       m.Capture,
+		Core:          m.Core,
 	}
 	describe(&e)
 	return e
@@ -138,7 +141,7 @@ func (s *Store) recover() error {
 		s.dumps[id] = m
 		s.used += m.Size
 	}
-	errs = append(errs, syncDir(s.dir))
+	errs = append(errs, s.recoverExecutables(), syncDir(s.dir))
 	return errors.Join(errs...)
 }
 

@@ -57,6 +57,12 @@ type StoreOptions struct {
 	// concurrently, and so may Validate. The content is only valid during
 	// the call (see Content.Read).
 	Validate Validator
+	// Cores reads uploaded core dumps with their executables; without it
+	// cores are refused.
+	Cores CoreReader
+	// MaxCoreBytes bounds an uploaded core or executable (default
+	// DefaultMaxCoreBytes); MaxUploadBytes bounds other dumps.
+	MaxCoreBytes int64
 	// Location is the time zone of file name timestamps that carry none
 	// (holmes writes local time); UTC when nil.
 	Location *time.Location
@@ -71,6 +77,9 @@ func (o *StoreOptions) setDefaults() {
 	o.Limits = o.Limits.WithDefaults()
 	if o.QuotaBytes <= 0 {
 		o.QuotaBytes = DefaultQuotaBytes
+	}
+	if o.MaxCoreBytes <= 0 {
+		o.MaxCoreBytes = DefaultMaxCoreBytes
 	}
 	if o.UploadTTL <= 0 {
 		o.UploadTTL = DefaultUploadTTL
@@ -96,11 +105,12 @@ type Store struct {
 
 	ingestSlots chan struct{}
 
-	mu       sync.Mutex
-	dumps    map[string]sidecar
-	used     int64
-	reserved int64
-	uploads  map[string]*upload
+	mu          sync.Mutex
+	dumps       map[string]sidecar
+	used        int64
+	reserved    int64
+	executables map[string]Executable
+	uploads     map[string]*upload
 }
 
 // OpenStore opens (or creates) the store in opts.Dir, removing what a crash
@@ -122,6 +132,7 @@ func OpenStore(opts StoreOptions) (*Store, error) {
 		ingestSlots: make(chan struct{}, concurrentIngests),
 		dumps:       map[string]sidecar{},
 		uploads:     map[string]*upload{},
+		executables: map[string]Executable{},
 	}
 	s.opts.Store(&opts)
 	if err := s.recover(); err != nil {
@@ -288,6 +299,11 @@ func (s *Store) deleteLocked(id string) error {
 	}
 	delete(s.dumps, id)
 	s.used -= m.Size
+	if m.Core != nil {
+		if err := s.releaseExecutable(m.Core.ExecutableID); err != nil {
+			return err
+		}
+	}
 	return errors.Join(removeIfExists(s.dumpPath(id)), syncDir(s.dir))
 }
 

@@ -35,6 +35,27 @@ type upload struct {
 	lastActive time.Time
 	// done is set when the upload is finished, aborted or expired.
 	done bool
+	// isExecutable marks the upload of an executable for core dumps;
+	// executable is set on the upload of a core, to its executable's id.
+	isExecutable bool
+	executable   string
+	// modifiedAt is the file's modification time as the client knows it.
+	modifiedAt time.Time
+}
+
+// UploadRequest describes an upload to begin.
+type UploadRequest struct {
+	Name     string
+	Size     int64
+	Uploader string
+	// Executable uploads the executable of core dumps to come.
+	Executable bool
+	// CoreOf makes the upload a core dump of the stored executable with
+	// this id (Executable.ID).
+	CoreOf string
+	// ModifiedAt is the file's modification time, which a core dump is
+	// listed at (a core carries no time of its own); zero if unknown.
+	ModifiedAt time.Time
 }
 
 func (s *Store) state(u *upload) Upload {
@@ -45,12 +66,26 @@ func (s *Store) state(u *upload) Upload {
 // against the upload limit and reserved against the quota now, so that a
 // client learns of either before sending anything.
 func (s *Store) BeginUpload(name string, size int64, uploader string) (Upload, error) {
+	return s.BeginUploadOf(UploadRequest{Name: name, Size: size, Uploader: uploader})
+}
+
+// BeginUploadOf starts a chunked upload of a dump, a core dump or an
+// executable. Cores and executables have their own size limit.
+func (s *Store) BeginUploadOf(req UploadRequest) (Upload, error) {
+	name, size, uploader := req.Name, req.Size, req.Uploader
 	if size <= 0 {
 		return Upload{}, errorf(ErrInvalid, "the upload size must be positive")
 	}
-	if size > s.options().MaxUploadBytes {
-		return Upload{}, errorf(ErrTooLarge, "the dump is %s; the upload limit is %s",
-			dumpformat.FormatSize(size), dumpformat.FormatSize(s.options().MaxUploadBytes))
+	limit, what, setting := s.options().MaxUploadBytes, "the dump", "upload limit"
+	if req.Executable || req.CoreOf != "" {
+		limit, what, setting = s.options().MaxCoreBytes, "the core dump", "limit for core dumps and executables (maxCoreUploadMiB)"
+		if req.Executable {
+			what = "the executable"
+		}
+	}
+	if size > limit {
+		return Upload{}, errorf(ErrTooLarge, "%s is %s; the %s is %s", what,
+			dumpformat.FormatSize(size), setting, dumpformat.FormatSize(limit))
 	}
 	s.expireIdleUploads()
 	s.mu.Lock()
@@ -65,7 +100,8 @@ func (s *Store) BeginUpload(name string, size int64, uploader string) (Upload, e
 	if err != nil {
 		return Upload{}, err
 	}
-	u := &upload{id: rand.Text(), name: cleanName(name), uploader: uploader, size: size, file: f, lastActive: s.options().Now()}
+	u := &upload{id: rand.Text(), name: cleanName(name), uploader: uploader, size: size, file: f, lastActive: s.options().Now(),
+		isExecutable: req.Executable, executable: req.CoreOf, modifiedAt: req.ModifiedAt}
 	s.uploads[u.id] = u
 	s.reserved += size
 	return s.state(u), nil
@@ -96,16 +132,38 @@ func (s *Store) AppendChunk(id string, offset int64, r io.Reader) (Upload, error
 	return s.state(u), nil
 }
 
-// FinishUpload ends a complete upload and stores the dump, as Put does. The
-// upload is over whatever the outcome, except when bytes are still missing.
+// Finished is what a finished upload became: a dump, or an executable for
+// core dumps.
+type Finished struct {
+	Entry      *Entry
+	Executable *Executable
+	// Created is false when identical content was already stored.
+	Created bool
+}
+
+// FinishUpload ends a complete upload of a dump and stores it, as Put does.
 func (s *Store) FinishUpload(id string) (e Entry, created bool, err error) {
-	u, err := s.lockUpload(id)
+	f, err := s.FinishUploadOf(id)
 	if err != nil {
 		return Entry{}, false, err
 	}
+	if f.Entry == nil {
+		return Entry{}, false, errorf(ErrInvalid, "upload %q was an executable, not a dump", id)
+	}
+	return *f.Entry, f.Created, nil
+}
+
+// FinishUploadOf ends a complete upload and stores what it holds: a dump,
+// a core dump (read with its executable first) or an executable. The
+// upload is over whatever the outcome, except when bytes are still missing.
+func (s *Store) FinishUploadOf(id string) (Finished, error) {
+	u, err := s.lockUpload(id)
+	if err != nil {
+		return Finished{}, err
+	}
 	defer u.mu.Unlock()
 	if u.received != u.size {
-		return Entry{}, false, errorf(ErrInvalid, "the upload is incomplete: %d of %d bytes received", u.received, u.size)
+		return Finished{}, errorf(ErrInvalid, "the upload is incomplete: %d of %d bytes received", u.received, u.size)
 	}
 	defer s.endUpload(u)
 	err = u.file.Sync()
@@ -113,9 +171,20 @@ func (s *Store) FinishUpload(id string) (e Entry, created bool, err error) {
 		err = closeErr
 	}
 	if err != nil {
-		return Entry{}, false, errors.Join(err, removeIfExists(u.file.Name()))
+		return Finished{}, errors.Join(err, removeIfExists(u.file.Name()))
 	}
-	return s.ingest(u.file.Name(), u.name, u.uploader, u.size, nil)
+	var e Entry
+	var created bool
+	switch {
+	case u.isExecutable:
+		x, created, err := s.ingestExecutable(u.file.Name(), u.name, u.uploader, u.size)
+		return Finished{Executable: &x, Created: created}, err
+	case u.executable != "":
+		e, created, err = s.ingestCore(u.file.Name(), u)
+	default:
+		e, created, err = s.ingest(u.file.Name(), u.name, u.uploader, u.size, nil)
+	}
+	return Finished{Entry: &e, Created: created}, err
 }
 
 // AbortUpload drops an upload in progress and its bytes.

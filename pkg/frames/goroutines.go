@@ -83,7 +83,10 @@ func addSnapshotNotices(f *data.Frame, snap *goroutines.Snapshot) {
 			"This %s goroutine profile has no goroutine states or wait times; only debug=2 dumps and crash output carry them. Counts and stacks are exact, states are shown as unknown.",
 			dumpFormatName(snap.Format)))
 	}
-	if c := snap.Crash; c != nil {
+	if c := snap.Core; c != nil {
+		AddNotice(f, data.NoticeSeverityInfo, coreLine(c))
+	}
+	if c := snap.Crash; c != nil && c.Kind != "core" {
 		AddNotice(f, data.NoticeSeverityInfo, "Crash: "+crashLine(c))
 		if n := len(c.Threads); n > 1 {
 			AddNotice(f, data.NoticeSeverityInfo, fmt.Sprintf(
@@ -93,6 +96,16 @@ func addSnapshotNotices(f *data.Frame, snap *goroutines.Snapshot) {
 	if n := len(snap.Races); n > 0 {
 		AddNotice(f, data.NoticeSeverityWarning, fmt.Sprintf("The input holds %d data race report(s).", n))
 	}
+}
+
+// coreLine says what a core dump holds besides the goroutines shown.
+func coreLine(c *goroutines.Core) string {
+	msg := fmt.Sprintf("Core dump of %s (%s, %s, %d threads). Goroutines are shown as a goroutine dump shows them: %d runtime goroutines are left out; wait times run to the last time the runtime recorded.",
+		c.Executable, c.GoVersion, c.Arch, len(c.Threads), c.SystemGoroutines)
+	if c.Signal != "" {
+		msg += fmt.Sprintf(" Dumped on %s, received by the thread running goroutine %d.", c.Signal, c.Goroutine)
+	}
+	return msg
 }
 
 // crashLine says what a crash was in one line: "panic: boom [signal

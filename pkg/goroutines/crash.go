@@ -8,7 +8,8 @@ import (
 // Crash is what a crash printed before and around its goroutines.
 type Crash struct {
 	// Kind is "panic", "fatal error" or "signal" (a dump on SIGQUIT or
-	// another signal, without a panic).
+	// another signal, without a panic), or "core" for a core dump written
+	// on a signal (Goroutine is then the one on the thread that got it).
 	Kind string
 	// Message is the text after "panic: " or "fatal error: " (several
 	// lines for a multi-line panic value), or the signal line such as

@@ -47,6 +47,8 @@ const (
 	FormatProtobuf Format = "protobuf"
 	// FormatRace is race detector output without a goroutine dump.
 	FormatRace Format = "race"
+	// FormatCore is a core dump of a Go process, read by package cores.
+	FormatCore Format = "core"
 )
 
 // Snapshot is one dump: the goroutines of a process at one moment.
@@ -76,6 +78,8 @@ type Snapshot struct {
 	// CutStacks counts the stacks that were deeper than
 	// dumpformat.MaxStackDepth frames and were cut to their innermost.
 	CutStacks dumpformat.StackCut
+	// Core is set for a snapshot read from a core dump.
+	Core *Core
 }
 
 // Goroutine is one goroutine, or in debug=1 and protobuf one record of

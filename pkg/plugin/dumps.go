@@ -26,6 +26,8 @@ func openCatalog(s backend.DataSourceInstanceSettings, cfg *settings.Settings, v
 		QuotaBytes:     cfg.DumpQuotaBytes,
 		Limits:         cfg.Limits,
 		Validate:       validate,
+		Cores:          coreReader,
+		MaxCoreBytes:   cfg.MaxCoreBytes,
 	})
 	if err != nil {
 		return nil, func() {}, fmt.Errorf("dump store %s: %w", dir, err)
@@ -34,9 +36,10 @@ func openCatalog(s backend.DataSourceInstanceSettings, cfg *settings.Settings, v
 	if len(cfg.DumpDirectories) > 0 {
 		configs := make([]dumps.DirConfig, len(cfg.DumpDirectories))
 		for i, d := range cfg.DumpDirectories {
-			configs[i] = dumps.DirConfig{Name: d.Name, Path: d.Path, Glob: d.Glob}
+			configs[i] = dumps.DirConfig{Name: d.Name, Path: d.Path, Glob: d.Glob, Executable: d.Executable}
 		}
-		dirs, err = dumps.OpenDirectories(dumps.DirOptions{Dirs: configs, Validate: validate, Limits: cfg.Limits})
+		dirs, err = dumps.OpenDirectories(dumps.DirOptions{Dirs: configs, Validate: validate, Limits: cfg.Limits,
+			Cores: coreReader, MaxCoreBytes: cfg.MaxCoreBytes})
 		if err != nil {
 			release()
 			return nil, func() {}, fmt.Errorf("dump directories: %w", err)

@@ -8,6 +8,7 @@ import (
 	"github.com/grafana/grafana-plugin-sdk-go/backend"
 	"github.com/grafana/grafana-plugin-sdk-go/data"
 
+	"github.com/goscope/pprof/pkg/dumpformat"
 	"github.com/goscope/pprof/pkg/dumps"
 	"github.com/goscope/pprof/pkg/frames"
 	"github.com/goscope/pprof/pkg/query"
@@ -42,6 +43,9 @@ func (d *Datasource) dumpHistory(q *query.Query, tr backend.TimeRange) backend.D
 	bySource := map[string][]frames.HistoryPoint{}
 	for _, e := range entries {
 		values, err := d.history.values(e, func() ([]snapshotPoint, error) {
+			if e.Format == dumpformat.CoreDump {
+				return d.coreHistory(e)
+			}
 			_, content, err := d.catalog.Get(e.ID)
 			if err != nil {
 				return nil, err

@@ -43,25 +43,7 @@ func snapshotValues(e dumps.Entry, data []byte, lim dumpformat.Limits) ([]snapsh
 		if !hasEvidence(snaps) {
 			return nil, err
 		}
-		var points []snapshotPoint
-		for _, snap := range snaps {
-			if len(snap.Goroutines) == 0 {
-				continue // a race report: no goroutines to count
-			}
-			c, err := stackgroups.Count(snap, stackgroups.Filter{})
-			if err != nil {
-				return nil, err
-			}
-			p := snapshotPoint{loggedAt: snap.CapturedAt, values: []frames.HistoryValue{goroutineValue("all", c.Total)}}
-			if !c.StatesKnown {
-				p.unknown = []string{"goroutines"}
-			}
-			for cat, n := range c.ByCategory {
-				p.values = append(p.values, goroutineValue(cat.String(), n))
-			}
-			points = append(points, p)
-		}
-		return points, nil
+		return goroutinePoints(snaps)
 	case e.Format == dumpformat.Index:
 		ix, err := indexpage.Parse(data)
 		if err != nil {
@@ -153,4 +135,27 @@ func (c *historyCache) values(e dumps.Entry, read func() ([]snapshotPoint, error
 	}
 	c.entries[key] = v
 	return v, nil
+}
+
+// goroutinePoints counts the goroutines of each snapshot, per category.
+func goroutinePoints(snaps []*goroutines.Snapshot) ([]snapshotPoint, error) {
+	var points []snapshotPoint
+	for _, snap := range snaps {
+		if len(snap.Goroutines) == 0 {
+			continue // a race report: no goroutines to count
+		}
+		c, err := stackgroups.Count(snap, stackgroups.Filter{})
+		if err != nil {
+			return nil, err
+		}
+		p := snapshotPoint{loggedAt: snap.CapturedAt, values: []frames.HistoryValue{goroutineValue("all", c.Total)}}
+		if !c.StatesKnown {
+			p.unknown = []string{"goroutines"}
+		}
+		for cat, n := range c.ByCategory {
+			p.values = append(p.values, goroutineValue(cat.String(), n))
+		}
+		points = append(points, p)
+	}
+	return points, nil
 }

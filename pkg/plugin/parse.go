@@ -2,6 +2,7 @@ package plugin
 
 import (
 	"encoding/json"
+	"fmt"
 	"slices"
 	"time"
 
@@ -74,6 +75,13 @@ func (d *Datasource) parse(p parser, b blob) (parsed, parseUse, error) {
 	defer b.close()
 	start := time.Now()
 	load := func() (parsed, int64, error) {
+		if b.core != nil {
+			if p.name != goroutineParser.name {
+				return parsed{}, 0, fmt.Errorf("%s is a core dump: only the goroutine views read it", b.origin.Name)
+			}
+			out, size := parseCore(*b.core)
+			return out, size, nil
+		}
 		var out parsed
 		var size int64
 		err := b.read(func(data []byte) error {

@@ -31,6 +31,9 @@ type blob struct {
 	// open until the blob is closed.
 	data    []byte
 	content *dumps.Content
+	// core is set instead for a core dump, which is read from its file
+	// with its executable.
+	core *dumps.CoreFiles
 	// profile is the runtime profile the data holds ("heap", "cpu"...),
 	// when known, which decides default sample types.
 	profile string
@@ -123,6 +126,13 @@ func (d *Datasource) dumpSource(id string, accepts func(dumpformat.Format) bool)
 // openDump opens a stored dump. The file is mapped, not read, so a dump
 // whose parse is cached costs no read.
 func (d *Datasource) openDump(listed dumps.Entry) blob {
+	if listed.Format == dumpformat.CoreDump {
+		e, files, err := d.catalog.CoreFiles(listed.ID)
+		if err != nil {
+			return blob{origin: dumpOrigin(listed), err: fmt.Errorf("%s: %w", listed.Name, err)}
+		}
+		return blob{origin: dumpOrigin(e), key: "dump " + e.ContentKey(), core: &files, profile: e.Profile, entry: e}
+	}
 	e, content, err := d.catalog.Get(listed.ID)
 	if err != nil {
 		return blob{origin: dumpOrigin(listed), err: fmt.Errorf("%s: %w", listed.Name, err)}

@@ -39,7 +39,10 @@ const (
 	DefaultRecordRetention = 24 * time.Hour
 	// An upload as large as the biggest goroutine dump the runtime writes.
 	DefaultMaxUploadMiB = 64
-	DefaultDumpQuotaMiB = 1024
+	// Core dumps hold a process's whole memory; they are read through
+	// their segments, never whole, so the bound is on disk, not memory.
+	DefaultMaxCoreUploadMiB = 4096
+	DefaultDumpQuotaMiB     = 1024
 	// DefaultParseCacheMiB keeps the parse of a few large dumps (a
 	// million-goroutine dump takes about 140 MiB parsed) so that the
 	// panels of a dashboard over one dump parse it once.
@@ -78,10 +81,13 @@ type JSONData struct {
 	CaptureRules    []CaptureRuleJSON `json:"captureRules,omitempty"`
 	CaptureQuotaMiB int               `json:"captureQuotaMiB,omitempty"`
 	// DumpStoreDir is where uploaded dumps are kept on the Grafana server.
-	DumpStoreDir    string          `json:"dumpStoreDir,omitempty"`
-	MaxUploadMiB    int             `json:"maxUploadMiB,omitempty"`
-	DumpQuotaMiB    int             `json:"dumpQuotaMiB,omitempty"`
-	DumpDirectories []DumpDirectory `json:"dumpDirectories,omitempty"`
+	DumpStoreDir string `json:"dumpStoreDir,omitempty"`
+	MaxUploadMiB int    `json:"maxUploadMiB,omitempty"`
+	// MaxCoreUploadMiB bounds an uploaded core dump or executable, and the
+	// core dumps read from dump directories.
+	MaxCoreUploadMiB int             `json:"maxCoreUploadMiB,omitempty"`
+	DumpQuotaMiB     int             `json:"dumpQuotaMiB,omitempty"`
+	DumpDirectories  []DumpDirectory `json:"dumpDirectories,omitempty"`
 	// ParseCacheMiB bounds the memory of parsed dumps and profiles kept
 	// for the next query over the same content.
 	ParseCacheMiB     int    `json:"parseCacheMiB,omitempty"`
@@ -118,6 +124,9 @@ type DumpDirectory struct {
 	Path string `json:"path"`
 	// Glob selects files by base name (or relative path, with a '/').
 	Glob string `json:"glob,omitempty"`
+	// Executable is the executable of the directory's core dumps (a file)
+	// or a directory holding them by name; empty: beside each core.
+	Executable string `json:"executable,omitempty"`
 }
 
 // Secret keys in secureJsonData.
@@ -151,6 +160,7 @@ type Settings struct {
 	// DumpStoreDir is empty when the admin left it to the default.
 	DumpStoreDir    string
 	MaxUploadBytes  int64
+	MaxCoreBytes    int64
 	DumpQuotaBytes  int64
 	DumpDirectories []DumpDirectory
 	ParseCacheBytes int64
@@ -214,6 +224,7 @@ func FromJSON(j JSONData, secrets map[string]string) (*Settings, error) {
 	}
 	out.DumpStoreDir = j.DumpStoreDir
 	out.MaxUploadBytes = int64(orInt(j.MaxUploadMiB, DefaultMaxUploadMiB)) << 20
+	out.MaxCoreBytes = int64(orInt(j.MaxCoreUploadMiB, DefaultMaxCoreUploadMiB)) << 20
 	out.DumpQuotaBytes = int64(orInt(j.DumpQuotaMiB, DefaultDumpQuotaMiB)) << 20
 	out.DumpDirectories = j.DumpDirectories
 	out.ParseCacheBytes = int64(orInt(j.ParseCacheMiB, DefaultParseCacheMiB)) << 20

@@ -36,6 +36,7 @@ func checkLimits(j JSONData) []error {
 	check("recording interval (seconds)", j.RecordIntervalSeconds, 5, 3600)
 	check("recording retention (hours)", j.RecordRetentionHours, 1, 24*31)
 	check("maximum upload size (MiB)", j.MaxUploadMiB, 1, 4096)
+	check("maximum core dump size (MiB)", j.MaxCoreUploadMiB, 1, 1<<20)
 	check("dump store quota (MiB)", j.DumpQuotaMiB, 1, 1<<20)
 	check("parse cache (MiB)", j.ParseCacheMiB, 1, 64<<10)
 	check("maximum decompressed size (MiB)", j.MaxDecompressedMiB, 1, 4096)
@@ -135,6 +136,9 @@ func checkDumpDirectories(j JSONData) []error {
 		seen[d.Name] = true
 		if !filepath.IsAbs(d.Path) {
 			errs = append(errs, fmt.Errorf("%s: path %q must be an absolute path on the Grafana server", label, d.Path))
+		}
+		if d.Executable != "" && !filepath.IsAbs(d.Executable) {
+			errs = append(errs, fmt.Errorf("%s: executable %q must be an absolute path on the Grafana server", label, d.Executable))
 		}
 		if d.Glob != "" {
 			if _, err := filepath.Match(d.Glob, ""); err != nil {

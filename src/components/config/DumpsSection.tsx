@@ -45,6 +45,7 @@ export function DumpsSection({ options, onOptionsChange }: Props) {
         />
       </InlineField>
       <LimitField limit={LIMITS.maxUploadMiB} options={options} onOptionsChange={onOptionsChange} />
+      <LimitField limit={LIMITS.maxCoreUploadMiB} options={options} onOptionsChange={onOptionsChange} />
       <LimitField limit={LIMITS.dumpQuotaMiB} options={options} onOptionsChange={onOptionsChange} />
       <LimitField limit={LIMITS.parseCacheMiB} options={options} onOptionsChange={onOptionsChange} />
 
@@ -91,6 +92,19 @@ export function DumpsSection({ options, onOptionsChange }: Props) {
                   placeholder="all"
                   width={20}
                   onChange={(e) => updateDir(index, { glob: e.currentTarget.value || undefined })}
+                />
+              </InlineField>
+              <InlineField
+                label="Executable"
+                tooltip="For core dumps: the executable that wrote them, or a directory holding each program by name. Empty: the file named like the core's program, beside the core."
+              >
+                <Input
+                  id={`dump-dir-${index}-executable`}
+                  aria-label={`Directory ${n} executable`}
+                  value={dir.executable ?? ''}
+                  placeholder="beside each core"
+                  width={28}
+                  onChange={(e) => updateDir(index, { executable: e.currentTarget.value || undefined })}
                 />
               </InlineField>
               <IconButton

@@ -14,6 +14,7 @@ type LimitKey =
   | 'recordRetentionHours'
   | 'fullDumpIntervalSeconds'
   | 'maxUploadMiB'
+  | 'maxCoreUploadMiB'
   | 'dumpQuotaMiB'
   | 'parseCacheMiB'
   | 'captureQuotaMiB';
@@ -121,6 +122,15 @@ export const LIMITS: Record<LimitKey, Limit> = {
     min: 1,
     max: 4096,
     defaultValue: 64,
+  },
+  maxCoreUploadMiB: {
+    key: 'maxCoreUploadMiB',
+    label: 'Max core dump (MiB)',
+    tooltip:
+      'The largest core dump or executable a person may upload, and the largest core read from a dump directory. Cores are read through their segments, never whole; the store quota must hold them too.',
+    min: 1,
+    max: 1 << 20,
+    defaultValue: 4096,
   },
   dumpQuotaMiB: {
     key: 'dumpQuotaMiB',

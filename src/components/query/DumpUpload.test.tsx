@@ -20,8 +20,16 @@ function dumpFile(size: number, name = 'goroutine.txt'): File {
   return new File([new Uint8Array(size)], name);
 }
 
-function drop(file: File) {
-  fireEvent.change(screen.getByLabelText(/^Upload a dump/), { target: { files: [file] } });
+function drop(...files: File[]) {
+  fireEvent.change(screen.getByLabelText(/^Upload a dump/), { target: { files } });
+}
+
+/** An ELF file of a type (2 executable, 4 core) and size, as Linux writes them. */
+function elfFile(type: number, size: number, name: string): File {
+  const bytes = new Uint8Array(size);
+  bytes.set([0x7f, 0x45, 0x4c, 0x46, 2, 1, 1]);
+  bytes[16] = type;
+  return new File([bytes], name, { lastModified: 1764950400000 });
 }
 
 function renderUpload() {
@@ -172,5 +180,75 @@ describe('DumpUpload', () => {
         showErrorAlert: false,
       })
     );
+  });
+
+  describe('core dumps', () => {
+    const coreEntry = { ...stored, id: 'sha256-core', name: 'core.4242', format: 'core' };
+
+    beforeEach(() => {
+      fetchMock.mockResolvedValue(fakeResponse(200, {}));
+      mockBackend.post.mockImplementation(async (url: string, body: { kind?: string }) => {
+        switch (resourcePath(url)) {
+          case 'dumps/uploads':
+            return { uploadId: body.kind === 'executable' ? 'x1' : 'c1', chunkSize: MiB, maxRequestBytes: 8 * MiB };
+          case 'dumps/uploads/x1/finish':
+            return { executable: { id: 'sha256-exe', name: 'server', size: 2 * MiB } };
+          case 'dumps/uploads/c1/finish':
+            return coreEntry;
+        }
+        throw new Error(`unexpected POST ${url}`);
+      });
+    });
+
+    const expectPairSent = (onUploaded: jest.Mock) => {
+      expect(onUploaded).toHaveBeenCalledWith(coreEntry);
+      const begins = mockBackend.post.mock.calls.filter(([url]) => resourcePath(url) === 'dumps/uploads');
+      expect(begins.map(([, body]) => body)).toEqual([
+        { name: 'server', size: 2 * MiB, kind: 'executable' },
+        { name: 'core.4242', size: 3 * MiB, executable: 'sha256-exe', modifiedAt: 1764950400000 },
+      ]);
+      const chunks = fetchMock.mock.calls.map(([url]) => resourcePath(url));
+      expect(chunks).toEqual([
+        'dumps/uploads/x1?offset=0',
+        'dumps/uploads/x1?offset=1048576',
+        'dumps/uploads/c1?offset=0',
+        'dumps/uploads/c1?offset=1048576',
+        'dumps/uploads/c1?offset=2097152',
+      ]);
+    };
+
+    it('sends the executable, then the core naming it, when both are dropped together', async () => {
+      const onUploaded = renderUpload();
+
+      drop(elfFile(4, 3 * MiB, 'core.4242'), elfFile(2, 2 * MiB, 'server'));
+
+      await waitFor(() => expect(onUploaded).toHaveBeenCalled());
+      expectPairSent(onUploaded);
+    });
+
+    it('asks for the executable of a core dropped alone, then sends both', async () => {
+      const onUploaded = renderUpload();
+
+      drop(elfFile(4, 3 * MiB, 'core.4242'));
+
+      expect(await screen.findByTestId('core-needs-executable')).toHaveTextContent(
+        /read with the executable that produced it/
+      );
+      expect(mockBackend.post).not.toHaveBeenCalled();
+      drop(elfFile(2, 2 * MiB, 'server'));
+
+      await waitFor(() => expect(onUploaded).toHaveBeenCalled());
+      expectPairSent(onUploaded);
+      expect(screen.queryByTestId('core-needs-executable')).not.toBeInTheDocument();
+    });
+
+    it('says what to do with an executable dropped alone', async () => {
+      renderUpload();
+
+      drop(elfFile(2, 2 * MiB, 'server'));
+
+      expect(await screen.findByText(/This is an executable, not a dump/)).toBeInTheDocument();
+      expect(mockBackend.post).not.toHaveBeenCalled();
+    });
   });
 });

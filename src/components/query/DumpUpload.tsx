@@ -5,7 +5,7 @@ import { Alert, Button, Field, FileDropzone, FileDropzoneDefaultChildren, Stack,
 
 import { PprofApi, toApiError } from '../../api';
 import { DumpInfo } from '../../types';
-import { uploadDumpFile, UploadProgress } from '../../upload';
+import { elfKind, uploadCorePair, uploadDumpFile, UploadProgress } from '../../upload';
 import { formatBytes } from './format';
 
 interface Props {
@@ -24,30 +24,61 @@ interface UploadState {
 /**
  * Drop zone and file picker that send a dump to the data source's store.
  * The backend detects the format; its refusal (too large, store full, not a
- * Go dump) is shown in its own words.
+ * Go dump) is shown in its own words. A core dump is read with the
+ * executable that produced it: drop both together, or the core first and
+ * then its executable when asked.
  */
 export function DumpUpload({ id, api, onUploaded }: Props) {
   const styles = useStyles2(getStyles);
   const [state, setState] = useState<UploadState | undefined>();
+  // A core dropped alone, waiting for its executable.
+  const [pendingCore, setPendingCore] = useState<File | undefined>();
   const abort = useRef<AbortController | undefined>(undefined);
 
   // Leaving the editor mid-upload stops sending.
   useEffect(() => () => abort.current?.abort(), []);
 
-  const start = async (file: File | undefined) => {
-    if (!file || abort.current) {
+  const onDrop = async (files: File[]) => {
+    if (abort.current || files.length === 0) {
       return;
     }
+    const kinds = await Promise.all(files.map((f) => elfKind(f)));
+    const core = pendingCore ?? files[kinds.indexOf('core')];
+    const executable = files[kinds.indexOf('executable')];
+    if (core && !executable) {
+      setState(undefined);
+      setPendingCore(core);
+      return;
+    }
+    if (!core && executable) {
+      setState({
+        fileName: executable.name,
+        progress: { sent: 0, total: 0 },
+        running: false,
+        error: 'This is an executable, not a dump. To read a core dump, drop the core and this executable together.',
+      });
+      return;
+    }
+    setPendingCore(undefined);
+    if (core && executable) {
+      start(core.name, core.size + executable.size, (onProgress, signal) =>
+        uploadCorePair(api, core, executable, onProgress, signal)
+      );
+      return;
+    }
+    start(files[0].name, files[0].size, (onProgress, signal) => uploadDumpFile(api, files[0], onProgress, signal));
+  };
+
+  const start = async (
+    fileName: string,
+    total: number,
+    send: (onProgress: (p: UploadProgress) => void, signal: AbortSignal) => Promise<DumpInfo>
+  ) => {
     const controller = new AbortController();
     abort.current = controller;
-    setState({ fileName: file.name, progress: { sent: 0, total: file.size }, running: true });
+    setState({ fileName, progress: { sent: 0, total }, running: true });
     try {
-      const dump = await uploadDumpFile(
-        api,
-        file,
-        (progress) => setState((s) => s && { ...s, progress }),
-        controller.signal
-      );
+      const dump = await send((progress) => setState((s) => s && { ...s, progress }), controller.signal);
       setState(undefined);
       onUploaded(dump);
     } catch (err) {
@@ -65,16 +96,38 @@ export function DumpUpload({ id, api, onUploaded }: Props) {
     <Field
       label="Upload a dump"
       htmlFor={id}
-      description="Goroutine dumps, crash and SIGQUIT output, pprof profiles, execution traces"
+      description="Goroutine dumps, crash output, profiles, traces, core dumps with executable"
     >
       <Stack direction="column" gap={1}>
         <FileDropzone
           id={id}
-          options={{ multiple: false, disabled: state?.running, onDrop: (accepted: File[]) => start(accepted[0]) }}
+          options={{
+            multiple: true,
+            maxFiles: 2,
+            disabled: state?.running,
+            onDrop: (accepted: File[]) => onDrop(accepted),
+          }}
           fileListRenderer={() => null}
         >
-          <FileDropzoneDefaultChildren primaryText="Drop a dump here or click to choose a file" />
+          <FileDropzoneDefaultChildren
+            primaryText={
+              pendingCore
+                ? `Now drop the executable that wrote ${pendingCore.name}`
+                : 'Drop a dump (or a core dump with its executable) here or click to choose'
+            }
+          />
         </FileDropzone>
+        {pendingCore && !state?.running && (
+          <Alert
+            severity="info"
+            title={`${pendingCore.name} is a core dump`}
+            onRemove={() => setPendingCore(undefined)}
+            data-testid="core-needs-executable"
+          >
+            A core dump is read with the executable that produced it, as built (not stripped). Drop or choose that
+            executable to upload both.
+          </Alert>
+        )}
         {state?.running && (
           <div data-testid="dump-upload-status">
             <Stack alignItems="center" gap={1}>

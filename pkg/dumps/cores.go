@@ -1,0 +1,437 @@
+package dumps
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/goscope/pprof/pkg/dumpformat"
+)
+
+// A core dump is read together with the executable that produced it, so the
+// store keeps executables too: content-addressed like dumps, under
+// executables/ in the store's directory, uploaded before their cores and
+// shared by every core of the same build. A core's metadata names its
+// executable (CoreInfo.ExecutableID); an executable goes when the last core
+// that needs it is deleted (or, never used by a core, when the store is next
+// opened). Executables count against the quota.
+
+// DefaultMaxCoreBytes bounds uploaded cores and executables, and the cores
+// read from directories, unless configured: cores are large (the process's
+// whole memory), but read through their segments, never whole.
+const DefaultMaxCoreBytes int64 = 4 << 30
+
+// CoreInfo is what a core dump's listing says of the process.
+type CoreInfo struct {
+	// ExecutableID is the stored executable of an uploaded core.
+	ExecutableID string `json:"executableId,omitempty"`
+	// Executable is the executable's name (an upload's file name, or a
+	// directory file's path relative to its directory).
+	Executable string `json:"executable"`
+	GoVersion  string `json:"goVersion,omitempty"`
+	Arch       string `json:"arch,omitempty"`
+	// Signal is the signal the kernel dumped core on, empty for a core of
+	// a live process (gcore).
+	Signal string `json:"signal,omitempty"`
+	// Goroutine is the goroutine on the thread that received Signal.
+	Goroutine  int64 `json:"goroutine,omitempty"`
+	Goroutines int   `json:"goroutines"`
+	Threads    int   `json:"threads"`
+}
+
+// summary is the one-line Detail of a core's entry.
+func (c CoreInfo) summary() string {
+	s := fmt.Sprintf("%d goroutines, %s %s/%s", c.Goroutines, c.Executable, c.GoVersion, c.Arch)
+	if c.Signal != "" {
+		s = c.Signal + fmt.Sprintf(" in goroutine %d; ", c.Goroutine) + s
+	}
+	return s
+}
+
+// CoreReader reads cores for the store and the directories; package cores
+// does the reading, wired in by the plugin.
+type CoreReader struct {
+	// Program returns the path of the executable a core's process ran, as
+	// the core records it.
+	Program func(corePath string) (string, error)
+	// Validate reads a core with its executable and describes it; its error
+	// says why they cannot be read together (another build, a stripped
+	// executable, a truncated core).
+	Validate func(corePath, exePath string) (CoreInfo, error)
+}
+
+// CoreFiles are the paths of a core dump and of its executable.
+type CoreFiles struct {
+	Core, Executable string
+}
+
+// Executable is a stored executable, as listed to the client that uploaded
+// it.
+type Executable struct {
+	ID         string    `json:"id"`
+	Name       string    `json:"name"`
+	Size       int64     `json:"size"`
+	Uploader   string    `json:"uploader,omitempty"`
+	UploadedAt time.Time `json:"uploadedAt"`
+}
+
+const (
+	executablesDir = "executables"
+	executableExt  = ".exe"
+)
+
+func (s *Store) executablePath(id string) string {
+	return filepath.Join(s.dir, executablesDir, id+executableExt)
+}
+
+func (s *Store) executableMetaPath(id string) string {
+	return filepath.Join(s.dir, executablesDir, id+sidecarExt)
+}
+
+// errCoreWithoutExecutable refuses a core uploaded on its own.
+var errCoreWithoutExecutable = errorf(ErrInvalid, "a core dump is read with the executable that produced it: upload the executable and the core together")
+
+// ingestExecutable stores an uploaded executable, once per content.
+func (s *Store) ingestExecutable(tempPath, name, uploader string, reservation int64) (Executable, bool, error) {
+	x, err := describeExecutable(tempPath, name, uploader, s.options().Now().UTC())
+	if err != nil {
+		return Executable{}, false, errors.Join(err, removeIfExists(tempPath))
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if existing, ok := s.executables[x.ID]; ok {
+		return existing, false, removeIfExists(tempPath)
+	}
+	if s.used+s.reserved-reservation+x.Size > s.options().QuotaBytes {
+		return Executable{}, false, errors.Join(s.full(), removeIfExists(tempPath))
+	}
+	data, err := json.MarshalIndent(x, "", "  ")
+	if err == nil {
+		err = os.MkdirAll(filepath.Join(s.dir, executablesDir), 0o750)
+	}
+	if err == nil {
+		err = os.Rename(tempPath, s.executablePath(x.ID))
+	}
+	if err == nil {
+		err = writeFileAtomic(s.executableMetaPath(x.ID), data)
+	}
+	if err != nil {
+		return Executable{}, false, errors.Join(err, removeIfExists(tempPath), removeIfExists(s.executablePath(x.ID)))
+	}
+	s.executables[x.ID] = x
+	s.used += x.Size
+	return x, true, syncDir(filepath.Join(s.dir, executablesDir))
+}
+
+func describeExecutable(path, name, uploader string, now time.Time) (Executable, error) {
+	sum, size, head, err := hashFile(path)
+	if err != nil {
+		return Executable{}, err
+	}
+	switch dumpformat.ELFKind(head) {
+	case dumpformat.ELFExecutable:
+	case dumpformat.ELFCore:
+		return Executable{}, errorf(ErrInvalid, "%s is a core dump, not an executable: give the executable of the process that dumped core", cleanName(name))
+	default:
+		return Executable{}, errorf(ErrInvalid, "%s is not a Linux (ELF) executable", cleanName(name))
+	}
+	return Executable{ID: sum, Name: cleanName(name), Size: size, Uploader: uploader, UploadedAt: now}, nil
+}
+
+// hashFile streams a file through sha256 and returns its first bytes.
+func hashFile(path string) (sum string, size int64, head []byte, err error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return "", 0, nil, err
+	}
+	defer f.Close()
+	head = make([]byte, 64)
+	n, _ := io.ReadFull(f, head)
+	head = head[:n]
+	if _, err := f.Seek(0, io.SeekStart); err != nil {
+		return "", 0, nil, err
+	}
+	h := sha256.New()
+	size, err = io.Copy(h, f)
+	if err != nil {
+		return "", 0, nil, err
+	}
+	if size == 0 {
+		return "", 0, nil, errorf(ErrInvalid, "the upload is empty")
+	}
+	return hex.EncodeToString(h.Sum(nil)), size, head, nil
+}
+
+// ingestCore stores an uploaded core dump of the stored executable exeID,
+// after reading the pair with the core reader.
+func (s *Store) ingestCore(tempPath string, u *upload) (Entry, bool, error) {
+	s.ingestSlots <- struct{}{}
+	m, err := s.describeCore(tempPath, u)
+	<-s.ingestSlots
+	if err != nil {
+		return Entry{}, false, errors.Join(err, removeIfExists(tempPath))
+	}
+	return s.commitWith(tempPath, m, u.size, func() error {
+		if _, ok := s.executables[u.executable]; !ok {
+			return errorf(ErrNotFound, "the executable of this core was deleted meanwhile; upload both again")
+		}
+		return nil
+	})
+}
+
+func (s *Store) describeCore(tempPath string, u *upload) (sidecar, error) {
+	opts := s.options()
+	s.mu.Lock()
+	x, ok := s.executables[u.executable]
+	s.mu.Unlock()
+	if !ok {
+		return sidecar{}, errorf(ErrNotFound, "executable %q not found: upload it before its core", u.executable)
+	}
+	sum, size, head, err := hashFile(tempPath)
+	if err != nil {
+		return sidecar{}, err
+	}
+	if dumpformat.ELFKind(head) != dumpformat.ELFCore {
+		return sidecar{}, errorf(ErrInvalid, "%s is not a core dump (a Linux ELF core file)", u.name)
+	}
+	if opts.Cores.Validate == nil {
+		return sidecar{}, errorf(ErrInvalid, "core dumps are not read here")
+	}
+	info, err := opts.Cores.Validate(tempPath, s.executablePath(x.ID))
+	if err != nil {
+		return sidecar{}, errorf(ErrInvalid, "%s with %s: %v", u.name, x.Name, err)
+	}
+	info.ExecutableID, info.Executable = x.ID, x.Name
+	now := opts.Now().UTC()
+	m := sidecar{
+		Version: sidecarFormat, ID: sum, Source: SourceUpload, Name: u.name, Size: size,
+		Format: dumpformat.CoreDump, Detail: info.summary(), Uploader: u.uploader, UploadedAt: now,
+		Core: &info,
+	}
+	m.DetectedAt, m.DetectedFrom = now, CapturedFromUpload
+	if !u.modifiedAt.IsZero() {
+		m.DetectedAt, m.DetectedFrom = u.modifiedAt.UTC(), CapturedFromModified
+	}
+	m.CapturedAt, m.CapturedFrom = m.DetectedAt, m.DetectedFrom
+	return m, nil
+}
+
+// releaseExecutable deletes an executable no core needs any more; the
+// caller holds s.mu.
+func (s *Store) releaseExecutable(id string) error {
+	if id == "" {
+		return nil
+	}
+	for _, m := range s.dumps {
+		if m.Core != nil && m.Core.ExecutableID == id {
+			return nil
+		}
+	}
+	x, ok := s.executables[id]
+	if !ok {
+		return nil
+	}
+	delete(s.executables, id)
+	s.used -= x.Size
+	return errors.Join(removeIfExists(s.executableMetaPath(id)), removeIfExists(s.executablePath(id)))
+}
+
+// recoverExecutables loads the stored executables and removes those no core
+// needs, and what an interrupted upload left; it runs after the dumps are
+// loaded.
+func (s *Store) recoverExecutables() error {
+	dir := filepath.Join(s.dir, executablesDir)
+	files, err := os.ReadDir(dir)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	needed := map[string]bool{}
+	for _, m := range s.dumps {
+		if m.Core != nil {
+			needed[m.Core.ExecutableID] = true
+		}
+	}
+	var errs []error
+	for _, f := range files {
+		id, isExe := strings.CutSuffix(f.Name(), executableExt)
+		if !isExe {
+			if meta, ok := strings.CutSuffix(f.Name(), sidecarExt); !ok || !needed[meta] {
+				errs = append(errs, removeIfExists(filepath.Join(dir, f.Name())))
+			}
+			continue
+		}
+		x, err := s.readExecutableMeta(id)
+		if !needed[id] || err != nil {
+			errs = append(errs, removeIfExists(filepath.Join(dir, f.Name())), removeIfExists(s.executableMetaPath(id)))
+			continue
+		}
+		s.executables[id] = x
+		s.used += x.Size
+	}
+	return errors.Join(errs...)
+}
+
+func (s *Store) readExecutableMeta(id string) (Executable, error) {
+	data, err := os.ReadFile(s.executableMetaPath(id))
+	if err != nil {
+		return Executable{}, err
+	}
+	var x Executable
+	if err := json.Unmarshal(data, &x); err != nil || x.ID != id {
+		return Executable{}, fmt.Errorf("metadata of executable %s does not describe it", id)
+	}
+	return x, nil
+}
+
+// CoreFiles returns the paths of a stored core dump and its executable.
+func (s *Store) CoreFiles(id string) (Entry, CoreFiles, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	m, ok := s.dumps[id]
+	if !ok {
+		return Entry{}, CoreFiles{}, notFound(id)
+	}
+	if m.Core == nil {
+		return Entry{}, CoreFiles{}, errorf(ErrInvalid, "dump %q is not a core dump", id)
+	}
+	return m.entry(), CoreFiles{Core: s.dumpPath(id), Executable: s.executablePath(m.Core.ExecutableID)}, nil
+}
+
+// CoreFiles returns the paths of a listed core dump and its executable.
+func (c *Catalog) CoreFiles(id string) (Entry, CoreFiles, error) {
+	switch {
+	case IsDirID(id) && c.dirs != nil:
+		return c.dirs.CoreFiles(id)
+	case !IsDirID(id) && c.store != nil:
+		return c.store.CoreFiles(id)
+	}
+	return Entry{}, CoreFiles{}, notFound(id)
+}
+
+// elfKind reads the first bytes of a directory file to tell cores and
+// executables from dumps.
+func elfKind(root *os.Root, rel string) int {
+	f, err := root.Open(rel)
+	if err != nil {
+		return dumpformat.NotELF
+	}
+	defer f.Close()
+	head := make([]byte, 18)
+	n, _ := io.ReadFull(f, head)
+	return dumpformat.ELFKind(head[:n])
+}
+
+// describeCore lists a core dump of a directory, read with its executable
+// (see findExecutable) so that the listing says what it holds or why it
+// cannot be read.
+func (w *watchedDir) describeCore(root *os.Root, rel string, info os.FileInfo) (Entry, CoreFiles) {
+	e := w.errorEntry(rel, "")
+	e.Format, e.Size, e.ModifiedAt = dumpformat.CoreDump, info.Size(), info.ModTime().UTC()
+	e.CapturedAt, e.CapturedFrom = e.ModifiedAt, CapturedFromModified
+	describe(&e)
+	if info.Size() > w.opts.MaxCoreBytes {
+		e.Error = fmt.Sprintf("the core dump is %s; cores above %s are not read (maxCoreUploadMiB)",
+			dumpformat.FormatSize(info.Size()), dumpformat.FormatSize(w.opts.MaxCoreBytes))
+		return e, CoreFiles{}
+	}
+	if w.opts.Cores.Validate == nil || w.opts.Cores.Program == nil {
+		e.Error = "core dumps are not read here"
+		return e, CoreFiles{}
+	}
+	files := CoreFiles{Core: filepath.Join(w.cfg.Path, filepath.FromSlash(rel))}
+	exe, name, err := w.findExecutable(root, rel, files.Core)
+	if err != nil {
+		e.Error = err.Error()
+		return e, CoreFiles{}
+	}
+	files.Executable = exe
+	ci, err := w.opts.Cores.Validate(files.Core, exe)
+	if err != nil {
+		e.Error = fmt.Sprintf("read with %s: %v", name, err)
+		return e, CoreFiles{}
+	}
+	ci.Executable = name
+	e.Core, e.Detail = &ci, ci.summary()
+	return e, files
+}
+
+// findExecutable applies the rule of a directory's core dumps: the
+// directory's configured executable (a file, or a directory holding the
+// program by name), else the file named like the core's program (the base
+// name of the executable its process ran) beside the core.
+func (w *watchedDir) findExecutable(root *os.Root, rel, corePath string) (path, name string, err error) {
+	program, err := w.opts.Cores.Program(corePath)
+	if err != nil {
+		return "", "", err
+	}
+	base := filepath.Base(program)
+	if program == "" || base == "." || base == "/" {
+		return "", "", errors.New("the core does not record which executable its process ran; set the directory's executable path")
+	}
+	if x := w.cfg.Executable; x != "" {
+		if st, err := os.Stat(x); err == nil && st.IsDir() {
+			x = filepath.Join(x, base)
+		}
+		if _, err := os.Stat(x); err != nil {
+			return "", "", fmt.Errorf("the executable of this core, %s (the directory's executable path), cannot be read: %s", x, withoutPath(err))
+		}
+		return x, filepath.Base(x), nil
+	}
+	beside := pathJoin(rel, base)
+	if st, err := root.Stat(beside); err != nil || !st.Mode().IsRegular() {
+		return "", "", fmt.Errorf("no executable for this core: its process ran %s; put that executable next to the core as %q, or set the directory's executable path", program, beside)
+	}
+	return filepath.Join(w.cfg.Path, filepath.FromSlash(beside)), beside, nil
+}
+
+// pathJoin names a file in the directory of rel.
+func pathJoin(rel, base string) string {
+	if i := strings.LastIndexByte(rel, '/'); i >= 0 {
+		return rel[:i+1] + base
+	}
+	return base
+}
+
+// CoreFiles returns the paths of a listed core dump of a directory and its
+// executable, describing the core anew if it changed since it was listed.
+func (d *Directories) CoreFiles(id string) (Entry, CoreFiles, error) {
+	name, rel, ok := splitDirID(id)
+	if !ok {
+		return Entry{}, CoreFiles{}, notFound(id)
+	}
+	w := d.find(name)
+	if w == nil {
+		return Entry{}, CoreFiles{}, notFound(id)
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.refreshIfStale()
+	f, ok := w.files[rel]
+	if !ok {
+		return Entry{}, CoreFiles{}, notFound(id)
+	}
+	if root, err := os.OpenRoot(w.cfg.Path); err == nil {
+		if fresh := w.inspect(root, rel, f); fresh != nil {
+			f = fresh
+			w.files[rel] = f
+		}
+		root.Close()
+	}
+	if f.entry.Error != "" {
+		return Entry{}, CoreFiles{}, errorf(ErrInvalid, "%s cannot be used: %s", id, f.entry.Error)
+	}
+	if f.core.Core == "" {
+		return Entry{}, CoreFiles{}, errorf(ErrInvalid, "%s is not a core dump", id)
+	}
+	return f.entry, f.core, nil
+}
