@@ -339,3 +339,30 @@ func TestNilSnapshot(t *testing.T) {
 		t.Errorf("%v %v", c, err)
 	}
 }
+
+// A dump claiming waits of millions of minutes gets a timeline of at most
+// MaxTimelineBuckets buckets, wider than a minute, with every goroutine in it.
+func TestTimelineOfHugeWaitsIsBounded(t *testing.T) {
+	dump := []byte("goroutine 1 [chan receive, 9223372036854775807 minutes]:\nmain.main()\n\t/x/main.go:1 +0x1\n\n" +
+		"goroutine 2 [chan receive, 20000 minutes]:\nmain.main()\n\t/x/main.go:1 +0x1\n\n" +
+		"goroutine 3 [select, 3 minutes]:\nmain.main()\n\t/x/main.go:1 +0x1\n")
+	snap, err := goroutines.Parse(dump, dumpformat.Limits{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	at := time.Date(2026, 12, 6, 10, 0, 0, 0, time.UTC)
+	tl, err := BuildTimeline(snap, Filter{}, at)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(tl.Times) > MaxTimelineBuckets || tl.Step <= time.Minute || !tl.Times[len(tl.Times)-1].Equal(at) {
+		t.Fatalf("%d buckets of %v ending %v", len(tl.Times), tl.Step, tl.Times[len(tl.Times)-1])
+	}
+	var total int64
+	for _, s := range tl.Series {
+		total += s.Cumulative[len(s.Cumulative)-1]
+	}
+	if total != 3 {
+		t.Errorf("the timeline holds %d goroutines; want 3", total)
+	}
+}

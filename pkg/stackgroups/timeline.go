@@ -16,11 +16,23 @@ import (
 // waited 5 minutes 40 seconds is placed 5 minutes before the capture; waits
 // under a minute (or not yet stamped by a GC) land on the capture minute.
 type Timeline struct {
-	// Times are the bucket times, oldest first, one minute apart; the last
-	// is the capture time.
-	Times  []time.Time
+	// Times are the bucket times, oldest first, Step apart; the last is the
+	// capture time.
+	Times []time.Time
+	// Step is a minute, or a whole number of minutes when the longest wait
+	// is longer than MaxTimelineBuckets minutes (a wait of weeks, or a
+	// crafted dump claiming millions of minutes), so a timeline never holds
+	// more than MaxTimelineBuckets buckets.
+	Step   time.Duration
 	Series []TimelineSeries
 }
+
+// MaxTimelineBuckets bounds a timeline: a week of one-minute buckets.
+const MaxTimelineBuckets = 7 * 24 * 60
+
+// maxWaitMinutes is a century: a longer wait is a corrupt or crafted
+// header, and is placed in the oldest bucket, a century before capture.
+const maxWaitMinutes = 100 * 365 * 24 * 60
 
 // TimelineSeries is one category's counts at each of Timeline.Times.
 type TimelineSeries struct {
@@ -52,23 +64,27 @@ func BuildTimeline(snap *goroutines.Snapshot, f Filter, capturedAt time.Time) (T
 		if !waiting(g.Category) {
 			return
 		}
-		k := [2]int{int(g.Category), g.WaitMinutes}
+		wait := min(g.WaitMinutes, maxWaitMinutes)
+		k := [2]int{int(g.Category), wait}
 		i, ok := index[k]
 		if !ok {
 			i = len(entries)
 			index[k] = i
-			entries = append(entries, entry{category: g.Category, wait: g.WaitMinutes})
+			entries = append(entries, entry{category: g.Category, wait: wait})
 		}
 		entries[i].n += g.Count
-		maxWait = max(maxWait, g.WaitMinutes)
+		maxWait = max(maxWait, wait)
 	})
 	if err != nil || len(entries) == 0 {
 		return tl, err
 	}
-	n := maxWait + 1
+	step := maxWait/MaxTimelineBuckets + 1 // minutes
+	last := maxWait / step
+	n := last + 1
+	tl.Step = time.Duration(step) * time.Minute
 	tl.Times = make([]time.Time, n)
 	for i := range tl.Times {
-		tl.Times[i] = capturedAt.Add(-time.Duration(maxWait-i) * time.Minute)
+		tl.Times[i] = capturedAt.Add(-time.Duration(last-i) * tl.Step)
 	}
 	series := make(map[waitstates.Category]*TimelineSeries)
 	for _, e := range entries {
@@ -77,7 +93,7 @@ func BuildTimeline(snap *goroutines.Snapshot, f Filter, capturedAt time.Time) (T
 			s = &TimelineSeries{Category: e.category, Started: make([]int64, n), Cumulative: make([]int64, n)}
 			series[e.category] = s
 		}
-		s.Started[maxWait-e.wait] += int64(e.n)
+		s.Started[last-e.wait/step] += int64(e.n)
 	}
 	for _, c := range waitstates.Categories() {
 		s := series[c]
