@@ -69,7 +69,11 @@ step "Fuzz targets, ${FUZZTIME} each"
 grep -rl --include='*_test.go' '^func Fuzz' pkg demo scripts 2>/dev/null | xargs -n1 dirname | sort -u | while read -r dir; do
   for fuzz in $(grep -h '^func Fuzz' "$dir"/*_test.go | sed 's/^func \(Fuzz[A-Za-z0-9_]*\).*/\1/'); do
     echo "$dir $fuzz"
-    go test -run='^$' -fuzz="^${fuzz}\$" -fuzztime="$FUZZTIME" "./$dir" >/dev/null
+    # Quiet unless it fails: then the failing input and its output show.
+    if ! out="$(go test -run='^$' -fuzz="^${fuzz}\$" -fuzztime="$FUZZTIME" "./$dir" 2>&1)"; then
+      printf '%s\n' "$out" | tail -40
+      exit 1
+    fi
   done
 done
 
