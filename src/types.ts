@@ -21,6 +21,8 @@ export interface GoroutineFilter {
   excludeCreatedBy?: string;
   minWaitMinutes?: number;
   hideRuntime?: boolean;
+  /** Keeps goroutines locked to their OS thread (runtime.LockOSThread); goroutine dumps only. */
+  lockedToThread?: boolean;
 }
 
 /** A target or a dump, as the baseline of a profile diff or of the growth view. */
@@ -81,6 +83,8 @@ export interface PprofQuery extends DataQuery {
   metric?: string;
   /** Adds one count per state category to the goroutines count view. */
   perCategory?: boolean;
+  /** false leaves the total (category "all") out of a count view with perCategory. */
+  total?: boolean;
   /**
    * One snapshot of a dump that holds several (a log of several crashes):
    * its position from 1, or a capture time (RFC 3339) for the newest at or

@@ -69,7 +69,7 @@ func (d *Datasource) queryProfile(ctx context.Context, q *query.Query, tr backen
 			return backend.ErrDataResponse(backend.StatusBadRequest, "baseline: "+err.Error())
 		}
 	}
-	return answerEach(sources, func(b blob) ([]*data.Frame, error) {
+	resp := answerEach(sources, func(b blob) ([]*data.Frame, error) {
 		base := baseline
 		if previous && q.View == "flamegraph" {
 			prev, err := d.previousProfile(b, accepts)
@@ -85,6 +85,12 @@ func (d *Datasource) queryProfile(ctx context.Context, q *query.Query, tr backen
 		fs, err := profileView(q.View, b, p, cut, po.ProfileType, opts, base)
 		return withParseStats(fs, use), err
 	})
+	if q.View == "flamegraph" && len(resp.Frames) > 1 {
+		frames.AddNotice(resp.Frames[0], data.NoticeSeverityWarning, fmt.Sprintf(
+			"%d flame graphs answered, one per target; Grafana's flame graph panel draws the first only (%s): choose one target, or repeat the panel per target (the provisioned dashboards do)",
+			len(resp.Frames), resp.Frames[0].Name))
+	}
+	return resp
 }
 
 // previousProfile is the baseline "previous": the profile of the same
