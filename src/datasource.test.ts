@@ -222,12 +222,39 @@ describe('metricFindQuery', () => {
     ]);
   });
 
-  it('lists dump sources by name, with their ids as values', async () => {
+  it('lists dump sources by name, with their ids as values, the one with the newest dump first', async () => {
     const values = await makeDataSource().metricFindQuery({ refId: 'v', kind: 'dumpSources' });
     expect(values).toEqual([
       { text: 'uploads', value: 'upload' },
       { text: 'holmes', value: 'dir:holmes' },
     ]);
+
+    mockBackend.get.mockImplementation(async (url: string, params?: Record<string, string>) => {
+      switch (resourcePath(url)) {
+        case 'dumps/sources':
+          return {
+            sources: [
+              { id: 'upload', name: 'uploads', kind: 'upload' },
+              { id: 'capture:api-1', name: 'captures of api-1', kind: 'capture' },
+              { id: 'dir:holmes', name: 'holmes', kind: 'dir' },
+              { id: 'dir:flight', name: 'flight', kind: 'dir' },
+            ],
+          };
+        case 'dumps':
+          // Newest first, as the backend lists them; only goroutine dumps when asked.
+          expect(params).toEqual({ profile: 'goroutine' });
+          return {
+            dumps: [
+              { id: 'dir:holmes:b', name: 'b', source: 'dir:holmes', capturedAt: '2026-12-06T05:00:00Z' },
+              { id: 'c1', name: 'c1', source: 'capture:api-1', capturedAt: '2026-12-06T04:00:00Z' },
+              { id: 'dir:holmes:a', name: 'a', source: 'dir:holmes', capturedAt: '2026-12-06T03:00:00Z' },
+            ],
+          };
+      }
+      throw new Error(`unexpected ${url}`);
+    });
+    const sorted = await makeDataSource().metricFindQuery({ refId: 'v', kind: 'dumpSources', profile: 'goroutine' });
+    expect(sorted.map((v) => v.value)).toEqual(['dir:holmes', 'capture:api-1', 'upload', 'dir:flight']);
   });
 
   it('treats a query without a kind as a list of targets', async () => {

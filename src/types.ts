@@ -264,6 +264,8 @@ export interface DumpSource {
 export interface DumpListFilter {
   source?: string;
   format?: string;
+  /** Every format of one profile ("goroutine" takes dumps, crash output and profiles alike), or "race", "trace". */
+  profile?: string;
 }
 
 export interface UploadSession {
@@ -284,4 +286,10 @@ export interface PprofVariableQuery extends DataQuery {
   /** For dumps: only dumps of this source / format. */
   source?: string;
   format?: string;
+  /**
+   * For dumps, only dumps of this profile ("goroutine", "heap", "trace"...);
+   * for dump sources, the sources are listed newest such dump first, so a
+   * variable's default (its first value) is the source with the newest.
+   */
+  profile?: string;
 }
