@@ -71,9 +71,16 @@ func (d *Datasource) queryProfile(ctx context.Context, q *query.Query, tr backen
 	}
 	resp := answerEach(sources, func(b blob) ([]*data.Frame, error) {
 		base := baseline
+		var alone []string
 		if previous && q.View == "flamegraph" {
 			prev, err := d.previousProfile(b, accepts)
-			if err != nil {
+			var none nothingBefore
+			switch {
+			case errors.As(err, &none):
+				// The first capture of a target has nothing to be
+				// compared with yet; its profile alone still answers.
+				alone = []string{string(none) + ", so this flame graph shows the profile alone, without a baseline"}
+			case err != nil:
 				return nil, fmt.Errorf("baseline: %w", err)
 			}
 			base = prev
@@ -83,7 +90,7 @@ func (d *Datasource) queryProfile(ctx context.Context, q *query.Query, tr backen
 			return nil, err
 		}
 		fs, err := profileView(q.View, b, p, cut, po.ProfileType, opts, base)
-		return withParseStats(fs, use), err
+		return withParseStats(withNotices(fs, alone), use), err
 	})
 	if q.View == "flamegraph" && len(resp.Frames) > 1 {
 		frames.AddNotice(resp.Frames[0], data.NoticeSeverityWarning, fmt.Sprintf(
@@ -102,7 +109,7 @@ func (d *Datasource) previousProfile(subject blob, accepts func(dumpformat.Forma
 	kind := func(f dumpformat.Format) bool { return accepts(f) && f.Profile() == subject.entry.Format.Profile() }
 	e, ok := d.previousSnapshot(subject.entry.Source, subject, kind)
 	if !ok {
-		return nil, fmt.Errorf("%s has no %s profile before %s", sourceName(subject.entry.Source), subject.entry.Format.Profile(), snapshotTime(subject))
+		return nil, nothingBefore(fmt.Sprintf("%s has no %s profile before %s", sourceName(subject.entry.Source), subject.entry.Format.Profile(), snapshotTime(subject)))
 	}
 	open, err := d.dumpSource(e.ID, kind)
 	if err != nil {
@@ -119,6 +126,12 @@ func (d *Datasource) previousProfile(subject blob, accepts func(dumpformat.Forma
 	}
 	return &loadedProfile{p: p, origin: b.origin}, nil
 }
+
+// nothingBefore says that a source holds no profile of the kind before
+// the one a diff against the previous is asked for.
+type nothingBefore string
+
+func (e nothingBefore) Error() string { return string(e) }
 
 func (d *Datasource) cpuSeconds(po query.ProfileOptions) (int, error) {
 	if po.ProfileType != "cpu" {
