@@ -222,6 +222,60 @@ describe('metricFindQuery', () => {
     ]);
   });
 
+  it('opens a dumps variable on the full dump of a capture rather than the profile beside it', async () => {
+    const at = (t: string) => `2026-12-06T${t}Z`;
+    const capture = (baseline?: boolean) => ({
+      target: 'a',
+      bundle: 'b2',
+      at: at('05:00:00'),
+      reason: 'r',
+      part: 'p',
+      baseline,
+    });
+    // Newest first, as the backend lists them: a capture's parts are fetched
+    // one after the other, its baseline is the full dump from before.
+    mockBackend.get.mockResolvedValue({
+      dumps: [
+        {
+          id: 'p',
+          name: 'goroutine.pb.gz',
+          source: 'capture:a',
+          format: 'pprof-goroutine',
+          capturedAt: at('05:00:00.2'),
+          capture: capture(),
+        },
+        {
+          id: 'h',
+          name: 'heap.pb.gz',
+          source: 'capture:a',
+          format: 'pprof-heap',
+          capturedAt: at('05:00:00.1'),
+          capture: capture(),
+        },
+        {
+          id: 'f',
+          name: 'goroutine.txt',
+          source: 'capture:a',
+          format: 'goroutine-text',
+          capturedAt: at('05:00:00'),
+          capture: capture(),
+        },
+        {
+          id: 'b',
+          name: 'before.txt',
+          source: 'capture:a',
+          format: 'goroutine-text',
+          capturedAt: at('04:59:30'),
+          capture: capture(true),
+        },
+        { id: 'o', name: 'old.pb.gz', source: 'upload', format: 'pprof-goroutine', capturedAt: at('04:00:00') },
+        { id: 'n', name: 'old.txt', source: 'upload', format: 'goroutine-text', capturedAt: at('04:00:00') },
+      ],
+    });
+    const values = await makeDataSource().metricFindQuery({ refId: 'v', kind: 'dumps', profile: 'goroutine' });
+    expect(values.map((v) => v.value)).toEqual(['f', 'p', 'h', 'b', 'n', 'o']);
+  });
+
   it('lists dump sources by name, with their ids as values, the one with the newest dump first', async () => {
     const values = await makeDataSource().metricFindQuery({ refId: 'v', kind: 'dumpSources' });
     expect(values).toEqual([

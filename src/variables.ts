@@ -40,7 +40,7 @@ export async function findVariableValues(
         format: replace(query.format),
         profile: replace(query.profile),
       });
-      return dumps.map((d) => ({ text: dumpTitle(d), value: d.id }));
+      return statesFirst(dumps).map((d) => ({ text: dumpTitle(d), value: d.id }));
     }
     case 'dumpSources': {
       const [sources, dumps] = await Promise.all([
@@ -58,6 +58,35 @@ export async function findVariableValues(
 export function dumpTitle(dump: DumpInfo): string {
   const name = dump.snapshotCount ? `${dump.name} [${dump.snapshotCount} snapshots]` : dump.name;
   return dump.capturedAt ? `${name} (${dump.capturedAt})` : name;
+}
+
+/** Formats that carry goroutine states and wait times. */
+const WITH_STATES = ['goroutine-text', 'crash-text'];
+
+/** The moment a dump belongs to: its capture (the parts a capture rule took together), else its capture time. */
+function momentOf(d: DumpInfo): string {
+  return d.capture && !d.capture.baseline ? `capture ${d.capture.bundle}` : `at ${d.capturedAt}`;
+}
+
+/**
+ * Keeps the backend's newest-first order, but among the dumps of one moment
+ * (the parts of one capture) puts those with goroutine states first:
+ * Grafana opens a variable on its first value, and a full dump answers
+ * every goroutine view where the goroutine profile beside it does not.
+ */
+export function statesFirst(newestFirstDumps: DumpInfo[]): DumpInfo[] {
+  const out: DumpInfo[] = [];
+  for (let i = 0; i < newestFirstDumps.length;) {
+    let end = i + 1;
+    while (end < newestFirstDumps.length && momentOf(newestFirstDumps[end]) === momentOf(newestFirstDumps[i])) {
+      end++;
+    }
+    const moment = newestFirstDumps.slice(i, end);
+    out.push(...moment.filter((d) => WITH_STATES.includes(d.format)));
+    out.push(...moment.filter((d) => !WITH_STATES.includes(d.format)));
+    i = end;
+  }
+  return out;
 }
 
 /**
