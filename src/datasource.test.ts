@@ -38,6 +38,7 @@ beforeEach(() => {
     states: ['channel', 'select'],
     label: 'env',
     src: 'dir:holmes',
+    nodump: '',
   });
 });
 
@@ -116,6 +117,14 @@ describe('applyTemplateVariables', () => {
       groupBy: 'env',
       baseline: { target: undefined, dump: 'api-1' },
     });
+  });
+
+  it('keeps an empty dump variable as an empty dump, which the backend refuses rather than read the targets', () => {
+    const query: PprofQuery = { refId: 'A', queryType: 'goroutines', view: 'groups', dump: '$nodump' };
+    const ds = makeDataSource();
+    expect(ds.filterQuery(query)).toBe(true);
+    const q = ds.applyTemplateVariables(query, scoped);
+    expect(JSON.parse(JSON.stringify(q))).toEqual({ refId: 'A', queryType: 'goroutines', view: 'groups', dump: '' });
   });
 
   it('interpolates the dump source of a dumps query', () => {
