@@ -1,8 +1,9 @@
 // Package provisioning holds the files Grafana provisions at startup (the
-// data source, dashboards, alert rules). Its test reads them the way
-// Grafana does, strictly, and runs every query they hold through the
-// plugin's own settings and query validation, so a typo fails here rather
-// than on a user's first start.
+// data source, the dashboard provider, alert rules); the dashboards
+// themselves ship in the plugin (src/dashboards). Its test reads them all
+// the way Grafana does, strictly, and runs every query they hold through
+// the plugin's own settings and query validation, so a typo fails here
+// rather than on a user's first start.
 package provisioning
 
 import (
