@@ -122,6 +122,31 @@ func TestThreadLeakHoldsThreadsInSyscalls(t *testing.T) {
 	})
 }
 
+// Goroutines locked to their threads and waiting on a channel hold a
+// thread each too, outside any system call.
+func TestLockedWaitersHoldThreads(t *testing.T) {
+	before, _ := procStatus(t)
+	_, srv := newTestServer(t)
+	const n, locked = 1, 10
+	mustCall(t, srv, "POST", fmt.Sprintf("/misbehave/threads?n=%d&locked=%d", n, locked))
+	waitFor(t, "locked goroutines waiting on a channel, each holding a thread", func() (bool, string) {
+		dump := goroutineDump(t)
+		waiting := 0
+		for _, g := range dump {
+			if strings.Contains(g.stack, ".(*threadLeak).waitLocked") && strings.HasPrefix(g.bracket, "chan receive") && strings.HasSuffix(g.bracket, "locked to thread") {
+				waiting++
+			}
+		}
+		threads, _ := procStatus(t)
+		return waiting == locked && threads > n+locked, fmt.Sprintf("%v, %d threads (%d before)", statesOf(dump, ".(*threadLeak)"), threads, before)
+	})
+	mustCall(t, srv, "POST", "/reset")
+	waitFor(t, "locked waiters ended after reset", func() (bool, string) {
+		states := statesOf(goroutineDump(t), ".(*threadLeak)")
+		return len(states) == 0, fmt.Sprint(states)
+	})
+}
+
 func TestRSSSpikeGrowsAndShrinks(t *testing.T) {
 	_, before := procStatus(t)
 	svc, srv := newTestServer(t)
@@ -177,7 +202,7 @@ func TestStartupScenarioAll(t *testing.T) {
 	}
 	waitFor(t, "every startup misbehaviour active", func() (bool, string) {
 		a := svc.snapshot().Active
-		return a.Deadlock.Goroutines == 302 && a.ChanBlock.Goroutines == 50 && a.Threads.Goroutines == 8 &&
+		return a.Deadlock.Goroutines == 302 && a.ChanBlock.Goroutines == 50 && a.Threads.Goroutines == 12 &&
 				a.RSS.HeldBytes == 64<<20 && a.Leak.Leaking && a.Leak.PerSecond == 1 && a.Leak.Max == 2000,
 			fmt.Sprintf("%+v", a)
 	})

@@ -13,7 +13,7 @@ var startupScenarios = map[string]func(s *service) error{
 	"explosion": func(s *service) error { return s.deadlock.start(300) },
 	"chanblock": func(s *service) error { return s.chanBlock.start(50) },
 	"leak":      func(s *service) error { return s.leak.start(1, 2000) },
-	"threads":   func(s *service) error { return s.threads.start(8) },
+	"threads":   func(s *service) error { return s.threads.start(8, 4) },
 	"rss":       func(s *service) error { return s.memory.start(64) },
 	"spike": func(s *service) error {
 		s.scheduleSpike(spikeDelay)

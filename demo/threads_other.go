@@ -7,7 +7,7 @@ import "errors"
 // threadLeak needs blocking Unix pipes; elsewhere it refuses to start.
 type threadLeak struct{ held goroutineCounter }
 
-func (t *threadLeak) start(int) error {
+func (t *threadLeak) start(int, int) error {
 	return errors.New("the thread leak needs Unix pipes and is not available on this system")
 }
 

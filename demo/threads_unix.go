@@ -18,12 +18,22 @@ type threadLeak struct {
 	held goroutineCounter
 	// writeEnds are the pipes' write ends; closing one wakes its reader.
 	writeEnds []int
+	// wake, closed on release, is what the locked waiters wait on.
+	wake chan struct{}
 }
 
-// start parks n goroutines in read system calls, each on its own pipe.
-func (t *threadLeak) start(n int) error {
-	if total := t.held.count() + n; total > maxLeakedThreads {
+// start parks n goroutines in read system calls, each on its own pipe,
+// and locked goroutines that lock their thread and wait on a channel.
+func (t *threadLeak) start(n, locked int) error {
+	if total := t.held.count() + n + locked; total > maxLeakedThreads {
 		return conflict("thread leaks would hold %d threads, more than the %d allowed; reset first", total, maxLeakedThreads)
+	}
+	if locked > 0 && t.wake == nil {
+		t.wake = make(chan struct{})
+	}
+	for range locked {
+		t.held.add(1)
+		go t.waitLocked(t.wake)
 	}
 	for range n {
 		var fds [2]int
@@ -53,10 +63,27 @@ func (t *threadLeak) readPipeNobodyWrites(fd int) {
 	syscall.Close(fd)
 }
 
-// release closes every write end; each reader's read returns end of file.
+// waitLocked locks its thread and waits on a channel until the reset. A
+// goroutine locked to its thread keeps the thread while it waits on
+// anything, not only in a system call, and the thread runs nothing else
+// meanwhile: the thread leak of code that locks a thread for a C library
+// or a namespace and then blocks on a channel. It returns without
+// unlocking, so the runtime ends the thread.
+func (t *threadLeak) waitLocked(wake <-chan struct{}) {
+	defer t.held.done()
+	runtime.LockOSThread()
+	<-wake
+}
+
+// release closes every write end, waking each reader with end of file,
+// and wakes the locked waiters.
 func (t *threadLeak) release() {
 	for _, fd := range t.writeEnds {
 		syscall.Close(fd)
 	}
 	t.writeEnds = nil
+	if t.wake != nil {
+		close(t.wake)
+		t.wake = nil
+	}
 }

@@ -35,6 +35,7 @@ import (
 	goplugin "github.com/hashicorp/go-plugin"
 	"gopkg.in/yaml.v3"
 
+	"github.com/goscope/pprof/pkg/internal/dashboardrun"
 	"github.com/goscope/pprof/pkg/internal/hostile"
 )
 
@@ -635,7 +636,7 @@ func TestPluginProfiles(t *testing.T) {
 // every provisioned alert rule and dashboard panel pointed at it.
 func TestPluginTargetWithoutMetricsURL(t *testing.T) {
 	demo := startDemo(t)
-	for _, misbehave := range []string{"/misbehave/rss?mib=64", "/misbehave/threads?n=8"} {
+	for _, misbehave := range []string{"/misbehave/rss?mib=64", "/misbehave/threads?n=8&locked=2"} {
 		resp, err := http.Post(demo+misbehave, "", nil)
 		if err != nil || resp.StatusCode != 200 {
 			t.Fatalf("%s: %v %v", misbehave, resp, err)
@@ -742,29 +743,26 @@ func TestPluginTargetWithoutMetricsURL(t *testing.T) {
 	})
 
 	t.Run("dashboard panels", func(t *testing.T) {
-		paths, _ := filepath.Glob("../provisioning/dashboards/go-pprof/*.json")
+		paths, err := dashboardrun.Files()
+		if err != nil {
+			t.Fatal(err)
+		}
 		checked := 0
 		for _, path := range paths {
-			raw, err := os.ReadFile(path)
+			dash, err := dashboardrun.Load(path)
 			if err != nil {
 				t.Fatal(err)
 			}
-			var d struct {
-				Panels []struct {
-					Title   string           `json:"title"`
-					Targets []map[string]any `json:"targets"`
-				} `json:"panels"`
-			}
-			if err := json.Unmarshal(raw, &d); err != nil {
+			refresh, err := dash.Refresh(dashboardrun.Vars{Targets: []string{"bare"}})
+			if err != nil {
 				t.Fatal(err)
 			}
-			for _, p := range d.Panels {
-				for _, q := range p.Targets {
-					if q["target"] != "$target" {
+			for _, p := range refresh.Panels {
+				for _, js := range p.Queries {
+					var q struct{ Target string }
+					if json.Unmarshal(js, &q) != nil || q.Target != "bare" {
 						continue
 					}
-					q["target"] = "bare"
-					js, _ := json.Marshal(q)
 					frames, errText := queryData(t, c, pc, string(js))
 					checked++
 					if errText != "" {

@@ -1,8 +1,9 @@
 // Package provisioning holds the files Grafana provisions at startup (the
-// data source, dashboards, alert rules). Its test reads them the way
-// Grafana does, strictly, and runs every query they hold through the
-// plugin's own settings and query validation, so a typo fails here rather
-// than on a user's first start.
+// data source, the dashboard provider, alert rules); the dashboards
+// themselves ship in the plugin (src/dashboards). Its test reads them all
+// the way Grafana does, strictly, and runs every query they hold through
+// the plugin's own settings and query validation, so a typo fails here
+// rather than on a user's first start.
 package provisioning
 
 import (
@@ -10,9 +11,12 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"gopkg.in/yaml.v3"
 
@@ -23,8 +27,6 @@ import (
 const (
 	pluginType = "goscope-pprof-datasource"
 	dsUID      = "go-pprof"
-	// dashboardsPath is where docker-compose.yaml mounts this folder.
-	mountPoint = "/etc/grafana/provisioning"
 )
 
 // decodeStrict decodes YAML refusing fields Grafana does not know, which
@@ -114,19 +116,60 @@ type dashboardProviders struct {
 	} `yaml:"providers"`
 }
 
-func TestDashboardProvider(t *testing.T) {
+// dashboardsDir holds the one copy of the dashboards: the build copies it
+// into the plugin (src/**/*.json, create-plugin's copy rule), plugin.json
+// declares each file, and the compose Grafana provisions them from the
+// installed plugin, so nothing can drift between what is provisioned and
+// what an installed plugin offers.
+const dashboardsDir = "../src/dashboards"
+
+// The provider reads the dashboards from the plugin as the image installs
+// it: GF_PATHS_PLUGINS/<plugin id>/dashboards.
+func TestDashboardProviderReadsThePlugin(t *testing.T) {
 	var f dashboardProviders
 	decodeStrict(t, "dashboards/dashboards.yml", &f)
 	if f.APIVersion != 1 || len(f.Providers) != 1 {
 		t.Fatalf("apiVersion %d, %d providers", f.APIVersion, len(f.Providers))
 	}
-	p := f.Providers[0]
-	local := strings.TrimPrefix(p.Options.Path, mountPoint+"/")
-	if p.Type != "file" || local == p.Options.Path {
-		t.Fatalf("provider path %q is not below %s", p.Options.Path, mountPoint)
+	dockerfile := readFile(t, "../Dockerfile")
+	plugins := regexp.MustCompile(`(?m)^ENV GF_PATHS_PLUGINS=(\S+)$`).FindStringSubmatch(dockerfile)
+	if plugins == nil || !strings.Contains(dockerfile, "COPY --from=frontend /src/dist "+plugins[1]+"/"+pluginType+"\n") {
+		t.Fatalf("the Dockerfile does not install the built frontend as %s/%s", plugins, pluginType)
 	}
-	if _, err := os.Stat(local); err != nil {
-		t.Errorf("the provider's folder does not exist here: %v", err)
+	p := f.Providers[0]
+	if want := plugins[1] + "/" + pluginType + "/dashboards"; p.Type != "file" || p.Options.Path != want {
+		t.Errorf("provider %s reads %q; want the installed plugin's %q", p.Type, p.Options.Path, want)
+	}
+	if copyRules := readFile(t, "../.config/bundler/copyFiles.ts"); !strings.Contains(copyRules, "{ from: '**/*.json', to: '.' }") {
+		t.Error("the build no longer copies src/**/*.json into the plugin, so src/dashboards would not ship")
+	}
+}
+
+// plugin.json declares every dashboard, by the path the build puts it at,
+// so Grafana offers each on the data source's Dashboards tab.
+func TestPluginIncludesEveryDashboard(t *testing.T) {
+	var plugin struct {
+		Includes []struct{ Type, Name, Path string } `json:"includes"`
+	}
+	if err := json.Unmarshal([]byte(readFile(t, "../src/plugin.json")), &plugin); err != nil {
+		t.Fatal(err)
+	}
+	declared := map[string]string{}
+	for _, inc := range plugin.Includes {
+		if inc.Type == "dashboard" {
+			declared[inc.Path] = inc.Name
+		}
+	}
+	for _, path := range files(t, dashboardsDir+"/*.json") {
+		rel := "dashboards/" + filepath.Base(path)
+		name, ok := declared[rel]
+		if title := readDashboard(t, path).Title; !ok || name != title {
+			t.Errorf("plugin.json includes %s as %q; the dashboard is %q", rel, name, title)
+		}
+		delete(declared, rel)
+	}
+	for path := range declared {
+		t.Errorf("plugin.json includes %s, which src/dashboards does not hold", path)
 	}
 }
 
@@ -136,26 +179,54 @@ type datasourceRef struct {
 }
 
 type panel struct {
-	ID         int                       `json:"id"`
-	Type       string                    `json:"type"`
-	Title      string                    `json:"title"`
-	Datasource *datasourceRef            `json:"datasource"`
-	Targets    []json.RawMessage         `json:"targets"`
-	Panels     []panel                   `json:"panels"`
-	GridPos    *struct{ H, W, X, Y int } `json:"gridPos"`
+	ID          int                       `json:"id"`
+	Type        string                    `json:"type"`
+	Title       string                    `json:"title"`
+	Description string                    `json:"description"`
+	Datasource  *datasourceRef            `json:"datasource"`
+	Targets     []json.RawMessage         `json:"targets"`
+	Panels      []panel                   `json:"panels"`
+	Repeat      string                    `json:"repeat"`
+	GridPos     *struct{ H, W, X, Y int } `json:"gridPos"`
+	FieldConfig struct {
+		Overrides []struct {
+			Matcher struct {
+				ID      string          `json:"id"`
+				Options json.RawMessage `json:"options"`
+			} `json:"matcher"`
+			Properties []struct {
+				ID    string `json:"id"`
+				Value any    `json:"value"`
+			} `json:"properties"`
+		} `json:"overrides"`
+	} `json:"fieldConfig"`
+}
+
+type dashboardLink struct {
+	Type        string   `json:"type"`
+	Tags        []string `json:"tags"`
+	IncludeVars bool     `json:"includeVars"`
+	KeepTime    bool     `json:"keepTime"`
 }
 
 type dashboard struct {
-	UID           string  `json:"uid"`
-	Title         string  `json:"title"`
-	SchemaVersion int     `json:"schemaVersion"`
-	Panels        []panel `json:"panels"`
-	Templating    struct {
+	UID           string          `json:"uid"`
+	Title         string          `json:"title"`
+	Tags          []string        `json:"tags"`
+	SchemaVersion int             `json:"schemaVersion"`
+	Refresh       string          `json:"refresh"`
+	Links         []dashboardLink `json:"links"`
+	Timepicker    struct {
+		RefreshIntervals []string `json:"refresh_intervals"`
+	} `json:"timepicker"`
+	Panels     []panel `json:"panels"`
+	Templating struct {
 		List []struct {
 			Name       string          `json:"name"`
 			Type       string          `json:"type"`
 			Datasource *datasourceRef  `json:"datasource"`
 			Query      json.RawMessage `json:"query"`
+			Current    json.RawMessage `json:"current"`
 		} `json:"list"`
 	} `json:"templating"`
 	Annotations struct {
@@ -166,12 +237,20 @@ type dashboard struct {
 	} `json:"annotations"`
 }
 
+// dsVariable is how every panel, query, variable and annotation names the
+// data source: the dashboards' data source variable, so they work with any
+// Go pprof data source, not only the provisioned uid.
+const dsVariable = "${datasource}"
+
+// dashboardTag marks the plugin's dashboards; each links to the others by it.
+const dashboardTag = "go-pprof"
+
 // Panel types of Grafana's core that the dashboards may use.
 var corePanels = []string{"row", "stat", "timeseries", "table", "barchart", "bargauge", "gauge", "piechart", "flamegraph", "text", "state-timeline", "histogram"}
 
 func TestDashboards(t *testing.T) {
 	uids := map[string]string{}
-	for _, path := range files(t, "dashboards/go-pprof/*.json") {
+	for _, path := range files(t, dashboardsDir+"/*.json") {
 		d := readDashboard(t, path)
 		if d.UID == "" || d.Title == "" || d.SchemaVersion < 39 {
 			t.Errorf("%s: uid %q title %q schemaVersion %d", path, d.UID, d.Title, d.SchemaVersion)
@@ -182,6 +261,9 @@ func TestDashboards(t *testing.T) {
 		uids[d.UID] = path
 		checkPanels(t, path, d.Panels)
 		checkVariables(t, path, d)
+		checkLinks(t, path, d)
+		checkRepeats(t, path, d)
+		checkRefresh(t, path, d)
 	}
 }
 
@@ -203,18 +285,176 @@ func checkPanels(t *testing.T, path string, panels []panel) {
 		if p.Type == "row" || p.Type == "text" {
 			continue
 		}
-		if p.Datasource == nil || p.Datasource.UID != dsUID || p.Datasource.Type != pluginType {
-			t.Errorf("%s: data source %+v; want uid %s", where, p.Datasource, dsUID)
+		if p.Datasource == nil || p.Datasource.UID != dsVariable || p.Datasource.Type != pluginType {
+			t.Errorf("%s: data source %+v; want uid %s", where, p.Datasource, dsVariable)
 		}
 		if len(p.Targets) == 0 {
 			t.Errorf("%s: no queries", where)
 		}
 		for _, target := range p.Targets {
-			if _, err := query.Parse(target, ""); err != nil {
+			q, err := query.Parse(target, "")
+			if err != nil {
 				t.Errorf("%s: query %s: %v", where, target, err)
+				continue
+			}
+			var ref struct {
+				Datasource *datasourceRef `json:"datasource"`
+			}
+			if json.Unmarshal(target, &ref); ref.Datasource == nil || ref.Datasource.UID != dsVariable {
+				t.Errorf("%s: query %s names data source %+v; want %s", where, target, ref.Datasource, dsVariable)
+			}
+			checkQuery(t, where, p, q)
+		}
+	}
+}
+
+// checkQuery holds panels to what they show: a bar gauge of categories
+// leaves the total out (a stat shows it), and a list of dumps hides the
+// fields that exist for template variables.
+func checkQuery(t *testing.T, where string, p panel, q *query.Query) {
+	if p.Type == "bargauge" && q.PerCategory && (q.Total == nil || *q.Total) {
+		t.Errorf(`%s: a bar gauge of categories shows the "all" bar too; set "total": false`, where)
+	}
+	if q.QueryType == query.TypeDumps && q.View == "list" && (!hides(p, "value") || !hides(p, "text")) {
+		t.Errorf("%s: the dump list shows the value and text fields, which are for template variables", where)
+	}
+	// "Outside system calls" is every state category but syscall, so a
+	// category added to the taxonomy must be added here too.
+	if q.Filter.LockedToThread && len(q.Filter.States) > 0 {
+		var outside []string
+		for _, c := range query.Vocabulary.StateCategories {
+			if c.Value != "syscall" {
+				outside = append(outside, c.Value)
+			}
+		}
+		if !slices.Equal(slices.Sorted(slices.Values(q.Filter.States)), slices.Sorted(slices.Values(outside))) {
+			t.Errorf("%s: locked goroutines in %q; outside system calls is %q", where, q.Filter.States, outside)
+		}
+	}
+}
+
+// hides reports whether an override of the panel hides a field by name.
+func hides(p panel, field string) bool {
+	for _, o := range p.FieldConfig.Overrides {
+		var names []string
+		switch o.Matcher.ID {
+		case "byName":
+			var name string
+			json.Unmarshal(o.Matcher.Options, &name)
+			names = []string{name}
+		case "byNames":
+			var opts struct {
+				Names []string `json:"names"`
+			}
+			json.Unmarshal(o.Matcher.Options, &opts)
+			names = opts.Names
+		}
+		for _, prop := range o.Properties {
+			if prop.ID == "custom.hidden" && prop.Value == true && slices.Contains(names, field) {
+				return true
 			}
 		}
 	}
+	return false
+}
+
+// checkLinks: every dashboard links to the others by their tag, carrying
+// the variables (the data source, the target) and the time range.
+func checkLinks(t *testing.T, path string, d dashboard) {
+	if !slices.Contains(d.Tags, dashboardTag) {
+		t.Errorf("%s: tags %q lack %q", path, d.Tags, dashboardTag)
+	}
+	for _, l := range d.Links {
+		if l.Type == "dashboards" && slices.Equal(l.Tags, []string{dashboardTag}) && l.IncludeVars && l.KeepTime {
+			return
+		}
+	}
+	t.Errorf("%s: no link to the dashboards tagged %s with includeVars and keepTime", path, dashboardTag)
+}
+
+// rowsOf maps each panel id to the row it is in (0 before the first row):
+// in Grafana's model, the panels after an expanded row, until the next.
+func rowsOf(panels []panel) map[int]panel {
+	out := map[int]panel{}
+	var row panel
+	for _, p := range panels {
+		if p.Type == "row" {
+			row = p
+			for _, child := range p.Panels {
+				out[child.ID] = p
+			}
+			continue
+		}
+		out[p.ID] = row
+	}
+	return out
+}
+
+// checkRepeats: Grafana's flame graph panel draws one frame, so a flame
+// graph of the chosen targets repeats per target (its row does), and says
+// so; a repeated row is about one target, so its title names it.
+func checkRepeats(t *testing.T, path string, d dashboard) {
+	rows := rowsOf(d.Panels)
+	for _, p := range d.Panels {
+		if p.Repeat != "" && p.Type == "row" && !strings.Contains(p.Title, "$"+p.Repeat) {
+			t.Errorf("%s: row %q repeats per %s but its title does not name it", path, p.Title, p.Repeat)
+		}
+		if p.Type != "flamegraph" {
+			continue
+		}
+		for _, target := range p.Targets {
+			q, _ := query.Parse(target, "")
+			if q == nil || q.Target == "" {
+				continue
+			}
+			repeat := p.Repeat
+			if repeat == "" {
+				repeat = rows[p.ID].Repeat
+			}
+			if repeat != "target" || !strings.Contains(p.Description, "repeats") {
+				t.Errorf("%s: flame graph %q reads %s without repeating per target and saying so", path, p.Title, q.Target)
+			}
+		}
+	}
+}
+
+// checkRefresh: a dashboard that reads targets refreshes no more often
+// than the recorder takes its full dumps, which is twice the minimum
+// interval: one viewer's refresh and the recorder share one full dump of
+// each target (the README's "Dashboards and alert rules").
+func checkRefresh(t *testing.T, path string, d dashboard) {
+	readsTargets := false
+	for _, p := range d.Panels {
+		for _, target := range p.Targets {
+			if q, _ := query.Parse(target, ""); q != nil && q.Target != "" && q.QueryType != query.TypeMetrics {
+				readsTargets = true
+			}
+		}
+	}
+	if !readsTargets {
+		return
+	}
+	if settings.DefaultFullDumpInterval < 2*settings.DefaultMinInterval {
+		t.Errorf("the recorder's full dumps (%s) and a refresh no longer share one dump within the minimum interval (%s)", settings.DefaultFullDumpInterval, settings.DefaultMinInterval)
+	}
+	if len(d.Timepicker.RefreshIntervals) == 0 {
+		t.Errorf("%s: reads targets and offers Grafana's default refresh intervals, down to 5 s", path)
+	}
+	for _, r := range append([]string{d.Refresh}, d.Timepicker.RefreshIntervals...) {
+		if every, err := refreshEvery(r); err != nil || every < settings.DefaultFullDumpInterval {
+			t.Errorf("%s: refresh %q is more often than the recorder's full dumps (%s)", path, r, settings.DefaultFullDumpInterval)
+		}
+	}
+}
+
+// refreshEvery reads a refresh interval as Grafana writes them: 30s, 1m,
+// 2h, 1d.
+func refreshEvery(r string) (time.Duration, error) {
+	if days, ok := strings.CutSuffix(r, "d"); ok {
+		n, err := strconv.Atoi(days)
+		return time.Duration(n) * 24 * time.Hour, err
+	}
+	return time.ParseDuration(r)
 }
 
 // Fields of Grafana's alert rule provisioning format.
@@ -365,20 +605,20 @@ func readDashboard(t *testing.T, path string) dashboard {
 	return d
 }
 
-// dashboardPanels lists each provisioned dashboard's panel ids.
+// dashboardPanels lists each dashboard's panel ids, leaving out the panels
+// of repeated rows: their copies get other ids, so a link to one would
+// not open it.
 func dashboardPanels(t *testing.T) map[string]map[int]bool {
 	out := map[string]map[int]bool{}
-	for _, path := range files(t, "dashboards/go-pprof/*.json") {
+	for _, path := range files(t, dashboardsDir+"/*.json") {
 		d := readDashboard(t, path)
 		out[d.UID] = map[int]bool{}
-		var walk func([]panel)
-		walk = func(ps []panel) {
-			for _, p := range ps {
+		rows := rowsOf(d.Panels)
+		for _, p := range d.Panels {
+			if p.Repeat == "" && rows[p.ID].Repeat == "" {
 				out[d.UID][p.ID] = true
-				walk(p.Panels)
 			}
 		}
-		walk(d.Panels)
 	}
 	return out
 }
@@ -387,9 +627,19 @@ func dashboardPanels(t *testing.T) map[string]map[int]bool {
 var variableKinds = []string{"targets", "labelValues", "dumps", "dumpSources"}
 
 func checkVariables(t *testing.T, path string, d dashboard) {
+	hasDatasource := false
 	for _, v := range d.Templating.List {
-		if v.Type != "query" || v.Datasource == nil || v.Datasource.UID != dsUID {
+		if v.Type == "datasource" {
+			var plugin string
+			json.Unmarshal(v.Query, &plugin)
+			hasDatasource = v.Name == "datasource" && plugin == pluginType && len(v.Current) == 0
 			continue
+		}
+		if v.Type != "query" {
+			continue
+		}
+		if v.Datasource == nil || v.Datasource.UID != dsVariable {
+			t.Errorf("%s: variable %s reads data source %+v; want %s", path, v.Name, v.Datasource, dsVariable)
 		}
 		var q struct {
 			Kind string `json:"kind"`
@@ -397,13 +647,25 @@ func checkVariables(t *testing.T, path string, d dashboard) {
 		if err := json.Unmarshal(v.Query, &q); err != nil || !slices.Contains(variableKinds, q.Kind) {
 			t.Errorf("%s: variable %s has query %s; want one of the kinds %v", path, v.Name, v.Query, variableKinds)
 		}
+		if q.Kind == "dumpSources" && len(v.Current) != 0 {
+			t.Errorf("%s: variable %s starts on %s, which another Grafana may not have; the first value is the source with the newest dump", path, v.Name, v.Current)
+		}
+	}
+	if !hasDatasource {
+		t.Errorf("%s: no data source variable \"datasource\" of type %s without a fixed choice", path, pluginType)
 	}
 	for _, a := range d.Annotations.List {
-		if a.Datasource == nil || a.Datasource.UID != dsUID {
+		if a.Datasource == nil || a.Datasource.UID != dsVariable {
+			t.Errorf("%s: annotation reads data source %+v; want %s", path, a.Datasource, dsVariable)
 			continue
 		}
 		if _, err := query.Parse(a.Target, ""); err != nil {
 			t.Errorf("%s: annotation query %s: %v", path, a.Target, err)
 		}
+	}
+	// The provisioned uid appears nowhere: the dashboards work with any
+	// Go pprof data source.
+	if regexp.MustCompile(`"uid":\s*"` + dsUID + `"`).MatchString(readFile(t, path)) {
+		t.Errorf("%s names the data source uid %q; use %s", path, dsUID, dsVariable)
 	}
 }

@@ -36,7 +36,7 @@ export class PprofApi {
   }
 
   listDumps(filter: DumpListFilter = {}): Promise<DumpInfo[]> {
-    const params = omitEmpty({ source: filter.source, format: filter.format });
+    const params = omitEmpty({ source: filter.source, format: filter.format, profile: filter.profile });
     return this.call(async () => {
       const body = await getBackendSrv().get<{ dumps?: DumpInfo[] }>(this.url('dumps'), params, undefined, quiet);
       return body?.dumps ?? [];

@@ -38,6 +38,7 @@ beforeEach(() => {
     states: ['channel', 'select'],
     label: 'env',
     src: 'dir:holmes',
+    nodump: '',
   });
 });
 
@@ -116,6 +117,14 @@ describe('applyTemplateVariables', () => {
       groupBy: 'env',
       baseline: { target: undefined, dump: 'api-1' },
     });
+  });
+
+  it('keeps an empty dump variable as an empty dump, which the backend refuses rather than read the targets', () => {
+    const query: PprofQuery = { refId: 'A', queryType: 'goroutines', view: 'groups', dump: '$nodump' };
+    const ds = makeDataSource();
+    expect(ds.filterQuery(query)).toBe(true);
+    const q = ds.applyTemplateVariables(query, scoped);
+    expect(JSON.parse(JSON.stringify(q))).toEqual({ refId: 'A', queryType: 'goroutines', view: 'groups', dump: '' });
   });
 
   it('interpolates the dump source of a dumps query', () => {
@@ -222,12 +231,93 @@ describe('metricFindQuery', () => {
     ]);
   });
 
-  it('lists dump sources by name, with their ids as values', async () => {
+  it('opens a dumps variable on the full dump of a capture rather than the profile beside it', async () => {
+    const at = (t: string) => `2026-12-06T${t}Z`;
+    const capture = (baseline?: boolean) => ({
+      target: 'a',
+      bundle: 'b2',
+      at: at('05:00:00'),
+      reason: 'r',
+      part: 'p',
+      baseline,
+    });
+    // Newest first, as the backend lists them: a capture's parts are fetched
+    // one after the other, its baseline is the full dump from before.
+    mockBackend.get.mockResolvedValue({
+      dumps: [
+        {
+          id: 'p',
+          name: 'goroutine.pb.gz',
+          source: 'capture:a',
+          format: 'pprof-goroutine',
+          capturedAt: at('05:00:00.2'),
+          capture: capture(),
+        },
+        {
+          id: 'h',
+          name: 'heap.pb.gz',
+          source: 'capture:a',
+          format: 'pprof-heap',
+          capturedAt: at('05:00:00.1'),
+          capture: capture(),
+        },
+        {
+          id: 'f',
+          name: 'goroutine.txt',
+          source: 'capture:a',
+          format: 'goroutine-text',
+          capturedAt: at('05:00:00'),
+          capture: capture(),
+        },
+        {
+          id: 'b',
+          name: 'before.txt',
+          source: 'capture:a',
+          format: 'goroutine-text',
+          capturedAt: at('04:59:30'),
+          capture: capture(true),
+        },
+        { id: 'o', name: 'old.pb.gz', source: 'upload', format: 'pprof-goroutine', capturedAt: at('04:00:00') },
+        { id: 'n', name: 'old.txt', source: 'upload', format: 'goroutine-text', capturedAt: at('04:00:00') },
+      ],
+    });
+    const values = await makeDataSource().metricFindQuery({ refId: 'v', kind: 'dumps', profile: 'goroutine' });
+    expect(values.map((v) => v.value)).toEqual(['f', 'p', 'h', 'b', 'n', 'o']);
+  });
+
+  it('lists dump sources by name, with their ids as values, the one with the newest dump first', async () => {
     const values = await makeDataSource().metricFindQuery({ refId: 'v', kind: 'dumpSources' });
     expect(values).toEqual([
       { text: 'uploads', value: 'upload' },
       { text: 'holmes', value: 'dir:holmes' },
     ]);
+
+    mockBackend.get.mockImplementation(async (url: string, params?: Record<string, string>) => {
+      switch (resourcePath(url)) {
+        case 'dumps/sources':
+          return {
+            sources: [
+              { id: 'upload', name: 'uploads', kind: 'upload' },
+              { id: 'capture:api-1', name: 'captures of api-1', kind: 'capture' },
+              { id: 'dir:holmes', name: 'holmes', kind: 'dir' },
+              { id: 'dir:flight', name: 'flight', kind: 'dir' },
+            ],
+          };
+        case 'dumps':
+          // Newest first, as the backend lists them; only goroutine dumps when asked.
+          expect(params).toEqual({ profile: 'goroutine' });
+          return {
+            dumps: [
+              { id: 'dir:holmes:b', name: 'b', source: 'dir:holmes', capturedAt: '2026-12-06T05:00:00Z' },
+              { id: 'c1', name: 'c1', source: 'capture:api-1', capturedAt: '2026-12-06T04:00:00Z' },
+              { id: 'dir:holmes:a', name: 'a', source: 'dir:holmes', capturedAt: '2026-12-06T03:00:00Z' },
+            ],
+          };
+      }
+      throw new Error(`unexpected ${url}`);
+    });
+    const sorted = await makeDataSource().metricFindQuery({ refId: 'v', kind: 'dumpSources', profile: 'goroutine' });
+    expect(sorted.map((v) => v.value)).toEqual(['dir:holmes', 'capture:api-1', 'upload', 'dir:flight']);
   });
 
   it('treats a query without a kind as a list of targets', async () => {

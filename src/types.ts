@@ -21,6 +21,8 @@ export interface GoroutineFilter {
   excludeCreatedBy?: string;
   minWaitMinutes?: number;
   hideRuntime?: boolean;
+  /** Keeps goroutines locked to their OS thread (runtime.LockOSThread); goroutine dumps only. */
+  lockedToThread?: boolean;
 }
 
 /** A target or a dump, as the baseline of a profile diff or of the growth view. */
@@ -81,6 +83,8 @@ export interface PprofQuery extends DataQuery {
   metric?: string;
   /** Adds one count per state category to the goroutines count view. */
   perCategory?: boolean;
+  /** false leaves the total (category "all") out of a count view with perCategory. */
+  total?: boolean;
   /**
    * One snapshot of a dump that holds several (a log of several crashes):
    * its position from 1, or a capture time (RFC 3339) for the newest at or
@@ -269,6 +273,8 @@ export interface DumpSource {
 export interface DumpListFilter {
   source?: string;
   format?: string;
+  /** Every format of one profile ("goroutine" takes dumps, crash output and profiles alike), or "race", "trace". */
+  profile?: string;
 }
 
 /** A core dump's process, as the backend read it with its executable. */
@@ -321,4 +327,10 @@ export interface PprofVariableQuery extends DataQuery {
   /** For dumps: only dumps of this source / format. */
   source?: string;
   format?: string;
+  /**
+   * For dumps, only dumps of this profile ("goroutine", "heap", "trace"...);
+   * for dump sources, the sources are listed newest such dump first, so a
+   * variable's default (its first value) is the source with the newest.
+   */
+  profile?: string;
 }

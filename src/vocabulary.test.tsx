@@ -99,6 +99,7 @@ describe('the query vocabulary', () => {
       view: true,
       metric: true,
       perCategory: true,
+      total: true,
       snapshot: true,
       filter: true,
       profile: true,
@@ -112,6 +113,7 @@ describe('the query vocabulary', () => {
       excludeCreatedBy: true,
       minWaitMinutes: true,
       hideRuntime: true,
+      lockedToThread: true,
     };
     const profile: Record<keyof ProfileOptions, true> = {
       profileType: true,

@@ -19,10 +19,15 @@ const CategoryAll = "all"
 // frames, which alert rules evaluate one labelled number each: the total
 // (label category="all") and, when perCategory is set and the snapshot has
 // states, one number per category, zeros included so series never vanish.
-// Every value carries the origin's labels.
-func GoroutineCount(o Origin, snap *goroutines.Snapshot, c stackgroups.Counts, perCategory bool) []*data.Frame {
-	numbers := []Number{{Name: "goroutines", Labels: o.FieldLabelsWith("category", CategoryAll), Value: float64(c.Total), Unit: "short"}}
-	if perCategory && c.StatesKnown {
+// withTotal false leaves the total out when the categories are there (a
+// panel of the categories alone). Every value carries the origin's labels.
+func GoroutineCount(o Origin, snap *goroutines.Snapshot, c stackgroups.Counts, perCategory, withTotal bool) []*data.Frame {
+	byCategory := perCategory && c.StatesKnown
+	var numbers []Number
+	if withTotal || !byCategory {
+		numbers = append(numbers, Number{Name: "goroutines", Labels: o.FieldLabelsWith("category", CategoryAll), Value: float64(c.Total), Unit: "short"})
+	}
+	if byCategory {
 		for _, cat := range waitstates.Categories() {
 			numbers = append(numbers, Number{
 				Name:   "goroutines",

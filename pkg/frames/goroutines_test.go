@@ -71,7 +71,7 @@ func TestGoroutineCount(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	frames := GoroutineCount(goroutineTestOrigin, s, c, true)
+	frames := GoroutineCount(goroutineTestOrigin, s, c, true, true)
 	if len(frames) != 1+len(waitstates.Categories()) {
 		t.Fatalf("%d frames", len(frames))
 	}
@@ -93,15 +93,19 @@ func TestGoroutineCount(t *testing.T) {
 	if _, ok := seen["runtime"]; !ok {
 		t.Error("empty categories must still be there")
 	}
-	if n := len(GoroutineCount(goroutineTestOrigin, s, c, false)); n != 1 {
+	if n := len(GoroutineCount(goroutineTestOrigin, s, c, false, true)); n != 1 {
 		t.Errorf("total only: %d frames", n)
+	}
+	categories := GoroutineCount(goroutineTestOrigin, s, c, true, false)
+	if len(categories) != len(waitstates.Categories()) || categories[0].Fields[0].Labels["category"] == CategoryAll {
+		t.Errorf("categories without the total: %d frames, the first %v", len(categories), categories[0].Fields[0].Labels)
 	}
 
 	d1 := loadGoroutineDump(t, goroutineScenarioDebug1)
 	c1, _ := stackgroups.Count(d1, stackgroups.Filter{})
-	frames = GoroutineCount(goroutineTestOrigin, d1, c1, true)
+	frames = GoroutineCount(goroutineTestOrigin, d1, c1, true, false)
 	if len(frames) != 1 || frames[0].Fields[0].At(0).(float64) != 2345 || !strings.Contains(noticeText(frames[0]), "no goroutine states") {
-		t.Errorf("debug=1: %d frames, notices %q", len(frames), noticeText(frames[0]))
+		t.Errorf("debug=1, without states, keeps the total: %d frames, notices %q", len(frames), noticeText(frames[0]))
 	}
 }
 

@@ -228,6 +228,9 @@ func TraceSpans(o Origin, c TraceClock, what string, spans []traces.Span) []*dat
 	summary := goroutineTable(o, what+" summary",
 		data.NewField("Name", nil, sName), data.NewField("Count", nil, sCount),
 		ns("Total", sTotal), ns("Mean", sMean), ns("p50", p50), ns("p99", p99), ns("Max", sMax))
+	if len(spans) == 0 {
+		AddNotice(rows, data.NoticeSeverityInfo, fmt.Sprintf("No %s in this trace: the program marks none with runtime/trace (trace.WithRegion, trace.NewTask) while it is traced.", what))
+	}
 	return []*data.Frame{rows, summary}
 }
 

@@ -2,6 +2,7 @@ package frames
 
 import (
 	"os"
+	"strings"
 	"testing"
 	"time"
 
@@ -69,6 +70,9 @@ func TestTraceSpansSummary(t *testing.T) {
 	spans := []traces.Span{{Name: "a", Duration: 3}, {Name: "a", Duration: 1}, {Name: "a", Duration: 2}, {Name: "b", Duration: 7}}
 	fs := TraceSpans(Origin{}, TraceClock{Result: &traces.Result{}, End: time.Unix(0, 0)}, "regions", spans)
 	summary := fs[1]
+	if fs[0].Meta != nil && len(fs[0].Meta.Notices) != 0 {
+		t.Errorf("notices %v", fs[0].Meta.Notices)
+	}
 	want := map[string][]int64{"Count": {3, 1}, "Total": {6, 7}, "Mean": {2, 7}, "p50": {2, 7}, "p99": {3, 7}, "Max": {3, 7}}
 	for name, values := range want {
 		f, _ := summary.FieldByName(name)
@@ -77,5 +81,13 @@ func TestTraceSpansSummary(t *testing.T) {
 				t.Errorf("%s[%d] = %v, want %d", name, i, f.At(i), v)
 			}
 		}
+	}
+}
+
+// A program that marks no regions gets a table saying so, not a bare one.
+func TestTraceWithoutSpansSaysSo(t *testing.T) {
+	fs := TraceSpans(Origin{}, TraceClock{Result: &traces.Result{}, End: time.Unix(0, 0)}, "tasks", nil)
+	if fs[0].Rows() != 0 || fs[0].Meta == nil || len(fs[0].Meta.Notices) != 1 || !strings.Contains(fs[0].Meta.Notices[0].Text, "No tasks in this trace") {
+		t.Errorf("%d rows, meta %+v", fs[0].Rows(), fs[0].Meta)
 	}
 }

@@ -159,6 +159,30 @@ func TestJumpCapturesOneBundle(t *testing.T) {
 	}
 }
 
+// The first heap profile of a source (a target's first capture) has none
+// before it: the flame graph shows it alone and says so.
+func TestFirstProfileOfASourceShowsAlone(t *testing.T) {
+	d := newInstance(t, `{"targets":[]}`)
+	raw, err := os.ReadFile("../stackgroups/testdata/growth/before.heap.pb.gz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := d.catalog.Store().Put("before.heap.pb.gz", "test", bytes.NewReader(raw)); err != nil {
+		t.Fatal(err)
+	}
+	tr := backend.TimeRange{From: time.Unix(0, 0), To: time.Now().Add(time.Hour)}
+	r := runQueryRange(t, d, `{"queryType":"profile","view":"flamegraph","dumpSource":"upload","profile":{"profileType":"heap","baseline":{"previous":true}}}`, tr)
+	if r.Error != nil || len(r.Frames) != 1 {
+		t.Fatalf("%d frames, error %v", len(r.Frames), r.Error)
+	}
+	if _, i := r.Frames[0].FieldByName("valueRight"); i >= 0 {
+		t.Error("a diff against nothing")
+	}
+	if n := noticeTexts(r.Frames); len(n) != 1 || !strings.Contains(n[0], "source upload has no heap profile before") || !strings.Contains(n[0], "without a baseline") {
+		t.Errorf("notices %q", n)
+	}
+}
+
 func TestHeapDiffAgainstThePreviousProfile(t *testing.T) {
 	d := newInstance(t, `{"targets":[]}`)
 	for _, name := range []string{"before.heap.pb.gz", "after.heap.pb.gz"} {

@@ -28,6 +28,7 @@ func (d *Datasource) queryGoroutines(ctx context.Context, q *query.Query, tr bac
 		ExcludeCreatedBy: q.Filter.ExcludeCreatedBy,
 		MinWaitMinutes:   q.Filter.MinWaitMinutes,
 		HideSystem:       q.Filter.HideRuntime,
+		LockedToThread:   q.Filter.LockedToThread,
 	}
 	if q.View == "growth" {
 		return d.queryGrowth(ctx, q, tr, filter)
@@ -142,7 +143,7 @@ func buildGoroutineFrames(q *query.Query, filter stackgroups.Filter, o frames.Or
 		if err != nil {
 			return nil, err
 		}
-		return frames.GoroutineCount(o, snap, c, q.PerCategory), nil
+		return frames.GoroutineCount(o, snap, c, q.PerCategory, q.Total == nil || *q.Total), nil
 	case "states":
 		stats, err := stackgroups.States(snap, filter)
 		if err != nil {

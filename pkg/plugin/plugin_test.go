@@ -271,7 +271,8 @@ func TestMetricsQueryReadsPrometheusPage(t *testing.T) {
 	d := newInstance(t, metricsTarget(t))
 	got := numbers(t, runQuery(t, d, `{"queryType":"metrics","target":"svc"}`).Frames)
 	want := map[string]float64{"up{target=svc}": 1, "goroutines{target=svc}": 18, "threads{target=svc}": 7,
-		"rss_bytes{target=svc}": 8462336, "heap_inuse_bytes{target=svc}": 1261568, "os_threads{target=svc}": 6}
+		"rss_bytes{target=svc}": 8462336, "heap_inuse_bytes{target=svc}": 1261568, "os_threads{target=svc}": 6,
+		"heap_idle_bytes{target=svc}": 2605056, "stack_inuse_bytes{target=svc}": 327680}
 	if len(got) != len(want) {
 		t.Errorf("got %v", got)
 	}

@@ -69,11 +69,18 @@ func (d *Datasource) queryProfile(ctx context.Context, q *query.Query, tr backen
 			return backend.ErrDataResponse(backend.StatusBadRequest, "baseline: "+err.Error())
 		}
 	}
-	return answerEach(sources, func(b blob) ([]*data.Frame, error) {
+	resp := answerEach(sources, func(b blob) ([]*data.Frame, error) {
 		base := baseline
+		var alone []string
 		if previous && q.View == "flamegraph" {
 			prev, err := d.previousProfile(b, accepts)
-			if err != nil {
+			var none nothingBefore
+			switch {
+			case errors.As(err, &none):
+				// The first capture of a target has nothing to be
+				// compared with yet; its profile alone still answers.
+				alone = []string{string(none) + ", so this flame graph shows the profile alone, without a baseline"}
+			case err != nil:
 				return nil, fmt.Errorf("baseline: %w", err)
 			}
 			base = prev
@@ -83,8 +90,14 @@ func (d *Datasource) queryProfile(ctx context.Context, q *query.Query, tr backen
 			return nil, err
 		}
 		fs, err := profileView(q.View, b, p, cut, po.ProfileType, opts, base)
-		return withParseStats(fs, use), err
+		return withParseStats(withNotices(fs, alone), use), err
 	})
+	if q.View == "flamegraph" && len(resp.Frames) > 1 {
+		frames.AddNotice(resp.Frames[0], data.NoticeSeverityWarning, fmt.Sprintf(
+			"%d flame graphs answered, one per target; Grafana's flame graph panel draws the first only (%s): choose one target, or repeat the panel per target (the provisioned dashboards do)",
+			len(resp.Frames), resp.Frames[0].Name))
+	}
+	return resp
 }
 
 // previousProfile is the baseline "previous": the profile of the same
@@ -96,7 +109,7 @@ func (d *Datasource) previousProfile(subject blob, accepts func(dumpformat.Forma
 	kind := func(f dumpformat.Format) bool { return accepts(f) && f.Profile() == subject.entry.Format.Profile() }
 	e, ok := d.previousSnapshot(subject.entry.Source, subject, kind)
 	if !ok {
-		return nil, fmt.Errorf("%s has no %s profile before %s", sourceName(subject.entry.Source), subject.entry.Format.Profile(), snapshotTime(subject))
+		return nil, nothingBefore(fmt.Sprintf("%s has no %s profile before %s", sourceName(subject.entry.Source), subject.entry.Format.Profile(), snapshotTime(subject)))
 	}
 	open, err := d.dumpSource(e.ID, kind)
 	if err != nil {
@@ -113,6 +126,12 @@ func (d *Datasource) previousProfile(subject blob, accepts func(dumpformat.Forma
 	}
 	return &loadedProfile{p: p, origin: b.origin}, nil
 }
+
+// nothingBefore says that a source holds no profile of the kind before
+// the one a diff against the previous is asked for.
+type nothingBefore string
+
+func (e nothingBefore) Error() string { return string(e) }
 
 func (d *Datasource) cpuSeconds(po query.ProfileOptions) (int, error) {
 	if po.ProfileType != "cpu" {

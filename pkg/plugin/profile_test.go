@@ -66,6 +66,24 @@ func TestProfileFlameGraph(t *testing.T) {
 	}
 }
 
+// A flame graph of several targets is one frame per target, and the first
+// says that Grafana's panel draws it alone.
+func TestFlameGraphsOfSeveralTargetsSaySo(t *testing.T) {
+	url := profileTarget(t, nil)
+	d := newInstance(t, fmt.Sprintf(`{"targets":[{"name":"a","url":%q},{"name":"b","url":%q}]}`, url, url))
+	r := runQuery(t, d, `{"queryType":"profile","target":"*","profile":{"profileType":"heap"}}`)
+	if r.Error != nil || len(r.Frames) != 2 {
+		t.Fatalf("%d frames, error %v", len(r.Frames), r.Error)
+	}
+	if n := noticeTexts(r.Frames); len(n) != 1 || !strings.Contains(n[0], "draws the first only (a)") {
+		t.Errorf("notices %q", n)
+	}
+	one := runQuery(t, d, `{"queryType":"profile","target":"b","profile":{"profileType":"heap"}}`)
+	if n := noticeTexts(one.Frames); len(n) != 0 {
+		t.Errorf("one target: notices %q", n)
+	}
+}
+
 func TestProfileTopAndCPUSeconds(t *testing.T) {
 	var seconds string
 	d := profileInstance(t, &seconds)

@@ -3,6 +3,7 @@ package plugin
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -79,6 +80,9 @@ type traceView struct {
 }
 
 func (d *Datasource) newTraceView(q *query.Query, dq backend.DataQuery) (*traceView, error) {
+	if q.Filter.LockedToThread {
+		return nil, errors.New("the lockedToThread filter reads goroutine dumps: an execution trace does not record which goroutines are locked to threads")
+	}
 	raw := stackgroups.Filter{
 		States:           q.Filter.States,
 		Include:          q.Filter.Include,

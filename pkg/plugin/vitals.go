@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strings"
 
 	"github.com/goscope/pprof/pkg/processmetrics"
 	"github.com/goscope/pprof/pkg/query"
@@ -59,10 +60,14 @@ func (d *Datasource) vitals(ctx context.Context, t settings.Target, withHeap boo
 			r.errs = append(r.errs, err)
 		}
 	}
+	var absent []string
 	for _, name := range wanted {
 		if m, _ := query.Metric(name); m.NeedsMetricsURL {
-			r.missing = append(r.missing, noMetricsURL(t, name))
+			absent = append(absent, name)
 		}
+	}
+	if len(absent) > 0 {
+		r.missing = append(r.missing, noMetricsURL(t, absent...))
 	}
 	return r
 }
@@ -103,10 +108,14 @@ func (r *reading) readHeap(ctx context.Context, c *targets.Client, t settings.Ta
 	return nil
 }
 
-// noMetricsURL says why a figure of a target is absent and which setting
-// gives it.
-func noMetricsURL(t settings.Target, name string) string {
-	return fmt.Sprintf(`target %q has no metrics URL, so there is no %s: set the target's "metricsUrl" ("Metrics URL" in the data source settings) to its Prometheus /metrics page`, t.Name, name)
+// noMetricsURL says why figures of a target are absent and which setting
+// gives them, in one notice.
+func noMetricsURL(t settings.Target, names ...string) string {
+	list := strings.Join(names, ", ")
+	if n := len(names); n > 1 {
+		list = strings.Join(names[:n-1], ", ") + " or " + names[n-1]
+	}
+	return fmt.Sprintf(`target %q has no metrics URL, so there is no %s: set the target's "metricsUrl" ("Metrics URL" in the data source settings) to its Prometheus /metrics page`, t.Name, list)
 }
 
 // figureOrigin says where a figure of a target is read, for the field's

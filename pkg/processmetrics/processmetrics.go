@@ -1,5 +1,5 @@
 // Package processmetrics reads the vital signs of a Go process (resident
-// memory, heap in use, live OS threads) from its Prometheus
+// memory, heap in use and idle, goroutine stacks, live OS threads) from its Prometheus
 // /metrics page, as the Prometheus Go client's default collectors export
 // them, and what of them a process without one still tells: heap in use
 // from the runtime.MemStats block of its heap profile in debug=1 text.
@@ -9,8 +9,8 @@ package processmetrics
 
 import (
 	"bytes"
-	"errors"
 	"fmt"
+	"strings"
 
 	dto "github.com/prometheus/client_model/go"
 	"github.com/prometheus/common/expfmt"
@@ -31,6 +31,12 @@ type Vital struct {
 var Vitals = []Vital{
 	{Name: "rss_bytes", Metric: "process_resident_memory_bytes"},
 	{Name: "heap_inuse_bytes", Metric: "go_memstats_heap_inuse_bytes", MemStats: "HeapInuse"},
+	// Memory the runtime holds beside the heap in use: idle heap spans
+	// (free, or returned to the OS and still counted until then) and
+	// goroutine stacks, which grow with the goroutine count. Together they
+	// tell an RSS spike of a heap that grew from one of goroutines.
+	{Name: "heap_idle_bytes", Metric: "go_memstats_heap_idle_bytes"},
+	{Name: "stack_inuse_bytes", Metric: "go_memstats_stack_inuse_bytes"},
 	{Name: "os_threads", Metric: "go_threads"},
 }
 
@@ -58,7 +64,7 @@ func Parse(page []byte) (map[string]float64, error) {
 		}
 	}
 	if len(out) == 0 {
-		return nil, errors.New("the metrics page exports none of the Go process metrics (process_resident_memory_bytes, go_memstats_heap_inuse_bytes, go_threads)")
+		return nil, fmt.Errorf("the metrics page exports none of the Go process metrics (%s)", metricNames())
 	}
 	return out, nil
 }
@@ -75,4 +81,12 @@ func firstValue(f *dto.MetricFamily) (float64, bool) {
 		}
 	}
 	return 0, false
+}
+
+func metricNames() string {
+	names := make([]string, len(Vitals))
+	for i, v := range Vitals {
+		names[i] = v.Metric
+	}
+	return strings.Join(names, ", ")
 }

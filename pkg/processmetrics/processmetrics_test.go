@@ -15,7 +15,7 @@ func TestParseRealPage(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := map[string]float64{"rss_bytes": 8462336, "heap_inuse_bytes": 1261568, "os_threads": 6}
+	want := map[string]float64{"rss_bytes": 8462336, "heap_inuse_bytes": 1261568, "heap_idle_bytes": 2605056, "stack_inuse_bytes": 327680, "os_threads": 6}
 	for k, v := range want {
 		if got[k] != v {
 			t.Errorf("%s = %v; want %v", k, got[k], v)

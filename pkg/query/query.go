@@ -5,6 +5,7 @@ package query
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 	"strconv"
@@ -44,6 +45,9 @@ type Query struct {
 
 	// PerCategory adds one count per state category to the count view.
 	PerCategory bool `json:"perCategory,omitempty"`
+	// Total, false, leaves the total (category "all") out of a count view
+	// with PerCategory: a panel of the categories alone. Unset keeps it.
+	Total *bool `json:"total,omitempty"`
 
 	// Snapshot picks one snapshot of a dump that holds several (a log of
 	// several crashes): its position in the file, from 1, or a capture
@@ -100,6 +104,9 @@ type GoroutineFilter struct {
 	ExcludeCreatedBy string `json:"excludeCreatedBy,omitempty"`
 	MinWaitMinutes   int    `json:"minWaitMinutes,omitempty"`
 	HideRuntime      bool   `json:"hideRuntime,omitempty"`
+	// LockedToThread keeps goroutines locked to their OS thread
+	// (runtime.LockOSThread), each of which holds a thread while it waits.
+	LockedToThread bool `json:"lockedToThread,omitempty"`
 }
 
 // ProfileOptions shape a profile query.
@@ -158,7 +165,27 @@ func Parse(raw json.RawMessage, queryType string) (*Query, error) {
 	if err := q.validate(); err != nil {
 		return nil, err
 	}
+	if err := q.checkChosenSource(keys); err != nil {
+		return nil, err
+	}
 	return &q, nil
+}
+
+// checkChosenSource refuses a query that names a dump or a dump source and
+// leaves it empty, as a dashboard variable with nothing chosen does: the
+// panel reads a dump, and answering with the targets' live data under a
+// dump's heading would mislead.
+func (q *Query) checkChosenSource(keys map[string]json.RawMessage) error {
+	if q.QueryType != TypeGoroutines && q.QueryType != TypeProfile && q.QueryType != TypeTrace {
+		return nil
+	}
+	if _, named := keys["dump"]; named && q.Dump == "" {
+		return errors.New("no dump is chosen: pick one in the dashboard's Dump variable, or in the query editor")
+	}
+	if _, named := keys["dumpSource"]; named && q.Dump == "" && q.DumpSource == "" {
+		return errors.New("no dump source is chosen: pick one in the dashboard's Source variable, or in the query editor")
+	}
+	return nil
 }
 
 func (q *Query) validate() error {
@@ -188,6 +215,9 @@ func (q *Query) validate() error {
 	}
 	if q.Profile.Seconds < 0 || q.Profile.MaxNodes < 0 || q.Trace.Seconds < 0 || q.Trace.Goroutines < 0 {
 		return fmt.Errorf("seconds, maxNodes and goroutines cannot be negative")
+	}
+	if q.Total != nil && !*q.Total && !q.PerCategory {
+		return fmt.Errorf("total: false leaves nothing to count; add perCategory to count per state category")
 	}
 	if q.Trace.Kind != "" && !slices.Contains(TraceKinds, q.Trace.Kind) {
 		return fmt.Errorf("unknown trace kind %q; use one of %s", q.Trace.Kind, list(TraceKinds))

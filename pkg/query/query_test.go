@@ -42,11 +42,26 @@ func TestParseErrors(t *testing.T) {
 		`{"queryType":"goroutines","filter":{"minWaitMinutes":-1}}`: "cannot be negative",
 		`{"queryType":"goroutines","snapshot":"0"}`:                 "numbered from 1",
 		`{"queryType":"goroutines","snapshot":"last tuesday"}`:      "use a position from 1, a capture time",
+		`{"queryType":"goroutines","view":"count","total":false}`:   "total: false leaves nothing to count",
+		// An empty dashboard variable: the panel reads a dump, not the targets.
+		`{"queryType":"goroutines","view":"groups","dump":""}`: "no dump is chosen: pick one in the dashboard's Dump variable",
+		`{"queryType":"profile","dump":null,"target":"*"}`:     "no dump is chosen",
+		`{"queryType":"trace","dumpSource":""}`:                "no dump source is chosen",
 	}
 	for raw, want := range cases {
 		_, err := Parse([]byte(raw), "")
 		if err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("%s: err = %v; want %q", raw, err, want)
+		}
+	}
+}
+
+// Only queries that read snapshots need one chosen: a dumps query without a
+// source lists every source.
+func TestEmptySourceOfADumpsQueryMeansAll(t *testing.T) {
+	for _, raw := range []string{`{"queryType":"dumps","view":"list","dumpSource":""}`, `{"queryType":"metrics","dump":""}`} {
+		if _, err := Parse([]byte(raw), ""); err != nil {
+			t.Errorf("%s: %v", raw, err)
 		}
 	}
 }

@@ -58,6 +58,10 @@ func evidence(j JSONData, out *Settings) []error {
 			errs = append(errs, fmt.Errorf("full dump interval (seconds) must be at most 86400, not %d", j.FullDumpIntervalSeconds))
 		case out.RecordInterval > 0 && s < out.RecordInterval:
 			errs = append(errs, fmt.Errorf("full dump interval (%d s) must not be shorter than the recording interval (%d s): full dumps are taken on recording rounds", j.FullDumpIntervalSeconds, out.RecordInterval/time.Second))
+		case s < out.MinInterval && j.MinIntervalSeconds == 0:
+			// Full dumps asked for more often than the default minimum
+			// interval would be the same dump again: the interval follows.
+			out.MinInterval = s
 		case s < out.MinInterval:
 			errs = append(errs, fmt.Errorf("full dump interval (%d s) must not be shorter than the minimum interval between fetches (%d s)", j.FullDumpIntervalSeconds, out.MinInterval/time.Second))
 		}

@@ -26,6 +26,23 @@ func TestEvidenceDefaults(t *testing.T) {
 	}
 }
 
+// Full dumps more often than the default minimum interval bring the
+// interval down with them; an interval set explicitly is held to.
+func TestMinimumIntervalFollowsFullDumps(t *testing.T) {
+	s, err := load(t, `{"fullDumpIntervalSeconds":15}`, nil)
+	if err != nil || s.MinInterval != 15*time.Second || s.FullDumpInterval != 15*time.Second {
+		t.Errorf("minimum interval %v, full dumps %v, %v", s.MinInterval, s.FullDumpInterval, err)
+	}
+	s, err = load(t, `{"fullDumpIntervalSeconds":120}`, nil)
+	if err != nil || s.MinInterval != DefaultMinInterval {
+		t.Errorf("minimum interval %v, %v", s.MinInterval, err)
+	}
+	_, err = load(t, `{"fullDumpIntervalSeconds":15,"minIntervalSeconds":20}`, nil)
+	if err == nil || !strings.Contains(err.Error(), "must not be shorter than the minimum interval between fetches (20 s)") {
+		t.Errorf("err = %v", err)
+	}
+}
+
 // A target's rule replaces the data source's on its figure, a disabled one
 // removes it, and the others are inherited.
 func TestCaptureRulesPerTarget(t *testing.T) {

@@ -24,8 +24,14 @@ const (
 	// DefaultMaxFullDumpGoroutines keeps the stop-the-world pause of a
 	// debug=2 dump around 150 ms (about 300 ms per 100k goroutines).
 	DefaultMaxFullDumpGoroutines = 50000
-	DefaultMinInterval           = 5 * time.Second
-	DefaultMaxProfileSeconds     = 30
+	// DefaultMinInterval bounds what panels, alert rules, the recorder and
+	// captures together cost a target: at most one full dump (and one of
+	// each profile) per 30 s, however many people look, about 0.5% of its
+	// time stopped at the full-dump limit. With the recorder's full dump a
+	// minute and dashboards refreshed each minute, the two share one dump:
+	// a dashboard watched by one person costs the target nothing more.
+	DefaultMinInterval       = 30 * time.Second
+	DefaultMaxProfileSeconds = 30
 	// DefaultMaxTraceSeconds keeps an execution trace of a live target
 	// short: tracing costs the target 1-2% CPU, but a busy service writes
 	// megabytes of trace per second.

@@ -38,6 +38,9 @@ type Filter struct {
 	// HideSystem drops runtime goroutines: those in the GC and runtime
 	// category and those whose every frame is in the runtime.
 	HideSystem bool
+	// LockedToThread keeps goroutines locked to their OS thread, which
+	// only dumps with states say.
+	LockedToThread bool
 }
 
 // Ignored lists the parts of the filter that cannot apply to a snapshot
@@ -53,6 +56,9 @@ func (f Filter) Ignored(snap *goroutines.Snapshot) []string {
 	if f.MinWaitMinutes > 0 {
 		out = append(out, fmt.Sprintf("minimum wait of %d minutes not applied: %s dumps carry no wait times", f.MinWaitMinutes, snap.Format))
 	}
+	if f.LockedToThread {
+		out = append(out, fmt.Sprintf("locked-to-thread filter not applied: %s dumps do not say which goroutines are locked to threads", snap.Format))
+	}
 	return out
 }
 
@@ -65,6 +71,7 @@ type matcher struct {
 	exclude    *regexp.Regexp
 	createdBy  *regexp.Regexp
 	minWait    int
+	locked     bool
 	hideSystem bool
 	stackOK    map[*goroutines.Stack]bool
 }
@@ -85,6 +92,7 @@ func (f Filter) compile(snap *goroutines.Snapshot) (*matcher, error) {
 		return m, nil
 	}
 	m.minWait = f.MinWaitMinutes
+	m.locked = f.LockedToThread
 	for _, s := range f.States {
 		s = strings.TrimSpace(s)
 		if s == "" {
@@ -118,7 +126,7 @@ func (m *matcher) keep(g *goroutines.Goroutine) bool {
 	if m.byState && !m.categories[g.Category] && !m.states[strings.ToLower(g.State)] {
 		return false
 	}
-	if g.WaitMinutes < m.minWait {
+	if g.WaitMinutes < m.minWait || m.locked && !g.LockedToThread {
 		return false
 	}
 	if m.hideSystem && g.Category == waitstates.Runtime {

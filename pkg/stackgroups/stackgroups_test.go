@@ -149,13 +149,34 @@ func TestFilters(t *testing.T) {
 	}
 }
 
+// A real Go 1.27 dump holds one goroutine locked to its thread, in a
+// select without cases; the other 17 are not locked.
+func TestLockedToThreadFilter(t *testing.T) {
+	s := load(t, "corpus/go1.27-samples/pprof-http/goroutine_debug_2.txt")
+	cases := []struct {
+		name string
+		f    Filter
+		want int
+	}{
+		{"locked", Filter{LockedToThread: true}, 1},
+		{"locked, outside syscalls", Filter{LockedToThread: true, States: []string{"select", "channel", "lock", "sync", "io", "sleep", "running", "runnable", "runtime", "other"}}, 1},
+		{"locked, in syscalls", Filter{LockedToThread: true, States: []string{"syscall"}}, 0},
+		{"not filtered", Filter{}, 18},
+	}
+	for _, c := range cases {
+		if got := countKept(t, s, c.f); got != c.want {
+			t.Errorf("%s: %d, want %d", c.name, got, c.want)
+		}
+	}
+}
+
 func TestFiltersWithoutStates(t *testing.T) {
 	s := load(t, "corpus/go1.19-scenario-x3/goroutine.debug1.txt")
-	f := Filter{States: []string{"lock"}, MinWaitMinutes: 3, Include: `main\.leak`}
+	f := Filter{States: []string{"lock"}, MinWaitMinutes: 3, Include: `main\.leak`, LockedToThread: true}
 	if got := countKept(t, s, f); got != 240 {
-		t.Errorf("debug=1: %d, want 240 (state and wait filters cannot apply)", got)
+		t.Errorf("debug=1: %d, want 240 (state, wait and locked filters cannot apply)", got)
 	}
-	if notes := f.Ignored(s); len(notes) != 2 {
+	if notes := f.Ignored(s); len(notes) != 3 {
 		t.Errorf("ignored %q", notes)
 	}
 	if notes := f.Ignored(load(t, scenario)); notes != nil {

@@ -75,6 +75,7 @@ var analyzers = []analyzer{
 	{"version", needsMetadata, checkVersion},
 	{"grafanadependency", needsMetadata, checkGrafanaDependency},
 	{"metadatapaths", needsMetadata, checkMetadataPaths},
+	{"includeddashboards", needsMetadata, checkIncludedDashboards},
 	{"logos", needsMetadata, checkLogos},
 	{"screenshots", needsMetadata, checkScreenshots},
 	{"modulejs", needsMetadata, checkModuleJS},

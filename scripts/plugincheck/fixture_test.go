@@ -69,8 +69,10 @@ func goodFixture(t *testing.T) *fixture {
 			"version":     "1.2.3",
 			"updated":     "2026-01-02",
 		},
+		"includes":     []any{map[string]any{"type": "dashboard", "name": "Overview", "path": "dashboards/overview.json"}},
 		"dependencies": map[string]any{"grafanaDependency": ">=12.0.0", "plugins": []any{}},
 	})
+	f.setFile("dashboards/overview.json", `{"uid": "demo-overview", "title": "Overview", "panels": []}`)
 	f.setFile("module.js", `define(["react"], function () { return {}; });`)
 	f.setSourceMap(t, map[string]string{
 		"webpack://" + testPluginID + "/./module.ts":                f.source["src/module.ts"],

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"encoding/json"
 	"encoding/xml"
 	"fmt"
 	"io/fs"
@@ -67,6 +68,44 @@ func checkMetadataPaths(c *pluginContext, r *reporter) string {
 		}
 	}
 	return fmt.Sprintf("all %d logo and screenshot paths exist in the archive", checked)
+}
+
+// checkIncludedDashboards checks that every dashboard plugin.json includes
+// is in the archive, at its path relative to that plugin.json (where
+// Grafana reads it to offer on the Dashboards tab), and is a dashboard's
+// JSON model: an object with a title and a list of panels.
+func checkIncludedDashboards(c *pluginContext, r *reporter) string {
+	checked := 0
+	for _, p := range c.metadataPaths() {
+		for _, include := range c.metadata[p].Includes {
+			if include.Type != "dashboard" {
+				continue
+			}
+			checked++
+			f := referencedFile{"dashboard", p, strings.TrimPrefix(include.Path, "./")}
+			location, ok := f.location()
+			if !ok {
+				r.errorf("%s: dashboard path %q must be relative to plugin.json (e.g. dashboards/overview.json)", p, include.Path)
+				continue
+			}
+			raw, err := fs.ReadFile(c.plugin, location)
+			if err != nil {
+				r.errorf("%s: included dashboard %s is not in the archive", p, location)
+				continue
+			}
+			var model struct {
+				Title  string            `json:"title"`
+				Panels []json.RawMessage `json:"panels"`
+			}
+			switch err := json.Unmarshal(raw, &model); {
+			case err != nil:
+				r.errorf("%s: included dashboard %s is not JSON: %v", p, location, err)
+			case model.Title == "" || model.Panels == nil:
+				r.errorf("%s: included dashboard %s is not a dashboard's JSON model (an object with a title and panels)", p, location)
+			}
+		}
+	}
+	return fmt.Sprintf("all %d included dashboards are in the archive", checked)
 }
 
 // checkLogos checks that every plugin names a small and a large logo, which

@@ -52,6 +52,16 @@ func TestBrokenArchivesFailTheRightAnalyzer(t *testing.T) {
 		{"nested gzip by content", func(t *testing.T, f *fixture) { f.setFile("data.bin", "\x1f\x8b\x08\x00rest") }, "archive", "", "data.bin is an archive"},
 		{"legacy dist directory", func(t *testing.T, f *fixture) { f.root = testPluginID + "/dist" }, "archive", "", "dist/ holds the build output"},
 
+		// includeddashboards
+		{"included dashboard missing", func(t *testing.T, f *fixture) { delete(f.files, "dashboards/overview.json") }, "includeddashboards", "", "dashboards/overview.json is not in the archive"},
+		{"included dashboard not a dashboard", func(t *testing.T, f *fixture) { f.setFile("dashboards/overview.json", `{"title": "Overview"}`) }, "includeddashboards", "", "not a dashboard's JSON model"},
+		{"included dashboard not JSON", func(t *testing.T, f *fixture) { f.setFile("dashboards/overview.json", "uid: x") }, "includeddashboards", "", "invalid character"},
+		{"included dashboard outside the plugin", func(t *testing.T, f *fixture) {
+			f.editMetadata(t, func(m map[string]any) {
+				m["includes"] = []any{map[string]any{"type": "dashboard", "name": "Overview", "path": "/etc/overview.json"}}
+			})
+		}, "includeddashboards", "", "must be relative to plugin.json"},
+
 		// archivename
 		{"root directory not the plugin id", func(t *testing.T, f *fixture) { f.root = "demo" }, "archivename", "", "must contain a directory named " + testPluginID},
 		{"archive file name", func(t *testing.T, f *fixture) { f.archiveName = "plugin.zip" }, "archivename", severityWarning, "myorg-demo-datasource-1.2.3.zip"},
@@ -301,6 +311,7 @@ func TestAppWithDeclaredNestedPluginPasses(t *testing.T) {
 	f.files["datasource/gpx_demo_linux_amd64"] = f.files["gpx_demo_linux_amd64"]
 	f.files["datasource/img/logo.svg"] = f.files["img/logo.svg"]
 	f.files["datasource/img/overview.png"] = f.files["img/overview.png"]
+	f.files["datasource/dashboards/overview.json"] = f.files["dashboards/overview.json"]
 	f.editMetadata(t, func(m map[string]any) {
 		m["id"], m["type"] = "myorg-demo-app", "app"
 		m["includes"] = []any{map[string]any{"type": "datasource", "name": "Demo", "path": "datasource/plugin.json"}}

@@ -314,8 +314,34 @@ describe('QueryEditor', () => {
     fireEvent.click(screen.getByLabelText('Per category'));
     expect(latest.current).toEqual({ refId: 'A', queryType: 'goroutines', target: '*', perCategory: true });
 
+    fireEvent.click(screen.getByLabelText('Total'));
+    expect(latest.current).toEqual({
+      refId: 'A',
+      queryType: 'goroutines',
+      target: '*',
+      perCategory: true,
+      total: false,
+    });
+    fireEvent.click(screen.getByLabelText('Total'));
+    expect(latest.current).toEqual({ refId: 'A', queryType: 'goroutines', target: '*', perCategory: true });
+
+    // Without the categories there is only the total, which stays.
+    fireEvent.click(screen.getByLabelText('Total'));
+    fireEvent.click(screen.getByLabelText('Per category'));
+    expect(latest.current).toEqual({ refId: 'A', queryType: 'goroutines', target: '*' });
+    expect(screen.queryByLabelText('Total')).not.toBeInTheDocument();
+
     fireEvent.click(screen.getByRole('radio', { name: 'Groups' }));
     expect(screen.queryByLabelText('Per category')).not.toBeInTheDocument();
+  });
+
+  it('keeps goroutines locked to threads, in dumps but not in traces', async () => {
+    const { latest } = await renderEditor({ refId: 'A', queryType: 'goroutines', target: '*' });
+    fireEvent.click(screen.getByLabelText('Locked to thread'));
+    expect(latest.current.filter).toEqual({ lockedToThread: true });
+
+    fireEvent.click(screen.getByRole('radio', { name: 'Trace' }));
+    expect(screen.queryByLabelText('Locked to thread')).not.toBeInTheDocument();
   });
 
   it('deletes the picked upload after confirmation', async () => {

@@ -1,6 +1,6 @@
 import React from 'react';
 import { QueryEditorProps } from '@grafana/data';
-import { InlineField, InlineSwitch, RadioButtonGroup, Stack } from '@grafana/ui';
+import { InlineField, InlineFieldRow, InlineSwitch, RadioButtonGroup, Stack } from '@grafana/ui';
 
 import { DataSource } from '../datasource';
 import { isRunnable, queryTypeOf, sourceForType, sourceOf } from '../queries';
@@ -45,6 +45,7 @@ export function QueryEditor({ query, onChange, onRunQuery, datasource }: Props) 
       view: _v,
       metric: _m,
       perCategory: _c,
+      total: _o,
       snapshot: _n,
       filter: _f,
       profile: _p,
@@ -131,17 +132,42 @@ export function QueryEditor({ query, onChange, onRunQuery, datasource }: Props) 
             onChange={(view) => update({ ...query, view })}
           />
           {(query.view || VIEWS.goroutines[0].value) === 'count' && (
-            <InlineField
-              label="Per category"
-              labelWidth={QUERY_LABEL_WIDTH}
-              tooltip="Add one count per state category beside the total, e.g. for an alert on goroutines blocked on locks."
-            >
-              <InlineSwitch
-                id={id('per-category')}
-                value={Boolean(query.perCategory)}
-                onChange={(e) => update(withField(query, 'perCategory', e.currentTarget.checked || undefined))}
-              />
-            </InlineField>
+            <InlineFieldRow>
+              <InlineField
+                label="Per category"
+                labelWidth={QUERY_LABEL_WIDTH}
+                tooltip="Add one count per state category beside the total, e.g. for an alert on goroutines blocked on locks."
+              >
+                <InlineSwitch
+                  id={id('per-category')}
+                  value={Boolean(query.perCategory)}
+                  onChange={(e) => {
+                    // The total can only be left out beside the categories.
+                    const { total: _o, ...rest } = query;
+                    update(
+                      withField(
+                        e.currentTarget.checked ? query : rest,
+                        'perCategory',
+                        e.currentTarget.checked || undefined
+                      )
+                    );
+                  }}
+                />
+              </InlineField>
+              {query.perCategory && (
+                <InlineField
+                  label="Total"
+                  labelWidth={QUERY_LABEL_WIDTH}
+                  tooltip="The count of all goroutines (category all) beside the categories; off for a panel of the categories alone."
+                >
+                  <InlineSwitch
+                    id={id('total')}
+                    value={query.total !== false}
+                    onChange={(e) => update(withField(query, 'total', e.currentTarget.checked ? undefined : false))}
+                  />
+                </InlineField>
+              )}
+            </InlineFieldRow>
           )}
           {query.view === 'growth' && (
             <GrowthBaselineField
@@ -209,7 +235,7 @@ export function QueryEditor({ query, onChange, onRunQuery, datasource }: Props) 
             idPrefix={id('filter')}
             filter={query.filter ?? {}}
             onChange={(filter) => update({ ...query, filter })}
-            withMinWait={false}
+            fromTrace
           />
         </>
       )}

@@ -78,5 +78,15 @@ describe('VariableQueryEditor', () => {
 
     await choose('Format', 'Goroutine dump (debug=2)');
     expect(onChange).toHaveBeenLastCalledWith({ refId: 'v', kind: 'dumps', format: 'goroutine-text' });
+
+    await choose('Profile', 'goroutine');
+    expect(onChange).toHaveBeenLastCalledWith({ refId: 'v', kind: 'dumps', profile: 'goroutine' });
+  });
+
+  it('orders dump sources by the newest dump of a profile', async () => {
+    const onChange = renderEditor({ refId: 'v', kind: 'dumpSources' });
+
+    await choose('Profile', 'heap');
+    expect(onChange).toHaveBeenLastCalledWith({ refId: 'v', kind: 'dumpSources', profile: 'heap' });
   });
 });

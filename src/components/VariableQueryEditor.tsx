@@ -3,7 +3,7 @@ import { QueryEditorProps } from '@grafana/data';
 import { Combobox, ComboboxOption, InlineField, RadioButtonGroup, Stack } from '@grafana/ui';
 
 import { DataSource } from '../datasource';
-import { DUMP_FORMATS } from '../queryModel';
+import { DUMP_FORMATS, PROFILE_TYPES } from '../queryModel';
 import { PprofOptions, PprofQuery, PprofVariableQuery, VariableQueryKind } from '../types';
 import { toVariableQuery } from '../variables';
 import { QUERY_LABEL_WIDTH } from './layout';
@@ -16,6 +16,13 @@ const KINDS: Array<{ value: VariableQueryKind; label: string; description: strin
   { value: 'labelValues', label: 'Label values', description: 'Values of one target label, e.g. env' },
   { value: 'dumps', label: 'Dumps', description: 'Stored dumps (text: name, value: id)' },
   { value: 'dumpSources', label: 'Dump sources', description: 'Uploads and dump directories' },
+];
+
+/** What a stored dump can hold: the runtime's profiles, race reports and execution traces. */
+const DUMP_PROFILES: Array<ComboboxOption<string>> = [
+  ...PROFILE_TYPES.map((p) => ({ value: p.value, label: p.value, description: p.description })),
+  { value: 'race', label: 'race', description: 'Data race reports' },
+  { value: 'trace', label: 'trace', description: 'Execution traces' },
 ];
 
 /** The query of a dashboard variable: which list of this data source it holds. */
@@ -104,6 +111,27 @@ export function VariableQueryEditor({ query: raw, onChange, datasource }: Props)
             />
           </InlineField>
         </>
+      )}
+      {(query.kind === 'dumps' || query.kind === 'dumpSources') && (
+        <InlineField
+          label="Profile"
+          labelWidth={QUERY_LABEL_WIDTH}
+          tooltip={
+            query.kind === 'dumps'
+              ? 'Only dumps of this kind, in any of its formats (goroutine: full dumps, crash output and goroutine profiles).'
+              : 'Sources are listed newest dump first, so the variable starts on the source with the newest evidence; with a profile, only dumps of that kind count.'
+          }
+        >
+          <Combobox
+            id="variable-profile"
+            width={32}
+            options={DUMP_PROFILES}
+            value={selected(DUMP_PROFILES, query.profile)}
+            isClearable
+            placeholder="Any dump"
+            onChange={(option) => set({ profile: option?.value || undefined })}
+          />
+        </InlineField>
       )}
     </Stack>
   );

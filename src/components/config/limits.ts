@@ -59,10 +59,10 @@ export const LIMITS: Record<LimitKey, Limit> = {
     key: 'minIntervalSeconds',
     label: 'Min interval (s)',
     tooltip:
-      'The shortest time between two fetches of the same endpoint of a target; queries in between reuse the last answer.',
+      'The shortest time between two fetches of an expensive endpoint (full dump, profile) of a target; queries in between reuse the last answer. Bounds what dashboards and alert rules cost the target.',
     min: 1,
     max: 3600,
-    defaultValue: 5,
+    defaultValue: 30,
   },
   maxProfileSeconds: {
     key: 'maxProfileSeconds',

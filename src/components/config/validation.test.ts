@@ -162,6 +162,13 @@ describe('capture rules', () => {
     expect(errorsOf(twice[0], twice)).toEqual(['the figure has two rules; keep one']);
   });
 
+  it('lets the unset minimum interval follow full dumps down, as the backend does', () => {
+    expect(settingsProblems({ fullDumpIntervalSeconds: 15 })).toEqual([]);
+    expect(settingsProblems({ fullDumpIntervalSeconds: 20, minIntervalSeconds: 30 })).toEqual([
+      'Full dump interval (20 s) must not be shorter than the minimum interval between fetches (30 s)',
+    ]);
+  });
+
   it('names every problem as the backend does', () => {
     expect(
       settingsProblems({

@@ -348,7 +348,8 @@ export function captureRuleName(rule: CaptureRule, index: number, target?: strin
 export function evidenceProblems(jsonData: PprofOptions): string[] {
   const problems: string[] = [];
   const record = jsonData.recordIntervalSeconds || LIMITS.recordIntervalSeconds.defaultValue;
-  const minInterval = jsonData.minIntervalSeconds || LIMITS.minIntervalSeconds.defaultValue;
+  // Left unset, the minimum interval follows shorter full dump intervals down.
+  const minInterval = jsonData.minIntervalSeconds || 0;
   const fullDump = jsonData.fullDumpIntervalSeconds ?? 0;
   if (fullDump !== 0 && !jsonData.recordDisabled && fullDump < record) {
     problems.push(

@@ -10,12 +10,15 @@ interface Props {
   idPrefix: string;
   filter: GoroutineFilter;
   onChange: (filter: GoroutineFilter) => void;
-  /** Execution traces carry no dump wait times: their filter has no minimum wait. */
-  withMinWait?: boolean;
+  /**
+   * Execution traces carry neither a dump's wait times nor which goroutines
+   * are locked to threads: their filter has no minimum wait and no lock switch.
+   */
+  fromTrace?: boolean;
 }
 
 /** Narrows the goroutines every view looks at. Applies as soon as a field is left. */
-export function GoroutineFilterFields({ idPrefix, filter, onChange, withMinWait = true }: Props) {
+export function GoroutineFilterFields({ idPrefix, filter, onChange, fromTrace = false }: Props) {
   const set = <K extends keyof GoroutineFilter>(key: K, value: GoroutineFilter[K]) => {
     const next = { ...filter, [key]: value };
     if (value === undefined || value === '' || value === false || (Array.isArray(value) && value.length === 0)) {
@@ -93,7 +96,7 @@ export function GoroutineFilterFields({ idPrefix, filter, onChange, withMinWait 
             onCommit={(v) => set('excludeCreatedBy', v)}
           />
         </InlineField>
-        {withMinWait && (
+        {!fromTrace && (
           <InlineField
             label="Min wait (min)"
             labelWidth={QUERY_LABEL_WIDTH}
@@ -123,6 +126,19 @@ export function GoroutineFilterFields({ idPrefix, filter, onChange, withMinWait 
             onChange={(e) => set('hideRuntime', e.currentTarget.checked)}
           />
         </InlineField>
+        {!fromTrace && (
+          <InlineField
+            label="Locked to thread"
+            labelWidth={QUERY_LABEL_WIDTH}
+            tooltip="Only goroutines locked to their OS thread (runtime.LockOSThread): each holds a thread while it waits. Goroutine dumps with states (debug=2, crash output) say which."
+          >
+            <InlineSwitch
+              id={`${idPrefix}-locked-to-thread`}
+              value={Boolean(filter.lockedToThread)}
+              onChange={(e) => set('lockedToThread', e.currentTarget.checked)}
+            />
+          </InlineField>
+        )}
       </InlineFieldRow>
     </>
   );
