@@ -13,6 +13,7 @@ import (
 
 	"github.com/goscope/pprof/pkg/capturerules"
 	"github.com/goscope/pprof/pkg/dumpformat"
+	"github.com/goscope/pprof/pkg/objstore"
 )
 
 // Defaults, chosen so that a plain install is safe against large targets.
@@ -88,7 +89,10 @@ type JSONData struct {
 	CaptureQuotaMiB int               `json:"captureQuotaMiB,omitempty"`
 	// DumpStoreDir is where uploaded dumps are kept on the Grafana server.
 	DumpStoreDir string `json:"dumpStoreDir,omitempty"`
-	MaxUploadMiB int    `json:"maxUploadMiB,omitempty"`
+	// ObjectStorage, when set, keeps the dump store in a bucket shared by
+	// every replica instead of DumpStoreDir.
+	ObjectStorage *ObjectStorageJSON `json:"objectStorage,omitempty"`
+	MaxUploadMiB  int                `json:"maxUploadMiB,omitempty"`
 	// MaxCoreUploadMiB bounds an uploaded core dump or executable, and the
 	// core dumps read from dump directories.
 	MaxCoreUploadMiB int             `json:"maxCoreUploadMiB,omitempty"`
@@ -164,7 +168,9 @@ type Settings struct {
 	RecordInterval  time.Duration
 	RecordRetention time.Duration
 	// DumpStoreDir is empty when the admin left it to the default.
-	DumpStoreDir    string
+	DumpStoreDir string
+	// ObjectStorage is nil when the dump store is a local directory.
+	ObjectStorage   *objstore.S3Config
 	MaxUploadBytes  int64
 	MaxCoreBytes    int64
 	DumpQuotaBytes  int64
@@ -240,6 +246,9 @@ func FromJSON(j JSONData, secrets map[string]string) (*Settings, error) {
 		MaxLocations:         orInt(j.MaxProfileLocations, dumpformat.DefaultMaxLocations),
 		MaxStackFrames:       orInt(j.MaxStackFrames, dumpformat.DefaultMaxStackFrames),
 	}
+	var storageErrs []error
+	out.ObjectStorage, storageErrs = objectStorage(j.ObjectStorage, secrets)
+	errs = append(errs, storageErrs...)
 	errs = append(errs, checkDumpDirectories(j)...)
 	errs = append(errs, checkLimits(j)...)
 	seen := map[string]bool{}

@@ -177,3 +177,40 @@ func TestDecodingLimits(t *testing.T) {
 		}
 	}
 }
+
+func TestObjectStorage(t *testing.T) {
+	secrets := map[string]string{SecretObjectStorageAccessKey: "ak", SecretObjectStorageSecretKey: "sk"}
+	s, err := FromJSON(JSONData{ObjectStorage: &ObjectStorageJSON{
+		Endpoint: "http://127.0.0.1:8333", Region: "us-east-1", Bucket: "pprof-dumps", Prefix: "/grafana/prod/", PathStyle: true,
+	}}, secrets)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c := s.ObjectStorage; c == nil || c.Prefix != "grafana/prod" || c.AccessKey != "ak" || c.SecretKey != "sk" || !c.PathStyle {
+		t.Fatalf("object storage = %+v", c)
+	}
+	if s, err := FromJSON(JSONData{}, nil); err != nil || s.ObjectStorage != nil {
+		t.Fatalf("default store: %+v, %v", s.ObjectStorage, err)
+	}
+	for _, tc := range []struct {
+		os   ObjectStorageJSON
+		want string
+	}{
+		{ObjectStorageJSON{Bucket: "b-1"}, "endpoint is missing"},
+		{ObjectStorageJSON{Endpoint: "s3.amazonaws.com", Bucket: "b-1"}, "not an http(s) URL"},
+		{ObjectStorageJSON{Endpoint: "https://s3.amazonaws.com/b-1", Bucket: "b-1"}, "has a path"},
+		{ObjectStorageJSON{Endpoint: "https://u:p@s3.amazonaws.com", Bucket: "b-1"}, "must not carry credentials"},
+		{ObjectStorageJSON{Endpoint: "https://s3.amazonaws.com", Bucket: "B"}, "not a valid bucket name"},
+		{ObjectStorageJSON{Endpoint: "https://s3.amazonaws.com", Bucket: "b-1", Prefix: "a/../b"}, "not a clean path"},
+	} {
+		_, err := FromJSON(JSONData{ObjectStorage: &tc.os}, secrets)
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%+v: error %v, want %q", tc.os, err, tc.want)
+		}
+	}
+	_, err = FromJSON(JSONData{ObjectStorage: &ObjectStorageJSON{Endpoint: "https://s3.amazonaws.com", Bucket: "b-1"}},
+		map[string]string{SecretObjectStorageAccessKey: "ak"})
+	if err == nil || !strings.Contains(err.Error(), "both the access key and the secret key") {
+		t.Fatalf("half the credentials: %v", err)
+	}
+}
