@@ -2,8 +2,11 @@
 // targets: files people upload, kept in a bounded store on disk, and files
 // that tools such as holmes write into directories an admin configures. A
 // Catalog presents both as snapshots with capture times, which is what
-// queries, history, template variables and annotations read; NewHandler
-// serves the catalog to the frontend through Grafana's CallResource.
+// queries, history, template variables and annotations read, and what
+// pkg/plugin/dumpsapi serves to the frontend. The package knows nothing of
+// HTTP or of Grafana's users: an uploader is a name, and every error that a
+// caller's mistake causes wraps one of the sentinel errors in errors.go,
+// which the caller turns into a status.
 //
 // The upload store is content-addressed: a dump's id is the sha256 of its
 // bytes, so identical uploads are stored once. Every file is written to a
@@ -12,8 +15,6 @@
 // point leaves either a complete dump or nothing, and what was acknowledged
 // survives a restart.
 //
-// Access: anyone who may query the data source may list and read dumps;
-// uploading, correcting a capture time and deleting need the Editor or Admin
-// role of the Grafana user in the plugin context (see EditorsMayWrite).
-// Directory dumps are read-only.
+// Directory dumps are read-only; who may change the upload store is decided
+// by pkg/plugin/dumpsapi.
 package dumps
