@@ -50,8 +50,7 @@ func TestDNSAddresses(t *testing.T) {
 	}
 
 	// The name vanishes: the last good targets stay, the error is told.
-	dns.set("api.test", nil, nil)
-	delete(dns.ips, "api.test")
+	dns.remove("api.test")
 	m.Refresh(context.Background())
 	if got := targetNames(m.Targets(context.Background())); !slices.Equal(got, []string{"10.0.0.3:6060"}) {
 		t.Errorf("after a failure: %v", got)

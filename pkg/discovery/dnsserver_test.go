@@ -48,6 +48,14 @@ func (s *dnsServer) set(name string, ips []netip.Addr, srvs []net.SRV) {
 	s.ips[name], s.srvs[name] = ips, srvs
 }
 
+// remove makes a name unknown (NXDOMAIN).
+func (s *dnsServer) remove(name string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	delete(s.ips, name)
+	delete(s.srvs, name)
+}
+
 func (s *dnsServer) answer(req []byte) ([]byte, bool) {
 	var p dnsmessage.Parser
 	h, err := p.Start(req)
