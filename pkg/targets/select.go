@@ -22,7 +22,7 @@ func Select(all []settings.Target, expr string) ([]settings.Target, error) {
 	}
 	if expr == "" || expr == "*" || expr == "$__all" {
 		if len(all) == 0 {
-			return nil, fmt.Errorf("no targets are configured in the data source settings")
+			return nil, fmt.Errorf("no targets are configured in the data source settings, and discovery (if set up) has found none")
 		}
 		return all, nil
 	}
