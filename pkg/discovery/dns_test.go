@@ -6,6 +6,8 @@ import (
 	"net/netip"
 	"slices"
 	"testing"
+
+	"github.com/goscope/pprof/pkg/internal/fakedns"
 )
 
 func targetNames(ts []Target) []string {
@@ -18,10 +20,10 @@ func targetNames(ts []Target) []string {
 }
 
 func TestDNSAddresses(t *testing.T) {
-	dns := startDNS(t)
-	dns.set("api.test", []netip.Addr{netip.MustParseAddr("10.0.0.2"), netip.MustParseAddr("10.0.0.1"), netip.MustParseAddr("fd00::1"), netip.MustParseAddr("8.8.8.8")}, nil)
+	dns := fakedns.Start(t)
+	dns.Set("api.test", []netip.Addr{netip.MustParseAddr("10.0.0.2"), netip.MustParseAddr("10.0.0.1"), netip.MustParseAddr("fd00::1"), netip.MustParseAddr("8.8.8.8")}, nil)
 	m := New(Config{
-		Sources: []SourceConfig{{Name: "api", Kind: KindDNS, Host: "api.test", Port: 6060, Resolver: dns.addr, Labels: map[string]string{"service": "api"}}},
+		Sources: []SourceConfig{{Name: "api", Kind: KindDNS, Host: "api.test", Port: 6060, Resolver: dns.Addr, Labels: map[string]string{"service": "api"}}},
 		Allow:   mustAllow(t, []string{"10.0.0.0/8", "fd00::/8"}, nil, []string{"6060"}),
 	}, nil)
 	m.Refresh(context.Background())
@@ -43,14 +45,14 @@ func TestDNSAddresses(t *testing.T) {
 	}
 
 	// A pod goes away and another comes: the next refresh follows.
-	dns.set("api.test", []netip.Addr{netip.MustParseAddr("10.0.0.3")}, nil)
+	dns.Set("api.test", []netip.Addr{netip.MustParseAddr("10.0.0.3")}, nil)
 	m.Refresh(context.Background())
 	if got := targetNames(m.Targets(context.Background())); !slices.Equal(got, []string{"10.0.0.3:6060"}) {
 		t.Errorf("after the change: %v", got)
 	}
 
 	// The name vanishes: the last good targets stay, the error is told.
-	dns.remove("api.test")
+	dns.Remove("api.test")
 	m.Refresh(context.Background())
 	if got := targetNames(m.Targets(context.Background())); !slices.Equal(got, []string{"10.0.0.3:6060"}) {
 		t.Errorf("after a failure: %v", got)
@@ -63,15 +65,15 @@ func TestDNSAddresses(t *testing.T) {
 }
 
 func TestDNSSRV(t *testing.T) {
-	dns := startDNS(t)
-	dns.set("_pprof._tcp.api.test", nil, []net.SRV{
+	dns := fakedns.Start(t)
+	dns.Set("_pprof._tcp.api.test", nil, []net.SRV{
 		{Target: "api-0.api.test.", Port: 6060, Priority: 1, Weight: 1},
 		{Target: "api-1.api.test.", Port: 6061, Priority: 1, Weight: 1},
 		{Target: "evil.example.com.", Port: 6060, Priority: 1, Weight: 1},
 		{Target: "api-2.api.test.", Port: 22, Priority: 1, Weight: 1},
 	})
 	m := New(Config{
-		Sources: []SourceConfig{{Name: "api", Kind: KindSRV, Host: "_pprof._tcp.api.test", Resolver: dns.addr}},
+		Sources: []SourceConfig{{Name: "api", Kind: KindSRV, Host: "_pprof._tcp.api.test", Resolver: dns.Addr}},
 		Allow:   mustAllow(t, nil, []string{"*.api.test"}, []string{"6060-6069"}),
 	}, nil)
 	m.Refresh(context.Background())

@@ -1,4 +1,7 @@
-package discovery
+// Package fakedns is a small authoritative DNS server over UDP for tests:
+// A, AAAA and SRV records that a test changes as it goes, and NXDOMAIN for
+// names it does not know.
+package fakedns
 
 import (
 	"net"
@@ -10,23 +13,24 @@ import (
 	"golang.org/x/net/dns/dnsmessage"
 )
 
-// dnsServer is a small authoritative DNS server over UDP whose records a
-// test changes as it goes.
-type dnsServer struct {
-	addr string
+// Server is a running DNS server.
+type Server struct {
+	// Addr is its host:port.
+	Addr string
 	mu   sync.Mutex
 	ips  map[string][]netip.Addr
 	srvs map[string][]net.SRV
 }
 
-func startDNS(t *testing.T) *dnsServer {
+// Start runs a server until the test ends.
+func Start(t testing.TB) *Server {
 	t.Helper()
 	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { pc.Close() })
-	s := &dnsServer{addr: pc.LocalAddr().String(), ips: map[string][]netip.Addr{}, srvs: map[string][]net.SRV{}}
+	s := &Server{Addr: pc.LocalAddr().String(), ips: map[string][]netip.Addr{}, srvs: map[string][]net.SRV{}}
 	go func() {
 		buf := make([]byte, 1500)
 		for {
@@ -42,21 +46,22 @@ func startDNS(t *testing.T) *dnsServer {
 	return s
 }
 
-func (s *dnsServer) set(name string, ips []netip.Addr, srvs []net.SRV) {
+// Set gives a name its addresses and SRV records.
+func (s *Server) Set(name string, ips []netip.Addr, srvs []net.SRV) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.ips[name], s.srvs[name] = ips, srvs
 }
 
-// remove makes a name unknown (NXDOMAIN).
-func (s *dnsServer) remove(name string) {
+// Remove makes a name unknown (NXDOMAIN).
+func (s *Server) Remove(name string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	delete(s.ips, name)
 	delete(s.srvs, name)
 }
 
-func (s *dnsServer) answer(req []byte) ([]byte, bool) {
+func (s *Server) answer(req []byte) ([]byte, bool) {
 	var p dnsmessage.Parser
 	h, err := p.Start(req)
 	if err != nil {
