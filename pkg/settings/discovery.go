@@ -84,11 +84,7 @@ func discoveryConfig(j DiscoveryJSON, authHeaderName string, secrets map[string]
 		return nil
 	}
 	var errs []error
-	check := func(name string, v, lo, hi int) {
-		if v != 0 && (v < lo || v > hi) {
-			errs = append(errs, fmt.Errorf("discovery %s must be between %d and %d, not %d", name, lo, hi, v))
-		}
-	}
+	check := rangeCheck(&errs, "discovery ")
 	check("refresh interval (seconds)", j.RefreshSeconds, 5, 3600)
 	check("timeout (seconds)", j.TimeoutSeconds, 1, 120)
 	check("maximum targets", j.MaxTargets, 1, 10_000)

@@ -1,35 +1,18 @@
-import React, { useState } from 'react';
-import { fireEvent, render, screen, within } from '@testing-library/react';
+import { fireEvent, screen, within } from '@testing-library/react';
 
 import { PprofOptions } from '../../types';
-import { ConfigEditor } from '../ConfigEditor';
+import { renderEditor, settings } from '../../testing/configEditor';
 import { discoveryProblems, templateError } from './discoveryValidation';
-import { Settings } from './secrets';
 
-function renderEditor(jsonData: PprofOptions) {
-  const initial = { id: 1, uid: 'u', name: 'Go pprof', jsonData, secureJsonFields: {} } as unknown as Settings;
-  const latest: { current: Settings } = { current: initial };
-  function Harness() {
-    const [options, setOptions] = useState(initial);
-    return (
-      <ConfigEditor
-        options={options}
-        onOptionsChange={(next) => {
-          latest.current = next;
-          setOptions(next);
-        }}
-      />
-    );
-  }
-  render(<Harness />);
-  return latest;
+function renderWith(jsonData: PprofOptions) {
+  return renderEditor(settings(jsonData));
 }
 
 const section = () => within(screen.getByRole('region', { name: 'Target discovery' }));
 
 describe('Target discovery section', () => {
   it('adds a DNS discoverer and an allow-list as the backend reads them', () => {
-    const latest = renderEditor({});
+    const latest = renderWith({});
     fireEvent.click(section().getByRole('button', { name: /Add discoverer/ }));
     fireEvent.change(section().getByLabelText('Discoverer 1 name'), { target: { value: 'api' } });
     fireEvent.change(section().getByLabelText('DNS name'), { target: { value: 'api.default.svc.cluster.local' } });
@@ -46,7 +29,7 @@ describe('Target discovery section', () => {
   });
 
   it('shows the fields of a Prometheus discoverer and keeps its secrets by name', () => {
-    const latest = renderEditor({
+    const latest = renderWith({
       discovery: { discoverers: [{ name: 'prom', kind: 'prometheus' }], allow: { hosts: ['*.example.com'] } },
     });
     expect(section().queryByLabelText('DNS name')).toBeNull();
@@ -63,7 +46,7 @@ describe('Target discovery section', () => {
   });
 
   it('says what Save & test would refuse', () => {
-    renderEditor({
+    renderWith({
       discovery: {
         discoverers: [{ name: 'f', kind: 'file', path: 'relative.json', urlTemplate: 'http://static/debug/pprof' }],
         allow: { networks: ['10.0.0.0/33'], ports: ['70000'] },
