@@ -151,6 +151,52 @@ export interface DumpDirectoryConfig {
   executable?: string;
 }
 
+/** One source of discovered targets (see README, Target discovery). */
+export interface DiscovererConfig {
+  name: string;
+  kind: 'dns' | 'srv' | 'prometheus' | 'file';
+  /** dns: the name whose A/AAAA records are read; srv: the SRV name. */
+  host?: string;
+  /** dns: the port of the addresses found. */
+  port?: number;
+  /** dns, srv: host:port of the DNS server to ask instead of the system's. */
+  resolver?: string;
+  /** prometheus: the server's base URL. */
+  url?: string;
+  jobs?: string[];
+  basicAuthUser?: string;
+  /** file: a file_sd file or a glob of them. */
+  path?: string;
+  urlTemplate?: string;
+  metricsUrlTemplate?: string;
+  nameLabel?: string;
+  labels?: Record<string, string>;
+}
+
+/** Where discovered targets may point: every discovered URL must match. */
+export interface DiscoveryAllowList {
+  networks?: string[];
+  hosts?: string[];
+  ports?: string[];
+}
+
+export interface DiscoveryConfig {
+  discoverers?: DiscovererConfig[];
+  allow?: DiscoveryAllowList;
+  refreshSeconds?: number;
+  timeoutSeconds?: number;
+  maxTargets?: number;
+  maxResponseMiB?: number;
+}
+
+export function discoveryPasswordKey(name: string): string {
+  return `discoveryPassword.${name}`;
+}
+
+export function discoveryBearerTokenKey(name: string): string {
+  return `discoveryBearerToken.${name}`;
+}
+
 export interface PprofOptions extends DataSourceJsonData {
   targets?: TargetConfig[];
   authHeaderName?: string;
@@ -181,6 +227,7 @@ export interface PprofOptions extends DataSourceJsonData {
   /** Memory for parsed dumps kept between queries. */
   parseCacheMiB?: number;
   dumpDirectories?: DumpDirectoryConfig[];
+  discovery?: DiscoveryConfig;
   tlsSkipVerify?: boolean;
   tlsAuthWithCACert?: boolean;
   tlsAuth?: boolean;

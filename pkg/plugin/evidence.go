@@ -40,7 +40,7 @@ type evidence struct {
 // store must be open already: captures go there.
 func (d *Datasource) startRecorder(uid string) {
 	cfg := d.settings
-	if cfg.RecordInterval == 0 || len(cfg.Targets) == 0 {
+	if cfg.RecordInterval == 0 || !d.hasTargets() {
 		return
 	}
 	ev := &d.evidence
@@ -63,17 +63,20 @@ func (d *Datasource) startRecorder(uid string) {
 		})
 		d.seedRules()
 	}
-	names := make([]string, len(cfg.Targets))
-	for i, t := range cfg.Targets {
-		names[i] = t.Name
-	}
 	opts := recorder.Options{
-		Targets:   names,
+		TargetsFunc: func() []string {
+			all := d.allTargets(ctx)
+			names := make([]string, len(all))
+			for i, t := range all {
+				names[i] = t.Name
+			}
+			return names
+		},
 		Interval:  cfg.RecordInterval,
 		Retention: cfg.RecordRetention,
 		Store:     ev.samples,
 		Sample: func(ctx context.Context, name string) map[string]float64 {
-			t, _ := cfg.Target(name)
+			t, _ := d.target(ctx, name)
 			ctx, cancel := context.WithTimeout(ctx, cfg.RecordInterval)
 			defer cancel()
 			return d.vitals(ctx, t, false, nil).values
@@ -180,7 +183,7 @@ func (d *Datasource) evaluateRules(ctx context.Context, target string, s history
 // full-dump limit hold across panels, alert rules and the recorder. The
 // dump is kept as the target's capture baseline.
 func (d *Datasource) recordStates(ctx context.Context, name string) (time.Time, map[string]float64, error) {
-	t, _ := d.settings.Target(name)
+	t, _ := d.target(ctx, name)
 	b := d.fetchGoroutines(ctx, t)
 	if b.err != nil {
 		return time.Time{}, nil, b.err
@@ -311,8 +314,8 @@ func goroutinePart(b blob) capture.Part {
 // paths as queries.
 type targetFetcher struct{ d *Datasource }
 
-func (f targetFetcher) target(name string) (settings.Target, error) {
-	t, ok := f.d.settings.Target(name)
+func (f targetFetcher) target(ctx context.Context, name string) (settings.Target, error) {
+	t, ok := f.d.target(ctx, name)
 	if !ok {
 		return t, fmt.Errorf("target %q is not configured", name)
 	}
@@ -320,7 +323,7 @@ func (f targetFetcher) target(name string) (settings.Target, error) {
 }
 
 func (f targetFetcher) Goroutines(ctx context.Context, name string) (capture.Part, error) {
-	t, err := f.target(name)
+	t, err := f.target(ctx, name)
 	if err != nil {
 		return capture.Part{}, err
 	}
@@ -332,7 +335,7 @@ func (f targetFetcher) Goroutines(ctx context.Context, name string) (capture.Par
 }
 
 func (f targetFetcher) Profile(ctx context.Context, name, profile string, seconds int) (capture.Part, error) {
-	t, err := f.target(name)
+	t, err := f.target(ctx, name)
 	if err != nil {
 		return capture.Part{}, err
 	}
@@ -348,7 +351,7 @@ func (f targetFetcher) Profile(ctx context.Context, name, profile string, second
 }
 
 func (f targetFetcher) Trace(ctx context.Context, name string, seconds int) (capture.Part, error) {
-	t, err := f.target(name)
+	t, err := f.target(ctx, name)
 	if err != nil {
 		return capture.Part{}, err
 	}

@@ -12,6 +12,7 @@ import (
 	"github.com/grafana/grafana-plugin-sdk-go/backend"
 
 	"github.com/goscope/pprof/pkg/capturerules"
+	"github.com/goscope/pprof/pkg/discovery"
 	"github.com/goscope/pprof/pkg/dumpformat"
 	"github.com/goscope/pprof/pkg/objstore"
 )
@@ -112,6 +113,9 @@ type JSONData struct {
 	MaxProfileSamples   int `json:"maxProfileSamples,omitempty"`
 	MaxProfileLocations int `json:"maxProfileLocations,omitempty"`
 	MaxStackFrames      int `json:"maxStackFrames,omitempty"`
+
+	// Discovery finds targets besides the configured ones.
+	Discovery DiscoveryJSON `json:"discovery"`
 }
 
 // TargetJSON is one configured target as stored in jsonData.
@@ -187,6 +191,11 @@ type Settings struct {
 	// Limits bound what the data of every source may expand to once
 	// decoded.
 	Limits dumpformat.Limits
+	// Discovery is nil when no discoverer is configured.
+	Discovery *discovery.Config
+	// DiscoveredHeader is the auth header sent to discovered targets:
+	// the one shared by all targets.
+	DiscoveredHeader Header
 }
 
 // Target is a validated target with its secret header, if any.
@@ -263,6 +272,7 @@ func FromJSON(j JSONData, secrets map[string]string) (*Settings, error) {
 		out.Targets = append(out.Targets, t)
 	}
 	errs = append(errs, evidence(j, out)...)
+	errs = append(errs, discoveryConfig(j.Discovery, j.AuthHeaderName, secrets, out)...)
 	if err := errors.Join(errs...); err != nil {
 		return nil, err
 	}
@@ -277,8 +287,13 @@ func targetHeader(j JSONData, tj TargetJSON, secrets map[string]string) Header {
 		}
 		return Header{Name: name, Value: v}
 	}
+	return sharedHeader(j.AuthHeaderName, secrets)
+}
+
+// sharedHeader is the header every target gets unless it has its own.
+func sharedHeader(name string, secrets map[string]string) Header {
 	if v := secrets[SecretAuthHeaderValue]; v != "" {
-		return Header{Name: orString(j.AuthHeaderName, "Authorization"), Value: v}
+		return Header{Name: orString(name, "Authorization"), Value: v}
 	}
 	return Header{}
 }
