@@ -50,9 +50,9 @@ func (d *Datasource) startRecorder(uid string) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	ev.cancel = cancel
-	ev.rules = capturerules.New(cfg.CaptureRules)
+	ev.rules = capturerules.New(cfg.CaptureRules, cfg.DefaultCaptureRules)
 	ev.baselines = newBaselineCache(baselineBudget)
-	if len(cfg.CaptureRules) > 0 && d.catalog != nil && d.catalog.Store() != nil {
+	if (len(cfg.CaptureRules) > 0 || len(cfg.DefaultCaptureRules) > 0) && d.catalog != nil && d.catalog.Store() != nil {
 		ev.capturer = capture.New(capture.Options{
 			Fetch:       targetFetcher{d},
 			Store:       d.catalog.Store(),
@@ -129,19 +129,26 @@ func historyPath(uid, dir string) string {
 // the captures already stored, so cooldowns hold.
 func (d *Datasource) seedRules() {
 	ev := &d.evidence
-	for target, rules := range d.settings.CaptureRules {
+	// Every target the history knows: discovered targets are not known
+	// before discovery runs, but their samples are.
+	var recorded []string
+	if ev.samples != nil {
+		recorded, _ = ev.samples.Targets()
+	}
+	for _, target := range recorded {
 		n := 0
-		for _, r := range rules {
-			n = max(n, r.WithDefaults().Samples)
+		for _, r := range ev.rules.Rules(target) {
+			n = max(n, r.Samples)
 		}
-		if ev.samples != nil {
-			if last, err := ev.samples.Last(target, n); err == nil {
-				values := make([]map[string]float64, len(last))
-				for i, s := range last {
-					values[i] = s.Values
-				}
-				ev.rules.Seed(target, values)
+		if n == 0 {
+			continue
+		}
+		if last, err := ev.samples.Last(target, n); err == nil {
+			values := make([]map[string]float64, len(last))
+			for i, s := range last {
+				values[i] = s.Values
 			}
+			ev.rules.Seed(target, values)
 		}
 	}
 	for _, e := range d.catalog.Store().List() {
@@ -199,7 +206,7 @@ func (d *Datasource) recordStates(ctx context.Context, name string) (time.Time, 
 	if err != nil {
 		return time.Time{}, nil, err
 	}
-	if len(d.settings.CaptureRules[name]) > 0 {
+	if len(d.evidence.rules.Rules(name)) > 0 {
 		d.evidence.baselines.put(name, goroutinePart(b))
 	}
 	return b.origin.CapturedAt, values, nil

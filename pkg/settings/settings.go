@@ -186,8 +186,11 @@ type Settings struct {
 	FullDumpInterval time.Duration
 	// CaptureRules are each target's rules (its own and the data
 	// source's); targets without rules are absent.
-	CaptureRules      map[string][]capturerules.Rule
-	CaptureQuotaBytes int64
+	CaptureRules map[string][]capturerules.Rule
+	// DefaultCaptureRules are the data source's rules, which apply to
+	// every target not in CaptureRules: the discovered ones.
+	DefaultCaptureRules []capturerules.Rule
+	CaptureQuotaBytes   int64
 	// Limits bound what the data of every source may expand to once
 	// decoded.
 	Limits dumpformat.Limits
