@@ -46,13 +46,13 @@ type Series struct {
 // Series answers a query with one series per figure that has samples in
 // range, sorted by figure name.
 func (s *Store) Series(q Query) ([]Series, error) {
-	names := s.db.nameTable(nil)
 	// Per figure id: whether it is kept, and its series while building.
 	const unknown, skip, keep = 0, 1, 2
-	decision := make([]byte, len(names))
-	builders := make([]*seriesBuilder, len(names))
 	var out []*seriesBuilder
 	err := s.db.bolt.View(func(tx *bolt.Tx) error {
+		names := s.db.namesIn(tx)
+		decision := make([]byte, len(names))
+		builders := make([]*seriesBuilder, len(names))
 		b := tx.Bucket(bucketTargets).Bucket([]byte(q.Target))
 		if b == nil {
 			return nil
@@ -207,13 +207,12 @@ func (s *Store) First(target string) (time.Time, bool, error) {
 // scan runs fn on a cursor over a target's samples, with the figure
 // names by id.
 func (s *Store) scan(target string, fn func(c *bolt.Cursor, names []string) error) error {
-	names := s.db.nameTable(nil)
 	return s.db.bolt.View(func(tx *bolt.Tx) error {
 		b := tx.Bucket(bucketTargets).Bucket([]byte(target))
 		if b == nil {
 			return nil
 		}
-		return fn(b.Cursor(), names)
+		return fn(b.Cursor(), s.db.namesIn(tx))
 	})
 }
 

@@ -309,6 +309,28 @@ func (db *database) mergeRow(old []byte, values map[string]float64, added map[st
 	return merged, err
 }
 
+// namesIn is id → name as a read transaction sees the file. A writer
+// registers its new figures once committed, so a reader that starts in
+// between would miss them: then the names come from the file itself.
+func (db *database) namesIn(tx *bolt.Tx) []string {
+	names := db.nameTable(nil)
+	figures := tx.Bucket(bucketFigures)
+	if figures.Sequence() < uint64(len(names)) {
+		return names
+	}
+	names = nil
+	_ = figures.ForEach(func(k, v []byte) error {
+		if id, n := binary.Uvarint(v); n > 0 {
+			for uint64(len(names)) <= id {
+				names = append(names, "")
+			}
+			names[id] = string(k)
+		}
+		return nil
+	})
+	return names
+}
+
 // nameTable is id → name, including ids added by the current transaction.
 func (db *database) nameTable(added map[string]uint64) []string {
 	db.mu.RLock()
