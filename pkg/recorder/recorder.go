@@ -45,6 +45,13 @@ type Options struct {
 	// OnError is told of samples that could not be stored and full dumps
 	// that failed.
 	OnError func(target string, err error)
+	// Leading, when set, is asked before every round: a round it refuses
+	// samples nothing, so of several replicas only the one leading polls
+	// the targets (see pkg/replicas).
+	Leading func() bool
+	// Recorded, when set, is handed every batch of samples the recorder
+	// stores, cheap rounds and full dumps alike.
+	Recorded func([]history.Record)
 }
 
 // maxParallel bounds the targets sampled at once, as targets.Each does for
@@ -123,6 +130,9 @@ func (r *Recorder) loop() {
 // round samples every target, stores the samples in one transaction,
 // hands them to OnSample and starts the full dumps that are due.
 func (r *Recorder) round(ctx context.Context) {
+	if r.opts.Leading != nil && !r.opts.Leading() {
+		return
+	}
 	records := make([]history.Record, len(r.opts.Targets))
 	sem := make(chan struct{}, maxParallel)
 	var wg sync.WaitGroup
@@ -161,6 +171,9 @@ func (r *Recorder) round(ctx context.Context) {
 }
 
 func (r *Recorder) store(records []history.Record) {
+	if r.opts.Recorded != nil {
+		r.opts.Recorded(records)
+	}
 	if r.opts.Store == nil {
 		return
 	}
