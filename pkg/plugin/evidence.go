@@ -14,6 +14,7 @@ import (
 	"github.com/goscope/pprof/pkg/goroutines"
 	"github.com/goscope/pprof/pkg/history"
 	"github.com/goscope/pprof/pkg/recorder"
+	"github.com/goscope/pprof/pkg/replicas"
 	"github.com/goscope/pprof/pkg/settings"
 	"github.com/goscope/pprof/pkg/stackgroups"
 	"github.com/goscope/pprof/pkg/waitstates"
@@ -29,6 +30,11 @@ type evidence struct {
 	rules      *capturerules.Engine
 	capturer   *capture.Capturer
 	baselines  *baselineCache
+	// replicas coordinates the recorder with the other Grafana replicas
+	// sharing the bucket; nil without one. replicasErr says why a
+	// configured bucket cannot be used.
+	replicas    *replicas.Coordinator
+	replicasErr error
 
 	cancel   context.CancelFunc
 	captures sync.WaitGroup
@@ -48,24 +54,33 @@ func (d *Datasource) startRecorder(uid string) {
 	if ev.samples != nil && ev.samples.Recovered() != "" {
 		backend.Logger.Warn("history store recovered", "detail", ev.samples.Recovered())
 	}
+	names := make([]string, len(cfg.Targets))
+	for i, t := range cfg.Targets {
+		names[i] = t.Name
+	}
+	coordinator, ok := d.newReplicas(uid, names)
+	if !ok {
+		return
+	}
+	ev.replicas = coordinator
 	ctx, cancel := context.WithCancel(context.Background())
 	ev.cancel = cancel
 	ev.rules = capturerules.New(cfg.CaptureRules)
 	ev.baselines = newBaselineCache(baselineBudget)
 	if len(cfg.CaptureRules) > 0 && d.catalog != nil && d.catalog.Store() != nil {
-		ev.capturer = capture.New(capture.Options{
+		opts := capture.Options{
 			Fetch:       targetFetcher{d},
 			Store:       d.catalog.Store(),
 			QuotaBytes:  cfg.CaptureQuotaBytes,
 			MinInterval: cfg.MinInterval,
 			Baseline:    ev.baselines.before,
 			MaxSeconds:  cfg.MaxProfileSeconds,
-		})
+		}
+		if coordinator != nil {
+			opts.Claim = d.claimCapture
+		}
+		ev.capturer = capture.New(opts)
 		d.seedRules()
-	}
-	names := make([]string, len(cfg.Targets))
-	for i, t := range cfg.Targets {
-		names[i] = t.Name
 	}
 	opts := recorder.Options{
 		Targets:   names,
@@ -88,6 +103,10 @@ func (d *Datasource) startRecorder(uid string) {
 		opts.FullDumpInterval = cfg.FullDumpInterval
 		opts.MaxFullDumpGoroutines = cfg.MaxFullDumpGoroutines
 	}
+	if coordinator != nil {
+		opts.Leading, opts.Recorded = coordinator.Leading, coordinator.Record
+		coordinator.Start()
+	}
 	ev.recorder = recorder.New(opts)
 	ev.recorder.Start()
 }
@@ -98,6 +117,9 @@ func (d *Datasource) stopRecorder() {
 	ev := &d.evidence
 	if ev.recorder != nil {
 		ev.recorder.Stop()
+	}
+	if ev.replicas != nil {
+		ev.replicas.Stop()
 	}
 	if ev.cancel != nil {
 		ev.cancel()
