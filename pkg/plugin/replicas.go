@@ -33,7 +33,7 @@ func (d *Datasource) newReplicas(uid string, names []string) (c *replicas.Coordi
 		Root:      replicas.Root(uid),
 		Lease:     replicas.LeaseFor(cfg.RecordInterval),
 		Store:     ev.samples,
-		Targets:   names,
+		Targets:   func() []string { return names },
 		Retention: cfg.RecordRetention,
 		OnLead: func() {
 			// The means of diff rules start from the history imported

@@ -96,9 +96,9 @@ type Options struct {
 	// Store receives the imported history; nil when the local store could
 	// not be opened (the replica still coordinates and publishes).
 	Store *history.Store
-	// Targets are the configured targets: imported samples of others are
-	// dropped.
-	Targets []string
+	// Targets lists the targets recorded now; imported samples of others
+	// are dropped.
+	Targets func() []string
 	// Retention is how long segments are kept in the bucket and imported
 	// samples in the local store.
 	Retention time.Duration

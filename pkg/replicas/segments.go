@@ -156,6 +156,10 @@ func (c *Coordinator) importSegments(ctx context.Context, now time.Time, leading
 	}
 	oldest := now.Add(-c.o.Retention - c.span)
 	imports, deletes := 0, 0
+	var targets []string
+	if c.o.Targets != nil {
+		targets = c.o.Targets()
+	}
 	for _, obj := range objs {
 		if ctx.Err() != nil {
 			return
@@ -189,7 +193,7 @@ func (c *Coordinator) importSegments(ctx context.Context, now time.Time, leading
 			continue
 		}
 		imports++
-		records, err := c.readSegment(ctx, obj)
+		records, err := c.readSegment(ctx, obj, targets)
 		if err != nil {
 			c.skip(obj.Key, err)
 			continue
@@ -215,9 +219,9 @@ func (c *Coordinator) skip(key string, err error) {
 	}
 }
 
-// readSegment reads and checks a segment, keeping the samples of
-// configured targets.
-func (c *Coordinator) readSegment(ctx context.Context, obj objstore.Object) ([]history.Record, error) {
+// readSegment reads and checks a segment, keeping the samples of the
+// targets recorded now.
+func (c *Coordinator) readSegment(ctx context.Context, obj objstore.Object, targets []string) ([]history.Record, error) {
 	if obj.Size > MaxSegmentBytes {
 		return nil, fmt.Errorf("%d bytes; at most %d are read", obj.Size, MaxSegmentBytes)
 	}
@@ -242,7 +246,7 @@ func (c *Coordinator) readSegment(ctx context.Context, obj objstore.Object) ([]h
 	}
 	records := make([]history.Record, 0, len(seg.Records))
 	for _, r := range seg.Records {
-		if r.At <= 0 || !slices.Contains(c.o.Targets, r.Target) || len(r.Values) == 0 {
+		if r.At <= 0 || !slices.Contains(targets, r.Target) || len(r.Values) == 0 {
 			continue
 		}
 		records = append(records, history.Record{Target: r.Target, Sample: history.Sample{At: time.Unix(0, r.At).UTC(), Values: r.Values}})

@@ -36,58 +36,55 @@ func samples(t *testing.T, s *history.Store, target string) []history.Sample {
 // What the leader records reaches the follower's store once, however many
 // times it imports, and a restarted follower does not import again.
 func TestHistorySegments(t *testing.T) {
-	for name, open := range buckets(t) {
-		t.Run(name, func(t *testing.T) {
-			b := open(t)
-			a, c := newReplica(t, b, "a"), newReplica(t, b, "c")
-			now := slotStart.Add(3 * time.Second)
-			a.at(now)
-			c.at(now)
-			a.Record(rounds(slotStart, 4))
-			// Nothing is published before a span has passed.
-			if objs, _ := b.List(context.Background(), a.historyPrefix()); len(objs) != 0 {
-				t.Fatalf("published before the span: %v", objs)
-			}
+	forEachBucket(t, func(t *testing.T, b objstore.Bucket) {
+		a, c := newReplica(t, b, "a"), newReplica(t, b, "c")
+		now := slotStart.Add(3 * time.Second)
+		a.at(now)
+		c.at(now)
+		a.Record(rounds(slotStart, 4))
+		// Nothing is published before a span has passed.
+		if objs, _ := b.List(context.Background(), a.historyPrefix()); len(objs) != 0 {
+			t.Fatalf("published before the span: %v", objs)
+		}
+		now = now.Add(lease)
+		a.at(now)
+		c.at(now)
+		got := samples(t, c.store, "api-1")
+		if len(got) != 4 || got[3].Values["goroutines"] != 103 || got[0].Values["cpu_seconds_total"] != 1.5 {
+			t.Fatalf("the follower's history: %v", got)
+		}
+		if down := samples(t, c.store, "api-2"); len(down) != 4 || down[0].Values["up"] != 0 {
+			t.Fatalf("the follower's history of api-2: %v", down)
+		}
+		// The leader does not import its own segments back.
+		if s := a.Status(); s.Imported != 0 {
+			t.Errorf("the leader imported %d segments", s.Imported)
+		}
+		for range 3 {
 			now = now.Add(lease)
-			a.at(now)
 			c.at(now)
-			got := samples(t, c.store, "api-1")
-			if len(got) != 4 || got[3].Values["goroutines"] != 103 || got[0].Values["cpu_seconds_total"] != 1.5 {
-				t.Fatalf("the follower's history: %v", got)
-			}
-			if down := samples(t, c.store, "api-2"); len(down) != 4 || down[0].Values["up"] != 0 {
-				t.Fatalf("the follower's history of api-2: %v", down)
-			}
-			// The leader does not import its own segments back.
-			if s := a.Status(); s.Imported != 0 {
-				t.Errorf("the leader imported %d segments", s.Imported)
-			}
-			for range 3 {
-				now = now.Add(lease)
-				c.at(now)
-			}
-			if s := c.Status(); s.Imported != 1 {
-				t.Errorf("imported %d segments; want 1", s.Imported)
-			}
-			// A follower that restarts (a new process, a new name) keeps
-			// what it imported and does not import again.
-			again := New(Options{Bucket: b, Root: Root("ds-1"), Lease: lease, Store: c.store,
-				Targets: []string{"api-1", "api-2"}, Retention: time.Hour, Now: c.clock.now, ID: "c2"})
-			again.Tick(context.Background())
-			if s := again.Status(); s.Imported != 0 {
-				t.Errorf("after a restart %d segments were imported again", s.Imported)
-			}
-			if got := samples(t, c.store, "api-1"); len(got) != 4 {
-				t.Errorf("after a restart: %d samples", len(got))
-			}
-		})
-	}
+		}
+		if s := c.Status(); s.Imported != 1 {
+			t.Errorf("imported %d segments; want 1", s.Imported)
+		}
+		// A follower that restarts (a new process, a new name) keeps
+		// what it imported and does not import again.
+		again := New(Options{Bucket: b, Root: Root("ds-1"), Lease: lease, Store: c.store,
+			Targets: func() []string { return []string{"api-1", "api-2"} }, Retention: time.Hour, Now: c.clock.now, ID: "c2"})
+		again.Tick(context.Background())
+		if s := again.Status(); s.Imported != 0 {
+			t.Errorf("after a restart %d segments were imported again", s.Imported)
+		}
+		if got := samples(t, c.store, "api-1"); len(got) != 4 {
+			t.Errorf("after a restart: %d samples", len(got))
+		}
+	})
 }
 
 // Segments older than the retention are deleted by the leader and not
 // imported.
 func TestSegmentRetention(t *testing.T) {
-	b := buckets(t)["dir"](t)
+	b := buckets()["dir"](t)
 	a, c := newReplica(t, b, "a"), newReplica(t, b, "c")
 	now := slotStart.Add(3 * time.Second)
 	a.at(now)
