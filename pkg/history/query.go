@@ -238,8 +238,8 @@ func (s *Store) Targets() ([]string, error) {
 	return out, err
 }
 
-// Prune deletes every sample older than before, and the targets left
-// without samples; it returns how many samples it deleted. The file does
+// Prune deletes every sample older than before, the targets left without
+// samples and the imported segments whose samples are all older; it returns how many samples it deleted. The file does
 // not shrink, but bbolt reuses the freed pages, so a store pruned to a
 // fixed retention stays the same size.
 func (s *Store) Prune(before time.Time) (int, error) {
@@ -274,7 +274,7 @@ func (s *Store) Prune(before time.Time) (int, error) {
 				return err
 			}
 		}
-		return nil
+		return pruneImports(tx, cut)
 	})
 	return removed, err
 }

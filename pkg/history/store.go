@@ -227,7 +227,12 @@ func (s *Store) Append(records []Record) error {
 	if len(records) == 0 {
 		return nil
 	}
-	db := s.db
+	return s.db.update(records, nil)
+}
+
+// update appends records, and runs also (when set) in the same
+// transaction.
+func (db *database) update(records []Record, also func(tx *bolt.Tx) error) error {
 	return db.bolt.Update(func(tx *bolt.Tx) error {
 		targets := tx.Bucket(bucketTargets)
 		figures := tx.Bucket(bucketFigures)
@@ -289,6 +294,9 @@ func (s *Store) Append(records []Record) error {
 					db.setFigure(name, id)
 				}
 			})
+		}
+		if also != nil {
+			return also(tx)
 		}
 		return nil
 	})

@@ -14,6 +14,7 @@ import (
 	"github.com/goscope/pprof/pkg/goroutines"
 	"github.com/goscope/pprof/pkg/history"
 	"github.com/goscope/pprof/pkg/recorder"
+	"github.com/goscope/pprof/pkg/replicas"
 	"github.com/goscope/pprof/pkg/settings"
 	"github.com/goscope/pprof/pkg/stackgroups"
 	"github.com/goscope/pprof/pkg/waitstates"
@@ -29,6 +30,11 @@ type evidence struct {
 	rules      *capturerules.Engine
 	capturer   *capture.Capturer
 	baselines  *baselineCache
+	// replicas coordinates the recorder with the other Grafana replicas
+	// sharing the bucket; nil without one. replicasErr says why a
+	// configured bucket cannot be used.
+	replicas    *replicas.Coordinator
+	replicasErr error
 
 	cancel   context.CancelFunc
 	captures sync.WaitGroup
@@ -49,32 +55,44 @@ func (d *Datasource) startRecorder(uid string) {
 		backend.Logger.Warn("history store recovered", "detail", ev.samples.Recovered())
 	}
 	ctx, cancel := context.WithCancel(context.Background())
+	// Configured and discovered targets, as the recorder samples them.
+	targetNames := func() []string {
+		all := d.allTargets(ctx)
+		names := make([]string, len(all))
+		for i, t := range all {
+			names[i] = t.Name
+		}
+		return names
+	}
+	coordinator, ok := d.newReplicas(uid, targetNames)
+	if !ok {
+		cancel()
+		return
+	}
+	ev.replicas = coordinator
 	ev.cancel = cancel
 	ev.rules = capturerules.New(cfg.CaptureRules, cfg.DefaultCaptureRules)
 	ev.baselines = newBaselineCache(baselineBudget)
 	if (len(cfg.CaptureRules) > 0 || len(cfg.DefaultCaptureRules) > 0) && d.catalog != nil && d.catalog.Store() != nil {
-		ev.capturer = capture.New(capture.Options{
+		opts := capture.Options{
 			Fetch:       targetFetcher{d},
 			Store:       d.catalog.Store(),
 			QuotaBytes:  cfg.CaptureQuotaBytes,
 			MinInterval: cfg.MinInterval,
 			Baseline:    ev.baselines.before,
 			MaxSeconds:  cfg.MaxProfileSeconds,
-		})
+		}
+		if coordinator != nil {
+			opts.Claim = d.claimCapture
+		}
+		ev.capturer = capture.New(opts)
 		d.seedRules()
 	}
 	opts := recorder.Options{
-		TargetsFunc: func() []string {
-			all := d.allTargets(ctx)
-			names := make([]string, len(all))
-			for i, t := range all {
-				names[i] = t.Name
-			}
-			return names
-		},
-		Interval:  cfg.RecordInterval,
-		Retention: cfg.RecordRetention,
-		Store:     ev.samples,
+		TargetsFunc: targetNames,
+		Interval:    cfg.RecordInterval,
+		Retention:   cfg.RecordRetention,
+		Store:       ev.samples,
 		Sample: func(ctx context.Context, name string) map[string]float64 {
 			t, _ := d.target(ctx, name)
 			ctx, cancel := context.WithTimeout(ctx, cfg.RecordInterval)
@@ -91,6 +109,10 @@ func (d *Datasource) startRecorder(uid string) {
 		opts.FullDumpInterval = cfg.FullDumpInterval
 		opts.MaxFullDumpGoroutines = cfg.MaxFullDumpGoroutines
 	}
+	if coordinator != nil {
+		opts.Leading, opts.Recorded = coordinator.Leading, coordinator.Record
+		coordinator.Start()
+	}
 	ev.recorder = recorder.New(opts)
 	ev.recorder.Start()
 }
@@ -101,6 +123,9 @@ func (d *Datasource) stopRecorder() {
 	ev := &d.evidence
 	if ev.recorder != nil {
 		ev.recorder.Stop()
+	}
+	if ev.replicas != nil {
+		ev.replicas.Stop()
 	}
 	if ev.cancel != nil {
 		ev.cancel()

@@ -50,7 +50,12 @@ func (d *Datasource) CheckHealth(ctx context.Context, _ *backend.CheckHealthRequ
 		}
 		lines = append(lines, describeHealthy(h))
 	}
-	details, _ := json.Marshal(map[string]any{"targets": health})
+	replicasMessage, replicasStatus := d.replicasHealth()
+	detail := map[string]any{"targets": health}
+	if replicasStatus != nil {
+		detail["replicas"] = replicasStatus
+	}
+	details, _ := json.Marshal(detail)
 	res := &backend.CheckHealthResult{Status: backend.HealthStatusOk, JSONDetails: details}
 	switch {
 	case failed == 0:
@@ -68,6 +73,12 @@ func (d *Datasource) CheckHealth(ctx context.Context, _ *backend.CheckHealthRequ
 	if err := d.evidence.samplesErr; err != nil {
 		res.Status = backend.HealthStatusError
 		res.Message += " The recorder's history is not kept: " + err.Error() + "."
+	}
+	if replicasMessage != "" {
+		res.Message += " " + replicasMessage
+		if d.evidence.replicasErr != nil {
+			res.Status = backend.HealthStatusError
+		}
 	}
 	// Profile names come from the targets' pages.
 	res.Message = d.targets.Redact(res.Message)

@@ -49,6 +49,13 @@ type Options struct {
 	// OnError is told of samples that could not be stored and full dumps
 	// that failed.
 	OnError func(target string, err error)
+	// Leading, when set, is asked before every round: a round it refuses
+	// samples nothing, so of several replicas only the one leading polls
+	// the targets (see pkg/replicas).
+	Leading func() bool
+	// Recorded, when set, is handed every batch of samples the recorder
+	// stores, cheap rounds and full dumps alike.
+	Recorded func([]history.Record)
 }
 
 // maxParallel bounds the targets sampled at once, as targets.Each does for
@@ -127,6 +134,9 @@ func (r *Recorder) loop() {
 // round samples every target, stores the samples in one transaction,
 // hands them to OnSample and starts the full dumps that are due.
 func (r *Recorder) round(ctx context.Context) {
+	if r.opts.Leading != nil && !r.opts.Leading() {
+		return
+	}
 	targets := r.opts.Targets
 	if r.opts.TargetsFunc != nil {
 		targets = r.opts.TargetsFunc()
@@ -169,6 +179,9 @@ func (r *Recorder) round(ctx context.Context) {
 }
 
 func (r *Recorder) store(records []history.Record) {
+	if r.opts.Recorded != nil {
+		r.opts.Recorded(records)
+	}
 	if r.opts.Store == nil {
 		return
 	}
