@@ -46,7 +46,11 @@ func (d *Datasource) CheckHealth(ctx context.Context, _ *backend.CheckHealthRequ
 		}
 		lines = append(lines, describeHealthy(h))
 	}
-	details, _ := json.Marshal(map[string]any{"targets": health})
+	detail := map[string]any{"targets": health}
+	if rec := d.evidence.recorder; rec != nil {
+		detail["recorder"] = rec.Stats()
+	}
+	details, _ := json.Marshal(detail)
 	res := &backend.CheckHealthResult{Status: backend.HealthStatusOk, JSONDetails: details}
 	switch {
 	case failed == 0:
@@ -54,6 +58,9 @@ func (d *Datasource) CheckHealth(ctx context.Context, _ *backend.CheckHealthRequ
 	default:
 		res.Status = backend.HealthStatusError
 		res.Message = fmt.Sprintf("%d of %d targets failed. %s", failed, len(health), strings.Join(lines, " "))
+	}
+	if rec := d.evidence.recorder; rec != nil && rec.Stats().Skipped > 0 {
+		res.Message += fmt.Sprintf(" The recorder skipped %d samples of targets still answering the previous one (slower than the recording interval).", rec.Stats().Skipped)
 	}
 	if err := d.evidence.samplesErr; err != nil {
 		res.Status = backend.HealthStatusError
