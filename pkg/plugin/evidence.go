@@ -93,10 +93,9 @@ func (d *Datasource) startRecorder(uid string) {
 		Interval:    cfg.RecordInterval,
 		Retention:   cfg.RecordRetention,
 		Store:       ev.samples,
+		// The recorder gives each sample a deadline within the interval.
 		Sample: func(ctx context.Context, name string) map[string]float64 {
 			t, _ := d.target(ctx, name)
-			ctx, cancel := context.WithTimeout(ctx, cfg.RecordInterval)
-			defer cancel()
 			return d.vitals(ctx, t, false, nil).values
 		},
 		OnSample: func(target string, s history.Sample) { d.evaluateRules(ctx, target, s) },

@@ -200,6 +200,8 @@ func (d *Datasource) fetchGoroutines(ctx context.Context, t settings.Target) blo
 		}
 	}
 	if n <= int64(d.settings.MaxFullDumpGoroutines) {
+		// The summary only gave the count; its place goes to the dump.
+		summary.close()
 		return d.fetchPlain(ctx, t, targets.Profile("goroutine", 2))
 	}
 	if summary.data == nil {

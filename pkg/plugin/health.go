@@ -55,6 +55,9 @@ func (d *Datasource) CheckHealth(ctx context.Context, _ *backend.CheckHealthRequ
 	if replicasStatus != nil {
 		detail["replicas"] = replicasStatus
 	}
+	if rec := d.evidence.recorder; rec != nil {
+		detail["recorder"] = rec.Stats()
+	}
 	details, _ := json.Marshal(detail)
 	res := &backend.CheckHealthResult{Status: backend.HealthStatusOk, JSONDetails: details}
 	switch {
@@ -69,6 +72,9 @@ func (d *Datasource) CheckHealth(ctx context.Context, _ *backend.CheckHealthRequ
 		if d.discovered.manager.Status().Notice() != "" {
 			res.Status = backend.HealthStatusError
 		}
+	}
+	if rec := d.evidence.recorder; rec != nil && rec.Stats().Skipped > 0 {
+		res.Message += fmt.Sprintf(" The recorder skipped %d samples of targets still answering the previous one (slower than the recording interval).", rec.Stats().Skipped)
 	}
 	if err := d.evidence.samplesErr; err != nil {
 		res.Status = backend.HealthStatusError

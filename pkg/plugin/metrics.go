@@ -37,6 +37,10 @@ func (d *Datasource) queryMetrics(ctx context.Context, q *query.Query, dq backen
 	return unknownView(q)
 }
 
+// fanOutGrace is what a query over many targets adds to the timeout for
+// the targets that waited for their turn.
+const fanOutGrace = 2 * time.Second
+
 func unknownView(q *query.Query) backend.DataResponse {
 	return backend.ErrDataResponse(backend.StatusBadRequest, fmt.Sprintf("unknown view %q for a %s query", q.View, q.QueryType))
 }
@@ -44,6 +48,11 @@ func unknownView(q *query.Query) backend.DataResponse {
 func (d *Datasource) currentMetrics(ctx context.Context, ts []settings.Target, metric string) backend.DataResponse {
 	wanted := wantedFigures(metric)
 	withHeap := slices.Contains(wanted, "heap_inuse_bytes")
+	// A target reads two pages one after the other; the query over all of
+	// them answers within one timeout (and a little), a target that hangs
+	// past it counted as down.
+	ctx, cancel := context.WithTimeout(ctx, d.settings.Timeout+fanOutGrace)
+	defer cancel()
 	readings := targets.Each(ts, func(t settings.Target) reading {
 		return d.vitals(ctx, t, withHeap, wanted)
 	})

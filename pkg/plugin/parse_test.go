@@ -217,7 +217,7 @@ func TestQueryOverManyTargetsHoldsFewAtOnce(t *testing.T) {
 	if len(fs) != 12 {
 		t.Fatalf("%d frames", len(fs))
 	}
-	if m := most.Load(); m > maxConcurrentSources {
+	if m := most.Load(); m > maxHeldDumps {
 		t.Errorf("%d targets read at once", m)
 	}
 }

@@ -44,6 +44,8 @@ type blob struct {
 	until time.Time
 	// entry describes a stored dump; zero for a target.
 	entry dumps.Entry
+	// release gives back the query's place for a fetched dump.
+	release func()
 }
 
 // read gives fn the blob's bytes, which fn must not keep.
@@ -58,6 +60,9 @@ func (b blob) close() {
 	if b.content != nil {
 		// An unmapping error leaves nothing for the query to do.
 		_ = b.content.Close()
+	}
+	if b.release != nil {
+		b.release()
 	}
 }
 
@@ -90,6 +95,7 @@ func (d *Datasource) sources(ctx context.Context, q *query.Query, tr backend.Tim
 	if err != nil {
 		return nil, err
 	}
+	ctx = withDumpPlaces(ctx)
 	out := make([]source, len(ts))
 	for i, t := range ts {
 		out[i] = func() blob { return fetch(ctx, t) }
@@ -201,24 +207,61 @@ func targetOrigin(t settings.Target, at time.Time) frames.Origin {
 // hands out the same response for the same endpoint within the minimum
 // interval, so the target, the endpoint and the fetch time identify the
 // bytes for the parse cache.
+// The blob holds one of the query's places for fetched dumps until it is
+// closed.
 func (d *Datasource) fetchPlain(ctx context.Context, t settings.Target, e targets.Endpoint) blob {
+	release, err := holdDumpPlace(ctx)
+	if err != nil {
+		return blob{origin: targetOrigin(t, now()), err: fmt.Errorf("target %q: %s not fetched: %w", t.Name, e, err)}
+	}
 	r, err := d.targets.Get(ctx, t, e)
 	if err != nil {
+		release()
 		return blob{origin: targetOrigin(t, now()), err: err}
 	}
 	plain, _, err := dumpformat.Decode(r.Body, d.settings.Limits)
 	if err != nil {
+		release()
 		return blob{origin: targetOrigin(t, r.FetchedAt), err: fmt.Errorf("target %q: %s: %w", t.Name, e, err)}
 	}
 	key := fmt.Sprintf("target %q %s %d", t.Name, e, r.FetchedAt.UnixNano())
-	return blob{origin: targetOrigin(t, r.FetchedAt), key: key, data: plain}
+	return blob{origin: targetOrigin(t, r.FetchedAt), key: key, data: plain, release: release}
 }
 
-// maxConcurrentSources bounds the sources of one query being fetched,
-// parsed and viewed at once: each holds its bytes and its parse until its
-// frames are built, so a query over every target holds a few dumps, not
-// all of them.
-const maxConcurrentSources = 4
+// maxConcurrentSources bounds the sources of one query at work at once.
+// Most of a source's time over a target is spent waiting on it, holding
+// little (an index page), so many run at once and a target that hangs
+// holds up few others; what they hold once fetched is bounded by
+// maxHeldDumps.
+const maxConcurrentSources = 32
+
+// maxHeldDumps bounds the dumps and profiles one query over targets has
+// fetched or is fetching: each is held with its parse until its frames are
+// built, so a query over every target holds a few dumps, not all of them.
+const maxHeldDumps = 4
+
+type dumpPlacesKey struct{}
+
+// withDumpPlaces gives a query over targets its places for fetched dumps.
+func withDumpPlaces(ctx context.Context) context.Context {
+	return context.WithValue(ctx, dumpPlacesKey{}, make(chan struct{}, maxHeldDumps))
+}
+
+// holdDumpPlace waits for one of the query's places for a fetched dump,
+// if it has any, and returns what gives it back.
+func holdDumpPlace(ctx context.Context) (func(), error) {
+	places, _ := ctx.Value(dumpPlacesKey{}).(chan struct{})
+	if places == nil {
+		return func() {}, nil
+	}
+	select {
+	case places <- struct{}{}:
+		var once sync.Once
+		return func() { once.Do(func() { <-places }) }, nil
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+}
 
 // answerEach builds a view of every source's blob, a few sources at a
 // time, keeping only the frames, and joins them in the sources' order. A

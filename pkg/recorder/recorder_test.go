@@ -24,11 +24,10 @@ func openStore(t *testing.T) (*history.Store, string) {
 	return s, path
 }
 
-// fakeClock advances by step on every reading.
+// fakeClock is set by the test.
 type fakeClock struct {
-	mu   sync.Mutex
-	t    time.Time
-	step time.Duration
+	mu sync.Mutex
+	t  time.Time
 }
 
 func (c *fakeClock) now() time.Time {
@@ -37,24 +36,47 @@ func (c *fakeClock) now() time.Time {
 	return c.t
 }
 
-func (c *fakeClock) advance() {
+func (c *fakeClock) set(t time.Time) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.t = c.t.Add(c.step)
+	c.t = t
 }
 
-// rounds runs n rounds 15 s apart and waits for their full dumps.
-func rounds(r *Recorder, clock *fakeClock, n int) {
-	for range n {
-		r.round(context.Background())
-		r.fullDumps.Wait()
-		clock.advance()
+// drive runs the recorder's schedule from the clock's time for span, one
+// slot at a time (whatever a sample does to the clock), and waits for each slot's samples, their storing and
+// the full dumps they start: the order of a recorder whose targets answer
+// at once.
+func drive(r *Recorder, clock *fakeClock, span time.Duration) {
+	from := clock.now()
+	end := from.Add(span)
+	for {
+		r.mu.Lock()
+		at, names := r.sched.next(from)
+		r.mu.Unlock()
+		if names == nil || !at.Before(end) {
+			clock.set(end)
+			return
+		}
+		clock.set(at)
+		for _, n := range names {
+			r.launch(at, n)
+		}
+		settle(r)
+		from = at
 	}
+}
+
+// settle waits for the samples and full dumps in flight and their storing.
+func settle(r *Recorder) {
+	r.samples.Wait()
+	r.flush()
+	r.fullDumps.Wait()
+	r.flush()
 }
 
 func TestSamplesSurviveANewRecorder(t *testing.T) {
 	store, path := openStore(t)
-	clock := &fakeClock{t: t0, step: 15 * time.Second}
+	clock := &fakeClock{t: t0}
 	goroutines := 100.0
 	opts := Options{
 		Targets: []string{"a", "b"}, Interval: 15 * time.Second, Retention: time.Hour, Store: store,
@@ -70,7 +92,8 @@ func TestSamplesSurviveANewRecorder(t *testing.T) {
 	}
 	r := New(opts)
 	r.now = clock.now
-	rounds(r, clock, 3)
+	drive(r, clock, 45*time.Second)
+	r.Stop()
 	store.Close()
 
 	reopened, err := history.Open(path)
@@ -81,14 +104,16 @@ func TestSamplesSurviveANewRecorder(t *testing.T) {
 	goroutines = 200
 	opts.Store = reopened
 	r2 := New(opts)
+	defer r2.Stop()
 	r2.now = clock.now
-	rounds(r2, clock, 2)
+	drive(r2, clock, 30*time.Second)
 	got, err := reopened.Range("a", t0, t0.Add(time.Hour))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(got) != 5 || got[0].Values["goroutines"] != 100 || got[4].Values["goroutines"] != 200 || !got[4].At.Equal(t0.Add(60*time.Second)) {
-		t.Fatalf("history across recorders = %v", got)
+	last := t0.Add(60*time.Second + offset("a", 15*time.Second))
+	if len(got) != 5 || got[0].Values["goroutines"] != 100 || got[4].Values["goroutines"] != 200 || !got[4].At.Equal(last) {
+		t.Fatalf("history across recorders = %v; want 5 samples, the last at %v", got, last)
 	}
 	if len(seen) != 5 || seen[3].Values["goroutines"] != 200 {
 		t.Errorf("OnSample saw %v", seen)
@@ -97,26 +122,29 @@ func TestSamplesSurviveANewRecorder(t *testing.T) {
 
 func TestRetentionPrunes(t *testing.T) {
 	store, _ := openStore(t)
-	clock := &fakeClock{t: t0, step: time.Minute}
+	clock := &fakeClock{t: t0}
 	r := New(Options{
 		Targets: []string{"a"}, Interval: time.Minute, Retention: 10 * time.Minute, Store: store,
 		Sample: func(context.Context, string) map[string]float64 { return map[string]float64{"up": 1} },
 	})
+	defer r.Stop()
 	r.now = clock.now
-	rounds(r, clock, pruneEvery+1)
+	drive(r, clock, (pruneEvery+1)*time.Minute)
 	first, _, _ := store.First("a")
-	// Pruned on round pruneEvery+1 at minute pruneEvery: ten minutes kept.
-	if want := t0.Add(time.Duration(pruneEvery-10) * time.Minute); !first.Equal(want) {
+	// Pruned at the first sample, and again pruneEvery minutes later:
+	// ten minutes kept.
+	if want := t0.Add(time.Duration(pruneEvery-10)*time.Minute + offset("a", time.Minute)); !first.Equal(want) {
 		t.Errorf("oldest sample %v; want %v", first, want)
 	}
 }
 
-// Full dumps: at most one per target per interval, never above the
-// goroutine limit, never for a target that is down, never two at once for
-// one target, and their figures stored at the dump's time.
+// Full dumps: at most one per target per interval, at the target's place
+// in it, never above the goroutine limit, never for a target that is
+// down, never two at once for one target, and their figures stored at the
+// dump's time.
 func TestFullDumpCadence(t *testing.T) {
 	store, _ := openStore(t)
-	clock := &fakeClock{t: t0, step: 15 * time.Second}
+	clock := &fakeClock{t: t0}
 	var mu sync.Mutex
 	calls := map[string][]time.Time{}
 	counts := map[string]float64{"small": 100, "big": 90000, "down": 10}
@@ -138,21 +166,23 @@ func TestFullDumpCadence(t *testing.T) {
 		FullDumpInterval:      time.Minute,
 		MaxFullDumpGoroutines: 50000,
 	})
+	defer r.Stop()
 	r.now = clock.now
-	rounds(r, clock, 12) // 3 minutes
+	drive(r, clock, 3*time.Minute)
 	if n := len(calls["small"]); n != 3 {
 		t.Errorf("small: %d full dumps in 3 minutes at one a minute; want 3", n)
 	}
 	if len(calls["big"]) != 0 || len(calls["down"]) != 0 {
 		t.Errorf("full dumps of a target above the limit or down: %v", calls)
 	}
+	place := offset("small", time.Minute)
 	got, _ := store.Range("small", t0, t0.Add(time.Hour))
 	states := 0
 	for _, s := range got {
 		if v, ok := s.Values["goroutines_lock"]; ok {
 			states++
-			if v != 7 || s.At.Sub(t0)%time.Minute != 2*time.Second {
-				t.Errorf("state sample %v", s)
+			if v != 7 || s.At.Sub(t0)%time.Minute != place+2*time.Second {
+				t.Errorf("state sample %v; want one at %v past each minute", s, place+2*time.Second)
 			}
 		}
 	}
@@ -162,7 +192,7 @@ func TestFullDumpCadence(t *testing.T) {
 }
 
 func TestSlowFullDumpIsNotOverlapped(t *testing.T) {
-	clock := &fakeClock{t: t0, step: 2 * time.Minute}
+	clock := &fakeClock{t: t0}
 	release := make(chan struct{})
 	started := make(chan struct{}, 10)
 	var errs []error
@@ -178,10 +208,14 @@ func TestSlowFullDumpIsNotOverlapped(t *testing.T) {
 		MaxFullDumpGoroutines: 100,
 		OnError:               func(_ string, err error) { errs = append(errs, err) },
 	})
+	defer r.Stop()
 	r.now = clock.now
 	for range 3 {
-		r.round(context.Background())
-		clock.advance()
+		at, names := r.sched.next(clock.now())
+		clock.set(at)
+		r.launch(at, names[0])
+		r.samples.Wait()
+		r.flush()
 	}
 	close(release)
 	r.fullDumps.Wait()
@@ -219,7 +253,7 @@ func TestStartAndStop(t *testing.T) {
 // what it records while leading is handed to Recorded as well.
 func TestOnlyTheLeaderRecords(t *testing.T) {
 	store, _ := openStore(t)
-	clock := &fakeClock{t: t0, step: 15 * time.Second}
+	clock := &fakeClock{t: t0}
 	leading := false
 	var polled, fullDumps int
 	var handed []history.Record
@@ -238,16 +272,69 @@ func TestOnlyTheLeaderRecords(t *testing.T) {
 		Recorded: func(rs []history.Record) { handed = append(handed, rs...) },
 	})
 	r.now = clock.now
-	rounds(r, clock, 2)
+	drive(r, clock, 30*time.Second)
 	if polled != 0 || fullDumps != 0 || len(handed) != 0 {
 		t.Fatalf("not leading: %d polls, %d full dumps, %d records handed", polled, fullDumps, len(handed))
 	}
 	leading = true
-	rounds(r, clock, 2)
+	drive(r, clock, 30*time.Second)
 	if polled != 2 || fullDumps != 2 || len(handed) != 4 {
 		t.Fatalf("leading: %d polls, %d full dumps, %d records handed; want 2, 2, 4", polled, fullDumps, len(handed))
 	}
 	if got, _ := store.Range("a", t0, t0.Add(time.Hour)); len(got) != 2 {
 		t.Errorf("stored %d samples; want 2", len(got))
+	}
+}
+
+// Targets that TargetsFunc names later (discovered ones) are sampled too,
+// and those it drops are sampled no more.
+func TestTargetsFuncIsFollowed(t *testing.T) {
+	var mu sync.Mutex
+	names := []string{"a"}
+	seen := map[string]int{}
+	r := New(Options{
+		Interval: 20 * time.Millisecond,
+		TargetsFunc: func() []string {
+			mu.Lock()
+			defer mu.Unlock()
+			return append([]string(nil), names...)
+		},
+		Sample: func(_ context.Context, name string) map[string]float64 {
+			mu.Lock()
+			defer mu.Unlock()
+			seen[name]++
+			return map[string]float64{"up": 1}
+		},
+	})
+	r.Start()
+	defer r.Stop()
+	waitFor := func(what string, ok func() bool) {
+		t.Helper()
+		for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(5 * time.Millisecond) {
+			mu.Lock()
+			done := ok()
+			mu.Unlock()
+			if done {
+				return
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("%s: sampled %v", what, seen)
+			}
+		}
+	}
+	waitFor("the first target", func() bool { return seen["a"] > 0 })
+	mu.Lock()
+	names = []string{"b"}
+	mu.Unlock()
+	waitFor("a target named later", func() bool { return seen["b"] > 2 })
+	mu.Lock()
+	before := seen["a"]
+	mu.Unlock()
+	waitFor("more samples of the new target", func() bool { return seen["b"] > 6 })
+	mu.Lock()
+	defer mu.Unlock()
+	// One sample of the dropped target may have been launched already.
+	if seen["a"] > before+1 {
+		t.Errorf("a dropped target was sampled %d more times", seen["a"]-before)
 	}
 }

@@ -119,6 +119,11 @@ func (c *Client) GetMetrics(ctx context.Context, t settings.Target) (*Response, 
 }
 
 func (c *Client) get(ctx context.Context, t settings.Target, rawURL string, e Endpoint) (*Response, error) {
+	// A caller out of time starts no fetch: the fetch would go on without
+	// it until the timeout.
+	if ctx.Err() != nil {
+		return nil, callerGone(t, e, ctx)
+	}
 	key := t.Name + " " + rawURL
 	if !e.Cheap {
 		now := c.now()
@@ -148,8 +153,18 @@ func (c *Client) get(ctx context.Context, t settings.Target, rawURL string, e En
 		}
 		return res.Val.(*Response), nil
 	case <-ctx.Done():
-		return nil, &FetchError{Target: t.Name, Endpoint: e.String(), Kind: KindCanceled, Err: ctx.Err()}
+		return nil, callerGone(t, e, ctx)
 	}
+}
+
+// callerGone is the error of a fetch whose caller gave up or ran out of
+// time (a query over many targets has a deadline of its own).
+func callerGone(t settings.Target, e Endpoint, ctx context.Context) *FetchError {
+	kind := KindCanceled
+	if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+		kind = KindTimeout
+	}
+	return &FetchError{Target: t.Name, Endpoint: e.String(), Kind: kind, Err: ctx.Err()}
 }
 
 // fetch makes one request. Its errors are *FetchError, with the

@@ -131,11 +131,30 @@ func TestErrorsAreClassified(t *testing.T) {
 	})
 	t.Run("caller gives up", func(t *testing.T) {
 		tg := hangingTarget(t)
-		ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
-		defer cancel()
+		ctx, cancel := context.WithCancel(context.Background())
+		time.AfterFunc(50*time.Millisecond, cancel)
 		_, err := newClient(Options{Timeout: 5 * time.Second}).Get(ctx, tg, Profile("goroutine", 2))
 		if fe := fetchErr(t, err); fe.Kind != KindCanceled {
 			t.Errorf("kind = %s", fe.Kind)
+		}
+	})
+	t.Run("caller's deadline", func(t *testing.T) {
+		tg := hangingTarget(t)
+		ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+		defer cancel()
+		_, err := newClient(Options{Timeout: 5 * time.Second}).Get(ctx, tg, Profile("goroutine", 2))
+		if fe := fetchErr(t, err); fe.Kind != KindTimeout {
+			t.Errorf("kind = %s", fe.Kind)
+		}
+	})
+	t.Run("caller out of time starts no fetch", func(t *testing.T) {
+		var hits atomic.Int32
+		tg := serve(t, func(w http.ResponseWriter, r *http.Request) { hits.Add(1) })
+		ctx, cancel := context.WithCancel(context.Background())
+		cancel()
+		_, _, err := newClient(Options{Timeout: 5 * time.Second}).Index(ctx, tg)
+		if fe := fetchErr(t, err); fe.Kind != KindCanceled || hits.Load() != 0 {
+			t.Errorf("kind = %s, %d requests", fe.Kind, hits.Load())
 		}
 	})
 }

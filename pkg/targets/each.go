@@ -7,8 +7,10 @@ import (
 )
 
 // maxParallel bounds how many targets one query fetches at once, so a
-// regex over hundreds of targets does not open hundreds of connections.
-const maxParallel = 16
+// regex over hundreds of targets does not open hundreds of connections,
+// while enough run at once that targets which hang until the timeout hold
+// up few of the others.
+const maxParallel = 64
 
 // Each calls fn for every target concurrently and returns the results in
 // the targets' order.
