@@ -1,6 +1,8 @@
 package dumps
 
 import (
+	"bytes"
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -13,6 +15,7 @@ import (
 	"time"
 
 	"github.com/goscope/pprof/pkg/dumpformat"
+	"github.com/goscope/pprof/pkg/objstore"
 )
 
 // A core dump is read together with the executable that produced it, so the
@@ -82,52 +85,67 @@ type Executable struct {
 	UploadedAt time.Time `json:"uploadedAt"`
 }
 
-const (
-	executablesDir = "executables"
-	executableExt  = ".exe"
-)
-
-func (s *Store) executablePath(id string) string {
-	return filepath.Join(s.dir, executablesDir, id+executableExt)
-}
-
-func (s *Store) executableMetaPath(id string) string {
-	return filepath.Join(s.dir, executablesDir, id+sidecarExt)
-}
-
 // errCoreWithoutExecutable refuses a core uploaded on its own.
 var errCoreWithoutExecutable = errorf(ErrInvalid, "a core dump is read with the executable that produced it: upload the executable and the core together")
 
-// ingestExecutable stores an uploaded executable, once per content.
+// ingestExecutable stores an uploaded executable, once per content: the
+// executable, then its metadata as the commit record.
 func (s *Store) ingestExecutable(tempPath, name, uploader string, reservation int64) (Executable, bool, error) {
 	x, err := describeExecutable(tempPath, name, uploader, s.options().Now().UTC())
 	if err != nil {
 		return Executable{}, false, errors.Join(err, removeIfExists(tempPath))
 	}
+	if !s.exclusive {
+		if err := s.refresh(true); err != nil {
+			return Executable{}, false, errors.Join(err, removeIfExists(tempPath))
+		}
+	}
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	if existing, ok := s.executables[x.ID]; ok {
+		s.mu.Unlock()
 		return existing, false, removeIfExists(tempPath)
 	}
-	if s.used+s.reserved-reservation+x.Size > s.options().QuotaBytes {
-		return Executable{}, false, errors.Join(s.full(), removeIfExists(tempPath))
+	if s.used+s.reserved+s.othersReserved-reservation+x.Size > s.options().QuotaBytes {
+		err := s.full()
+		s.mu.Unlock()
+		return Executable{}, false, errors.Join(err, removeIfExists(tempPath))
+	}
+	s.reserved += x.Size
+	s.mu.Unlock()
+	defer func() {
+		s.mu.Lock()
+		s.reserved -= x.Size
+		s.mu.Unlock()
+	}()
+	ctx, cancel := context.WithTimeout(context.Background(), bucketTimeout)
+	defer cancel()
+	if err := s.files.place(ctx, tempPath, executableKey(x.ID), x.Size); err != nil {
+		return Executable{}, false, err
 	}
 	data, err := json.MarshalIndent(x, "", "  ")
 	if err == nil {
-		err = os.MkdirAll(filepath.Join(s.dir, executablesDir), 0o750)
+		err = s.bucket.PutIfAbsent(ctx, executableMetaKey(x.ID), bytes.NewReader(data), int64(len(data)))
 	}
-	if err == nil {
-		err = os.Rename(tempPath, s.executablePath(x.ID))
-	}
-	if err == nil {
-		err = writeFileAtomic(s.executableMetaPath(x.ID), data)
+	if errors.Is(err, objstore.ErrExists) {
+		f := s.readMeta(ctx, executableMetaKey(x.ID))
+		if f.err != nil {
+			return Executable{}, false, f.err
+		}
+		x = f.exe
+		err = nil
 	}
 	if err != nil {
-		return Executable{}, false, errors.Join(err, removeIfExists(tempPath), removeIfExists(s.executablePath(x.ID)))
+		return Executable{}, false, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if existing, ok := s.executables[x.ID]; ok {
+		return existing, false, nil
 	}
 	s.executables[x.ID] = x
 	s.used += x.Size
-	return x, true, syncDir(filepath.Join(s.dir, executablesDir))
+	s.noteChange(executableMetaKey(x.ID))
+	return x, true, nil
 }
 
 func describeExecutable(path, name, uploader string, now time.Time) (Executable, error) {
@@ -178,8 +196,8 @@ func (s *Store) ingestCore(tempPath string, u *upload) (Entry, bool, error) {
 	if err != nil {
 		return Entry{}, false, errors.Join(err, removeIfExists(tempPath))
 	}
-	return s.commitWith(tempPath, m, u.size, func() error {
-		if _, ok := s.executables[u.executable]; !ok {
+	return s.commitWith(tempPath, m, u.meta.Size, func() error {
+		if _, ok := s.executables[u.meta.CoreOf]; !ok {
 			return errorf(ErrNotFound, "the executable of this core was deleted meanwhile; upload both again")
 		}
 		return nil
@@ -189,43 +207,52 @@ func (s *Store) ingestCore(tempPath string, u *upload) (Entry, bool, error) {
 func (s *Store) describeCore(tempPath string, u *upload) (sidecar, error) {
 	opts := s.options()
 	s.mu.Lock()
-	x, ok := s.executables[u.executable]
+	x, ok := s.executables[u.meta.CoreOf]
 	s.mu.Unlock()
 	if !ok {
-		return sidecar{}, errorf(ErrNotFound, "executable %q not found: upload it before its core", u.executable)
+		return sidecar{}, errorf(ErrNotFound, "executable %q not found: upload it before its core", u.meta.CoreOf)
 	}
 	sum, size, head, err := hashFile(tempPath)
 	if err != nil {
 		return sidecar{}, err
 	}
 	if dumpformat.ELFKind(head) != dumpformat.ELFCore {
-		return sidecar{}, errorf(ErrInvalid, "%s is not a core dump (a Linux ELF core file)", u.name)
+		return sidecar{}, errorf(ErrInvalid, "%s is not a core dump (a Linux ELF core file)", u.meta.Name)
 	}
 	if opts.Cores.Validate == nil {
 		return sidecar{}, errorf(ErrInvalid, "core dumps are not read here")
 	}
-	info, err := opts.Cores.Validate(tempPath, s.executablePath(x.ID))
+	ctx, cancel := context.WithTimeout(context.Background(), bucketTimeout)
+	defer cancel()
+	exe, err := s.files.path(ctx, executableKey(x.ID), x.Size, x.ID)
+	if errors.Is(err, objstore.ErrNotExist) {
+		return sidecar{}, errorf(ErrNotFound, "the executable of this core was deleted meanwhile; upload both again")
+	}
 	if err != nil {
-		return sidecar{}, errorf(ErrInvalid, "%s with %s: %v", u.name, x.Name, err)
+		return sidecar{}, err
+	}
+	info, err := opts.Cores.Validate(tempPath, exe)
+	if err != nil {
+		return sidecar{}, errorf(ErrInvalid, "%s with %s: %v", u.meta.Name, x.Name, err)
 	}
 	info.ExecutableID, info.Executable = x.ID, x.Name
 	now := opts.Now().UTC()
 	m := sidecar{
-		Version: sidecarFormat, ID: sum, Source: SourceUpload, Name: u.name, Size: size,
-		Format: dumpformat.CoreDump, Detail: info.summary(), Uploader: u.uploader, UploadedAt: now,
+		Version: sidecarFormat, ID: sum, Source: SourceUpload, Name: u.meta.Name, Size: size,
+		Format: dumpformat.CoreDump, Detail: info.summary(), Uploader: u.meta.Uploader, UploadedAt: now,
 		Core: &info,
 	}
 	m.DetectedAt, m.DetectedFrom = now, CapturedFromUpload
-	if !u.modifiedAt.IsZero() {
-		m.DetectedAt, m.DetectedFrom = u.modifiedAt.UTC(), CapturedFromModified
+	if !u.meta.ModifiedAt.IsZero() {
+		m.DetectedAt, m.DetectedFrom = u.meta.ModifiedAt.UTC(), CapturedFromModified
 	}
 	m.CapturedAt, m.CapturedFrom = m.DetectedAt, m.DetectedFrom
 	return m, nil
 }
 
-// releaseExecutable deletes an executable no core needs any more; the
-// caller holds s.mu.
-func (s *Store) releaseExecutable(id string) error {
+// releaseExecutable deletes an executable no core needs any more, its
+// metadata first; the caller holds s.mu.
+func (s *Store) releaseExecutable(ctx context.Context, id string) error {
 	if id == "" {
 		return nil
 	}
@@ -238,73 +265,43 @@ func (s *Store) releaseExecutable(id string) error {
 	if !ok {
 		return nil
 	}
-	delete(s.executables, id)
-	s.used -= x.Size
-	return errors.Join(removeIfExists(s.executableMetaPath(id)), removeIfExists(s.executablePath(id)))
-}
-
-// recoverExecutables loads the stored executables and removes those no core
-// needs, and what an interrupted upload left; it runs after the dumps are
-// loaded.
-func (s *Store) recoverExecutables() error {
-	dir := filepath.Join(s.dir, executablesDir)
-	files, err := os.ReadDir(dir)
-	if errors.Is(err, os.ErrNotExist) {
-		return nil
-	}
-	if err != nil {
+	if err := s.bucket.Delete(ctx, executableMetaKey(id)); err != nil {
 		return err
 	}
-	needed := map[string]bool{}
-	for _, m := range s.dumps {
-		if m.Core != nil {
-			needed[m.Core.ExecutableID] = true
-		}
-	}
-	var errs []error
-	for _, f := range files {
-		id, isExe := strings.CutSuffix(f.Name(), executableExt)
-		if !isExe {
-			if meta, ok := strings.CutSuffix(f.Name(), sidecarExt); !ok || !needed[meta] {
-				errs = append(errs, removeIfExists(filepath.Join(dir, f.Name())))
-			}
-			continue
-		}
-		x, err := s.readExecutableMeta(id)
-		if !needed[id] || err != nil {
-			errs = append(errs, removeIfExists(filepath.Join(dir, f.Name())), removeIfExists(s.executableMetaPath(id)))
-			continue
-		}
-		s.executables[id] = x
-		s.used += x.Size
-	}
-	return errors.Join(errs...)
+	delete(s.executables, id)
+	s.used -= x.Size
+	s.noteChange(executableMetaKey(id))
+	s.files.forget(executableKey(id))
+	return s.bucket.Delete(ctx, executableKey(id))
 }
 
-func (s *Store) readExecutableMeta(id string) (Executable, error) {
-	data, err := os.ReadFile(s.executableMetaPath(id))
-	if err != nil {
-		return Executable{}, err
-	}
-	var x Executable
-	if err := json.Unmarshal(data, &x); err != nil || x.ID != id {
-		return Executable{}, fmt.Errorf("metadata of executable %s does not describe it", id)
-	}
-	return x, nil
-}
-
-// CoreFiles returns the paths of a stored core dump and its executable.
+// CoreFiles returns local paths of a stored core dump and its executable
+// (downloaded first from a shared bucket).
 func (s *Store) CoreFiles(id string) (Entry, CoreFiles, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	m, ok := s.dumps[id]
-	if !ok {
-		return Entry{}, CoreFiles{}, notFound(id)
+	m, err := s.lookup(id)
+	if err != nil {
+		return Entry{}, CoreFiles{}, err
 	}
 	if m.Core == nil {
 		return Entry{}, CoreFiles{}, errorf(ErrInvalid, "dump %q is not a core dump", id)
 	}
-	return m.entry(), CoreFiles{Core: s.dumpPath(id), Executable: s.executablePath(m.Core.ExecutableID)}, nil
+	s.mu.Lock()
+	x, ok := s.executables[m.Core.ExecutableID]
+	s.mu.Unlock()
+	if !ok {
+		return Entry{}, CoreFiles{}, errorf(ErrNotFound, "the executable of core dump %q is missing", id)
+	}
+	core, err := s.localDump(m)
+	if err != nil {
+		return Entry{}, CoreFiles{}, err
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), bucketTimeout)
+	defer cancel()
+	exe, err := s.files.path(ctx, executableKey(x.ID), x.Size, x.ID)
+	if err != nil {
+		return Entry{}, CoreFiles{}, err
+	}
+	return m.entry(), CoreFiles{Core: core, Executable: exe}, nil
 }
 
 // CoreFiles returns the paths of a listed core dump and its executable.

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -116,13 +117,13 @@ func TestKillMidUploadLosesNothingStored(t *testing.T) {
 		t.Fatal("helper did not start its upload")
 	}
 	kill(t, cmd)
-	if len(tempFiles(t, dir)) == 0 {
+	if len(uploadsInProgress(t, dir)) == 0 {
 		t.Fatal("the killed helper left no partial upload; the test proves nothing")
 	}
 
 	s = openTestStore(t, StoreOptions{Dir: dir})
-	if temps := tempFiles(t, dir); len(temps) != 0 {
-		t.Errorf("partial upload not cleared on open: %v", temps)
+	if temps, uploads := tempFiles(t, dir), uploadsInProgress(t, dir); len(temps)+len(uploads) != 0 {
+		t.Errorf("partial upload not cleared on open: %v %v", temps, uploads)
 	}
 	checkStore(t, s, stored, nil)
 }
@@ -167,7 +168,7 @@ func checkStore(t *testing.T, s *Store, want map[string][]byte, present map[stri
 	listed := map[string]bool{}
 	for _, e := range s.List() {
 		listed[e.ID] = true
-		raw, err := os.ReadFile(s.dumpPath(e.ID))
+		raw, err := os.ReadFile(filepath.Join(s.Dir(), dumpKey(e.ID)))
 		if err != nil {
 			t.Errorf("%s: %v", e.ID, err)
 			continue
@@ -178,7 +179,7 @@ func checkStore(t *testing.T, s *Store, want map[string][]byte, present map[stri
 		}
 	}
 	for id, data := range want {
-		raw, err := os.ReadFile(s.dumpPath(id))
+		raw, err := os.ReadFile(filepath.Join(s.Dir(), dumpKey(id)))
 		if err != nil || !bytes.Equal(raw, data) {
 			t.Errorf("stored dump %s lost or changed (err %v)", id, err)
 		}

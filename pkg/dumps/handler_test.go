@@ -302,9 +302,9 @@ func TestEmptyBodiesAreBadRequests(t *testing.T) {
 			t.Errorf("%s %s: error %q, want %q", c.method, c.path, e.Error, c.message)
 		}
 	}
-	// The upload in progress is the only temporary file.
-	if temps := tempFiles(t, dir); len(temps) != 1 {
-		t.Errorf("temporary files: %v", temps)
+	// The upload in progress is all that is left.
+	if temps, uploads := tempFiles(t, dir), uploadsInProgress(t, dir); len(temps) != 0 || len(uploads) != 1 {
+		t.Errorf("temporary files: %v, uploads: %v", temps, uploads)
 	}
 }
 
