@@ -267,7 +267,10 @@ func (s *Store) readMeta(ctx context.Context, key string) fetchedMeta {
 var endOfTime = time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC)
 
 // recover runs when the store opens: it rebuilds metadata that cannot be
-// read from the dump itself, so nothing committed is lost, and on a local
+// read from the dump itself, so nothing committed is lost (on a shared
+// bucket, a dump that cannot be rebuilt either, such as one whose bytes do
+// not hash to its id, stays unlisted rather than keep the store from
+// opening), and on a local
 // directory, which no other process uses, removes at once what a crash
 // left (dumps never committed, metadata without a dump, executables no
 // core needs, uploads in progress).
@@ -279,7 +282,9 @@ func (s *Store) recover() error {
 	for id := range bad {
 		m, err := s.rebuildSidecar(id)
 		if err != nil {
-			errs = append(errs, err)
+			if s.exclusive {
+				errs = append(errs, err)
+			}
 			continue
 		}
 		s.mu.Lock()

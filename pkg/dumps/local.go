@@ -104,7 +104,7 @@ func (f *cachedFiles) place(ctx context.Context, temp, key string, size int64) e
 	return nil
 }
 
-func (f *cachedFiles) tempDir() string  { return f.cache.spool }
+func (f *cachedFiles) tempDir() string   { return f.cache.spool }
 func (f *cachedFiles) forget(key string) { f.cache.remove(key) }
 
 // putBytes stores a small object.
