@@ -204,7 +204,12 @@ func OpenStore(opts StoreOptions) (*Store, error) {
 		s.bucket, s.files = opts.Bucket, &cachedFiles{bucket: opts.Bucket, cache: c}
 	}
 	if err := s.refresh(true); err != nil {
-		return nil, fmt.Errorf("dump store %s: %w", s.bucket, err)
+		if s.exclusive {
+			return nil, fmt.Errorf("dump store %s: %w", s.bucket, err)
+		}
+		// A bucket out of reach now may be back soon: the store opens
+		// empty, lists it again at the next use, and Check says why.
+		return s, nil
 	}
 	if err := s.recover(); err != nil {
 		return nil, fmt.Errorf("dump store %s: %w", s.bucket, err)
@@ -322,32 +327,40 @@ func (s *Store) Entry(id string) (Entry, error) {
 	return m.entry(), nil
 }
 
-// lookup finds a dump's metadata, listing a shared bucket again when the
-// dump is not known: another process may have just stored it.
+// lookup finds a dump's metadata. A dump a shared bucket's listing does
+// not have yet, which another process may have just stored, is read from
+// the bucket: one request, as cheap as the one asking.
 func (s *Store) lookup(id string) (sidecar, error) {
 	_ = s.refresh(false)
 	s.mu.Lock()
 	m, ok := s.dumps[id]
-	stale := !s.exclusive && s.options().Now().Sub(s.refreshedAt) >= missRefreshAfter
 	s.mu.Unlock()
 	if ok {
 		return m, nil
 	}
-	if stale && isContentID(id) {
-		_ = s.refresh(true)
-		s.mu.Lock()
-		m, ok = s.dumps[id]
-		s.mu.Unlock()
-		if ok {
-			return m, nil
-		}
+	if s.exclusive || !isContentID(id) {
+		return sidecar{}, notFound(id)
 	}
-	return sidecar{}, notFound(id)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	f := s.readMeta(ctx, sidecarKey(id))
+	if f.err != nil {
+		return sidecar{}, notFound(id)
+	}
+	obj, err := s.bucket.Stat(ctx, dumpKey(id))
+	if err != nil {
+		return sidecar{}, notFound(id)
+	}
+	f.Size = obj.Size
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if m, ok := s.dumps[id]; ok {
+		return m, nil
+	}
+	s.dumps[id] = f.sidecar
+	s.used += f.Size
+	return f.sidecar, nil
 }
-
-// missRefreshAfter bounds how often a request for an unknown dump lists
-// the bucket, so that requests for made-up ids cannot keep it busy.
-const missRefreshAfter = time.Second
 
 // Get returns a stored dump's metadata and content, opened for reading
 // (decompressed within the store's limit when read); the caller closes the
