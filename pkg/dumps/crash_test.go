@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"os"
 	"os/exec"
@@ -12,6 +13,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/goscope/pprof/pkg/objstore"
 )
 
 // The crash tests run this test binary again as a helper process that
@@ -19,6 +22,9 @@ import (
 const (
 	crashHelperDir  = "DUMPS_CRASH_HELPER_DIR"
 	crashHelperMode = "DUMPS_CRASH_HELPER_MODE"
+	// crashHelperS3 is the JSON of an objstore.S3Config: the helper's
+	// store is then on that bucket, Dir its local directory.
+	crashHelperS3 = "DUMPS_CRASH_HELPER_S3"
 )
 
 // TestCrashHelperProcess is the helper's body; it does nothing in a normal
@@ -28,7 +34,21 @@ func TestCrashHelperProcess(t *testing.T) {
 	if dir == "" {
 		t.Skip("helper process for the crash tests")
 	}
-	s, err := OpenStore(StoreOptions{Dir: dir})
+	opts := StoreOptions{Dir: dir}
+	if cfg := os.Getenv(crashHelperS3); cfg != "" {
+		var c objstore.S3Config
+		err := json.Unmarshal([]byte(cfg), &c)
+		var b *objstore.S3
+		if err == nil {
+			b, err = objstore.OpenS3(c)
+		}
+		if err != nil {
+			fmt.Println("error:", err)
+			os.Exit(1)
+		}
+		opts.Bucket = b
+	}
+	s, err := OpenStore(opts)
 	if err != nil {
 		fmt.Println("error:", err)
 		os.Exit(1)
@@ -59,10 +79,10 @@ func TestCrashHelperProcess(t *testing.T) {
 }
 
 // startCrashHelper runs the helper and returns its output lines as they come.
-func startCrashHelper(t *testing.T, dir, mode string) (*exec.Cmd, <-chan string) {
+func startCrashHelper(t *testing.T, dir, mode string, env ...string) (*exec.Cmd, <-chan string) {
 	t.Helper()
 	cmd := exec.Command(os.Args[0], "-test.run=^TestCrashHelperProcess$")
-	cmd.Env = append(os.Environ(), crashHelperDir+"="+dir, crashHelperMode+"="+mode)
+	cmd.Env = append(append(os.Environ(), crashHelperDir+"="+dir, crashHelperMode+"="+mode), env...)
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -158,6 +178,60 @@ func TestKillDuringCommitsLosesNothingAcknowledged(t *testing.T) {
 		t.Errorf("temporary files not cleared on open: %v", temps)
 	}
 	checkStore(t, s, nil, acknowledged)
+}
+
+// A process killed while it stores dumps in a shared bucket, and while a
+// chunked upload is half sent, leaves nothing partial listed to the other
+// processes, and loses nothing it acknowledged.
+func TestKillOnASharedBucket(t *testing.T) {
+	c := s3Config(t)
+	b, err := objstore.OpenS3(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg, _ := json.Marshal(c)
+	env := crashHelperS3 + "=" + string(cfg)
+	cmd, lines := startCrashHelper(t, t.TempDir(), "mid-upload", env)
+	if line := <-lines; line != "half-written" {
+		t.Fatalf("helper: %s", line)
+	}
+	kill(t, cmd)
+
+	cmd, lines = startCrashHelper(t, t.TempDir(), "commit-loop", env)
+	acknowledged := map[string][]byte{}
+	for len(acknowledged) < 8 {
+		line, ok := <-lines
+		id, found := strings.CutPrefix(line, "stored ")
+		if !ok || !found {
+			t.Fatalf("helper: %q", line)
+		}
+		acknowledged[id] = nil
+	}
+	kill(t, cmd)
+	for line := range lines {
+		if id, found := strings.CutPrefix(line, "stored "); found {
+			acknowledged[id] = nil
+		}
+	}
+
+	s := replica(t, b, StoreOptions{})
+	listed := map[string]bool{}
+	for _, e := range s.List() {
+		listed[e.ID] = true
+		_, content, err := readDump(t, s, e.ID)
+		sum := sha256.Sum256(content)
+		if err != nil || hex.EncodeToString(sum[:]) != e.ID {
+			t.Errorf("%s is not whole: %v", e.ID, err)
+		}
+	}
+	for id := range acknowledged {
+		if !listed[id] {
+			t.Errorf("acknowledged dump %s lost", id)
+		}
+	}
+	if u := s.Usage(); u.ReservedBytes == 0 {
+		t.Error("the half-sent upload is not counted against the quota until it expires")
+	}
 }
 
 // checkStore verifies that every listed dump is whole (its content hashes to

@@ -22,13 +22,19 @@ var testBucket struct {
 	name string
 }
 
-// openS3 opens a fresh prefix of the test server's bucket.
-func openS3(t *testing.T) *objstore.S3 {
+// s3Config addresses a fresh prefix of the test server's bucket.
+func s3Config(t *testing.T) objstore.S3Config {
 	t.Helper()
 	srv := s3server.Shared(t)
 	testBucket.once.Do(func() { testBucket.name = srv.NewBucket(t) })
-	b, err := objstore.OpenS3(objstore.S3Config{Endpoint: srv.Endpoint, Bucket: testBucket.name, Prefix: "team/" + rand.Text(),
-		PathStyle: true, AccessKey: srv.AccessKey, SecretKey: srv.SecretKey})
+	return objstore.S3Config{Endpoint: srv.Endpoint, Bucket: testBucket.name, Prefix: "team/" + rand.Text(),
+		PathStyle: true, AccessKey: srv.AccessKey, SecretKey: srv.SecretKey}
+}
+
+// openS3 opens a fresh prefix of the test server's bucket.
+func openS3(t *testing.T) *objstore.S3 {
+	t.Helper()
+	b, err := objstore.OpenS3(s3Config(t))
 	if err != nil {
 		t.Fatal(err)
 	}
