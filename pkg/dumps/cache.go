@@ -81,7 +81,11 @@ func cacheName(key string) string { return strings.ReplaceAll(key, "/", "_") }
 // fetch returns the path of a local copy of key, downloading it first if
 // need be.
 func (c *cache) fetch(ctx context.Context, b objstore.Bucket, key string, size int64, sum string) (string, error) {
-	name := cacheName(key)
+	return c.fetchAs(ctx, b, key, cacheName(key), size, sum)
+}
+
+// fetchAs is fetch with the copy's file name given.
+func (c *cache) fetchAs(ctx context.Context, b objstore.Bucket, key, name string, size int64, sum string) (string, error) {
 	path := filepath.Join(c.dir, name)
 	c.mu.Lock()
 	l := c.loading[name]

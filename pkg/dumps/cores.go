@@ -315,10 +315,10 @@ func (c *Catalog) CoreFiles(id string) (Entry, CoreFiles, error) {
 	return Entry{}, CoreFiles{}, notFound(id)
 }
 
-// elfKind reads the first bytes of a directory file to tell cores and
+// elfKind reads the first bytes of a source's file to tell cores and
 // executables from dumps.
-func elfKind(root *os.Root, rel string) int {
-	f, err := root.Open(rel)
+func (w *watchedDir) elfKind(rel string) int {
+	f, err := w.tree.open(rel)
 	if err != nil {
 		return dumpformat.NotELF
 	}
@@ -331,7 +331,7 @@ func elfKind(root *os.Root, rel string) int {
 // describeCore lists a core dump of a directory, read with its executable
 // (see findExecutable) so that the listing says what it holds or why it
 // cannot be read.
-func (w *watchedDir) describeCore(root *os.Root, rel string, info os.FileInfo) (Entry, CoreFiles) {
+func (w *watchedDir) describeCore(rel string, info os.FileInfo) (Entry, CoreFiles) {
 	e := w.errorEntry(rel, "")
 	e.Format, e.Size, e.ModifiedAt = dumpformat.CoreDump, info.Size(), info.ModTime().UTC()
 	e.CapturedAt, e.CapturedFrom = e.ModifiedAt, CapturedFromModified
@@ -345,8 +345,13 @@ func (w *watchedDir) describeCore(root *os.Root, rel string, info os.FileInfo) (
 		e.Error = "core dumps are not read here"
 		return e, CoreFiles{}
 	}
-	files := CoreFiles{Core: filepath.Join(w.cfg.Path, filepath.FromSlash(rel))}
-	exe, name, err := w.findExecutable(root, rel, files.Core)
+	core, err := w.tree.path(rel)
+	if err != nil {
+		e.Error = describeError(err)
+		return e, CoreFiles{}
+	}
+	files := CoreFiles{Core: core}
+	exe, name, err := w.findExecutable(rel, files.Core)
 	if err != nil {
 		e.Error = err.Error()
 		return e, CoreFiles{}
@@ -366,7 +371,7 @@ func (w *watchedDir) describeCore(root *os.Root, rel string, info os.FileInfo) (
 // directory's configured executable (a file, or a directory holding the
 // program by name), else the file named like the core's program (the base
 // name of the executable its process ran) beside the core.
-func (w *watchedDir) findExecutable(root *os.Root, rel, corePath string) (path, name string, err error) {
+func (w *watchedDir) findExecutable(rel, corePath string) (path, name string, err error) {
 	program, err := w.opts.Cores.Program(corePath)
 	if err != nil {
 		return "", "", err
@@ -385,10 +390,14 @@ func (w *watchedDir) findExecutable(root *os.Root, rel, corePath string) (path, 
 		return x, filepath.Base(x), nil
 	}
 	beside := pathJoin(rel, base)
-	if st, err := root.Stat(beside); err != nil || !st.Mode().IsRegular() {
+	if st, err := w.tree.stat(beside); err != nil || !st.Mode().IsRegular() {
 		return "", "", fmt.Errorf("no executable for this core: its process ran %s; put that executable next to the core as %q, or set the directory's executable path", program, beside)
 	}
-	return filepath.Join(w.cfg.Path, filepath.FromSlash(beside)), beside, nil
+	exe, err := w.tree.path(beside)
+	if err != nil {
+		return "", "", fmt.Errorf("the executable of this core, %s: %s", beside, describeError(err))
+	}
+	return exe, beside, nil
 }
 
 // pathJoin names a file in the directory of rel.
@@ -402,11 +411,11 @@ func pathJoin(rel, base string) string {
 // CoreFiles returns the paths of a listed core dump of a directory and its
 // executable, describing the core anew if it changed since it was listed.
 func (d *Directories) CoreFiles(id string) (Entry, CoreFiles, error) {
-	name, rel, ok := splitDirID(id)
+	kind, name, rel, ok := splitDirID(id)
 	if !ok {
 		return Entry{}, CoreFiles{}, notFound(id)
 	}
-	w := d.find(name)
+	w := d.find(kind, name)
 	if w == nil {
 		return Entry{}, CoreFiles{}, notFound(id)
 	}
@@ -417,12 +426,9 @@ func (d *Directories) CoreFiles(id string) (Entry, CoreFiles, error) {
 	if !ok {
 		return Entry{}, CoreFiles{}, notFound(id)
 	}
-	if root, err := os.OpenRoot(w.cfg.Path); err == nil {
-		if fresh := w.inspect(root, rel, f); fresh != nil {
-			f = fresh
-			w.files[rel] = f
-		}
-		root.Close()
+	if fresh := w.inspect(rel, f); fresh != nil {
+		f = fresh
+		w.files[rel] = f
 	}
 	if f.entry.Error != "" {
 		return Entry{}, CoreFiles{}, errorf(ErrInvalid, "%s cannot be used: %s", id, f.entry.Error)
