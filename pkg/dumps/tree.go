@@ -24,8 +24,9 @@ import (
 // only listing and getting a local file differ.
 type tree interface {
 	// unchanged reports, cheaply, that a walk now would find what the last
-	// one found (a directory's own modification time); false when it
-	// cannot tell.
+	// one found, as far as it can tell: a directory's own modification
+	// time shows files added, removed or renamed in it; a bucket has no
+	// such thing, and its listing is trusted until it is stale.
 	unchanged() bool
 	// walk calls fn with each file's path relative to the tree, at most
 	// maxDepth levels deep, hidden names ('.' first) left out; fn's
@@ -132,7 +133,7 @@ type bucketTree struct {
 	objects map[string]objstore.Object
 }
 
-func (b *bucketTree) unchanged() bool { return false }
+func (b *bucketTree) unchanged() bool { return true }
 
 func (b *bucketTree) walk(maxDepth int, fn func(rel string, err error) error) error {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
