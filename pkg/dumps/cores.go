@@ -380,6 +380,17 @@ func (w *watchedDir) findExecutable(rel, corePath string) (path, name string, er
 	if program == "" || base == "." || base == "/" {
 		return "", "", errors.New("the core does not record which executable its process ran; set the directory's executable path")
 	}
+	if x := w.cfg.Executable; x != "" && w.kind == "bucket" {
+		// A key under the bucket source's prefix.
+		if _, err := w.tree.stat(x); err != nil {
+			return "", "", fmt.Errorf("the executable of this core, %s (the source's executable), is not in the bucket", x)
+		}
+		exe, err := w.tree.path(x)
+		if err != nil {
+			return "", "", fmt.Errorf("the executable of this core, %s: %s", x, describeError(err))
+		}
+		return exe, x, nil
+	}
 	if x := w.cfg.Executable; x != "" {
 		if st, err := os.Stat(x); err == nil && st.IsDir() {
 			x = filepath.Join(x, base)

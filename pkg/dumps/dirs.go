@@ -35,7 +35,8 @@ type DirConfig struct {
 	// Executable is where the executables of the directory's core dumps
 	// are: a file (every core is of that program) or a directory (holding
 	// each core's program by name). Empty: each core's executable is the
-	// file named like the core's program in the core's own directory.
+	// file named like the core's program in the core's own directory. For
+	// a bucket source, the key of one executable under its prefix.
 	Executable string `json:"executable,omitempty"`
 }
 

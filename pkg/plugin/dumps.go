@@ -48,13 +48,22 @@ func openCatalog(s backend.DataSourceInstanceSettings, cfg *settings.Settings, v
 		return nil, func() {}, fmt.Errorf("dump store %s: %w", dir, err)
 	}
 	var dirs *dumps.Directories
-	if len(cfg.DumpDirectories) > 0 {
+	if len(cfg.DumpDirectories) > 0 || len(cfg.DumpBuckets) > 0 {
 		configs := make([]dumps.DirConfig, len(cfg.DumpDirectories))
 		for i, d := range cfg.DumpDirectories {
 			configs[i] = dumps.DirConfig{Name: d.Name, Path: d.Path, Glob: d.Glob, Executable: d.Executable}
 		}
-		dirs, err = dumps.OpenDirectories(dumps.DirOptions{Dirs: configs, Validate: validate, Limits: cfg.Limits,
-			Cores: coreReader, MaxCoreBytes: cfg.MaxCoreBytes})
+		buckets := make([]dumps.BucketSource, len(cfg.DumpBuckets))
+		for i, b := range cfg.DumpBuckets {
+			bucket, err := objstore.OpenS3(b.S3)
+			if err != nil {
+				release()
+				return nil, func() {}, fmt.Errorf("dump bucket %q: %w", b.Name, err)
+			}
+			buckets[i] = dumps.BucketSource{DirConfig: dumps.DirConfig{Name: b.Name, Glob: b.Glob, Executable: b.Executable}, Bucket: bucket}
+		}
+		dirs, err = dumps.OpenDirectories(dumps.DirOptions{Dirs: configs, Buckets: buckets, CacheDir: dataDir("dump-buckets", s.UID),
+			Validate: validate, Limits: cfg.Limits, Cores: coreReader, MaxCoreBytes: cfg.MaxCoreBytes})
 		if err != nil {
 			release()
 			return nil, func() {}, fmt.Errorf("dump directories: %w", err)
