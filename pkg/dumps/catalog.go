@@ -9,7 +9,7 @@ import (
 )
 
 // Catalog is the one view of every dump, uploaded or in a directory, that
-// queries, template variables, annotations and the HTTP API read from.
+// queries, template variables, annotations and the dump API read from.
 type Catalog struct {
 	store *Store
 	dirs  *Directories
@@ -127,6 +127,33 @@ func (c *Catalog) Get(id string) (Entry, *Content, error) {
 		return c.store.Get(id)
 	}
 	return Entry{}, nil, notFound(id)
+}
+
+// SetCapturedAt corrects the capture time of an uploaded dump; the zero
+// time restores the one found automatically. Directory dumps are read-only.
+func (c *Catalog) SetCapturedAt(id string, t time.Time) (Entry, error) {
+	if err := c.writable(id); err != nil {
+		return Entry{}, err
+	}
+	return c.store.SetCapturedAt(id, t)
+}
+
+// Delete removes an uploaded dump. Directory dumps are read-only.
+func (c *Catalog) Delete(id string) error {
+	if err := c.writable(id); err != nil {
+		return err
+	}
+	return c.store.Delete(id)
+}
+
+func (c *Catalog) writable(id string) error {
+	switch {
+	case IsDirID(id):
+		return errorf(ErrReadOnly, "%s is a file in a dump directory; directory dumps are read-only", id)
+	case c.store == nil:
+		return notFound(id)
+	}
+	return nil
 }
 
 // Source describes one place dumps come from.

@@ -105,3 +105,25 @@ func TestCatalogGet(t *testing.T) {
 		t.Errorf("sources = %+v", got)
 	}
 }
+
+func TestCatalogChangesOnlyUploads(t *testing.T) {
+	c, upload := testCatalog(t)
+	dirID := "dir:holmes:goroutine.pb.gz"
+	if _, err := c.SetCapturedAt(dirID, time.Now()); !errors.Is(err, ErrReadOnly) {
+		t.Errorf("set the capture time of a directory dump: %v", err)
+	}
+	if err := c.Delete(dirID); !errors.Is(err, ErrReadOnly) {
+		t.Errorf("delete a directory dump: %v", err)
+	}
+	at := time.Date(2026, 11, 20, 3, 4, 5, 0, time.UTC)
+	if e, err := c.SetCapturedAt(upload.ID, at); err != nil || !e.CapturedAt.Equal(at) {
+		t.Errorf("set the capture time of an upload: %+v %v", e, err)
+	}
+	if err := c.Delete(upload.ID); err != nil {
+		t.Errorf("delete an upload: %v", err)
+	}
+	withoutStore := NewCatalog(nil, nil)
+	if err := withoutStore.Delete(upload.ID); !errors.Is(err, ErrNotFound) {
+		t.Errorf("delete without a store: %v", err)
+	}
+}

@@ -3,8 +3,11 @@
 // bounded store, and files that tools such as holmes write into directories
 // or ship to bucket prefixes an admin configures. A Catalog presents them all
 // as snapshots with capture times, which is what queries, history, template
-// variables and annotations read; NewHandler serves the catalog to the
-// frontend through Grafana's CallResource.
+// variables and annotations read, and what pkg/plugin/dumpsapi serves to the
+// frontend. The package knows nothing of HTTP or of Grafana's users: an
+// uploader is a name, and every error that a caller's mistake causes wraps
+// one of the sentinel errors in errors.go, which the caller turns into a
+// status.
 //
 // The store keeps its dumps in an objstore.Bucket: a local directory (the
 // default, owned by one process) or an S3-compatible bucket that several
@@ -19,8 +22,6 @@
 // (watchedDir over a tree of files); a bucket's files are read from a
 // bounded local cache.
 //
-// Access: anyone who may query the data source may list and read dumps;
-// uploading, correcting a capture time and deleting need the Editor or Admin
-// role of the Grafana user in the plugin context (see EditorsMayWrite).
-// Directory and bucket sources are read-only.
+// Directory and bucket sources are read-only; who may change the upload
+// store is decided by pkg/plugin/dumpsapi.
 package dumps

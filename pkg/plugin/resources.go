@@ -6,8 +6,8 @@ import (
 
 	"github.com/grafana/grafana-plugin-sdk-go/backend"
 
-	"github.com/goscope/pprof/pkg/dumps"
 	"github.com/goscope/pprof/pkg/httpjson"
+	"github.com/goscope/pprof/pkg/plugin/dumpsapi"
 )
 
 // CallResource serves the plugin's HTTP resources under
@@ -21,7 +21,7 @@ func (d *Datasource) routes() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /targets", d.handleTargets)
 	if d.catalog != nil {
-		h := dumps.NewHandler(d.catalog, dumps.HandlerOptions{})
+		h := dumpsapi.New(d.catalog, dumpsapi.Options{})
 		mux.Handle("/dumps", h)
 		mux.Handle("/dumps/", h)
 	} else {

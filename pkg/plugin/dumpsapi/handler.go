@@ -1,4 +1,4 @@
-package dumps
+package dumpsapi
 
 import (
 	"errors"
@@ -7,10 +7,11 @@ import (
 	"time"
 
 	"github.com/goscope/pprof/pkg/dumpformat"
+	"github.com/goscope/pprof/pkg/dumps"
 	"github.com/goscope/pprof/pkg/httpjson"
 )
 
-// Defaults for HandlerOptions fields left at zero.
+// Defaults for Options fields left at zero.
 const (
 	// DefaultMaxRequestBytes stays well below the 16 MiB a plugin accepts in
 	// one gRPC message from Grafana.
@@ -20,8 +21,8 @@ const (
 	DefaultChunkSize int64 = 1 << 20
 )
 
-// HandlerOptions configures the HTTP API.
-type HandlerOptions struct {
+// Options configures the API.
+type Options struct {
 	// MaxRequestBytes bounds a request body: a single-request upload or
 	// one chunk.
 	MaxRequestBytes int64
@@ -33,12 +34,12 @@ type HandlerOptions struct {
 }
 
 type handler struct {
-	catalog *Catalog
-	opts    HandlerOptions
+	catalog *dumps.Catalog
+	opts    Options
 	routes  http.Handler
 }
 
-// NewHandler serves the dump API under /dumps, for the frontend through
+// New serves the dump API under /dumps, for the frontend through
 // Grafana's CallResource (mount it with the SDK's httpadapter):
 //
 //	GET    /dumps?source=&format=&profile=&from=&to=  {"dumps": [Entry]}
@@ -56,7 +57,7 @@ type handler struct {
 // invalid dump, read-only directory dump), 403 (role), 404, 409 (offset),
 // 413 (upload or decompression limit), 429 (too many uploads) or 507 (quota).
 // Ids of directory files contain '/' and ':' and may be sent escaped.
-func NewHandler(c *Catalog, opts HandlerOptions) http.Handler {
+func New(c *dumps.Catalog, opts Options) http.Handler {
 	if opts.MaxRequestBytes <= 0 {
 		opts.MaxRequestBytes = DefaultMaxRequestBytes
 	}
@@ -104,7 +105,7 @@ func (h *handler) writer(next http.HandlerFunc) http.HandlerFunc {
 
 func (h *handler) list(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
-	f := Filter{Source: q.Get("source"), Profile: q.Get("profile")}
+	f := dumps.Filter{Source: q.Get("source"), Profile: q.Get("profile")}
 	if s := q.Get("format"); s != "" {
 		format, ok := dumpformat.Parse(s)
 		if !ok {
@@ -124,7 +125,7 @@ func (h *handler) list(w http.ResponseWriter, r *http.Request) {
 	}
 	entries := h.catalog.List(f)
 	if entries == nil {
-		entries = []Entry{}
+		entries = []dumps.Entry{}
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"dumps": entries})
 }
@@ -158,11 +159,6 @@ func (h *handler) entry(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *handler) setCapturedAt(w http.ResponseWriter, r *http.Request) {
-	id := r.PathValue("id")
-	if IsDirID(id) {
-		writeFailure(w, readOnly(id))
-		return
-	}
 	var body struct {
 		CapturedAt *time.Time `json:"capturedAt"`
 	}
@@ -174,7 +170,7 @@ func (h *handler) setCapturedAt(w http.ResponseWriter, r *http.Request) {
 	if body.CapturedAt != nil {
 		t = *body.CapturedAt
 	}
-	e, err := h.catalog.Store().SetCapturedAt(id, t)
+	e, err := h.catalog.SetCapturedAt(r.PathValue("id"), t)
 	if err != nil {
 		writeFailure(w, err)
 		return
@@ -183,20 +179,11 @@ func (h *handler) setCapturedAt(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *handler) delete(w http.ResponseWriter, r *http.Request) {
-	id := r.PathValue("id")
-	if IsDirID(id) {
-		writeFailure(w, readOnly(id))
-		return
-	}
-	if err := h.catalog.Store().Delete(id); err != nil {
+	if err := h.catalog.Delete(r.PathValue("id")); err != nil {
 		writeFailure(w, err)
 		return
 	}
 	w.WriteHeader(http.StatusNoContent)
-}
-
-func readOnly(id string) error {
-	return errorf(ErrReadOnly, "%s is a file in a dump directory; directory dumps are read-only", id)
 }
 
 // parseTimeParam reads RFC 3339 or Unix milliseconds (what Grafana's time

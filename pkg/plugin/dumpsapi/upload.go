@@ -1,9 +1,12 @@
-package dumps
+package dumpsapi
 
 import (
+	"fmt"
 	"net/http"
 	"strconv"
 	"time"
+
+	"github.com/goscope/pprof/pkg/dumps"
 )
 
 func (h *handler) put(w http.ResponseWriter, r *http.Request) {
@@ -15,7 +18,7 @@ func (h *handler) put(w http.ResponseWriter, r *http.Request) {
 	body := http.MaxBytesReader(w, r.Body, h.opts.MaxRequestBytes)
 	e, created, err := h.catalog.Store().Put(name, uploaderName(requestUser(r)), body)
 	if err != nil {
-		writeFailure(w, h.explainBodyLimit(err))
+		writeFailure(w, err)
 		return
 	}
 	writeJSON(w, createdStatus(created), e)
@@ -33,7 +36,7 @@ type beginRequest struct {
 }
 
 type beginResponse struct {
-	Upload
+	dumps.Upload
 	ChunkSize       int64 `json:"chunkSize"`
 	MaxRequestBytes int64 `json:"maxRequestBytes"`
 }
@@ -48,7 +51,7 @@ func (h *handler) beginUpload(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, `kind: want "executable" or nothing`)
 		return
 	}
-	ur := UploadRequest{Name: req.Name, Size: req.Size, Uploader: uploaderName(requestUser(r)),
+	ur := dumps.UploadRequest{Name: req.Name, Size: req.Size, Uploader: uploaderName(requestUser(r)),
 		Executable: req.Kind == "executable", CoreOf: req.Executable}
 	if req.ModifiedAt > 0 {
 		ur.ModifiedAt = time.UnixMilli(req.ModifiedAt)
@@ -69,11 +72,12 @@ func (h *handler) appendChunk(w http.ResponseWriter, r *http.Request) {
 	}
 	body := http.MaxBytesReader(w, r.Body, h.opts.MaxRequestBytes)
 	u, err := h.catalog.Store().AppendChunk(r.PathValue("upload"), offset, body)
-	if err == nil && u.Received == offset && u.Received < u.Size {
-		err = errorf(ErrInvalid, "the chunk is empty; send the bytes from offset %d", offset)
-	}
 	if err != nil {
-		writeFailure(w, h.explainBodyLimit(err))
+		writeFailure(w, err)
+		return
+	}
+	if u.Received == offset && u.Received < u.Size {
+		writeError(w, http.StatusBadRequest, fmt.Sprintf("the chunk is empty; send the bytes from offset %d", offset))
 		return
 	}
 	writeJSON(w, http.StatusOK, u)
@@ -87,7 +91,7 @@ func (h *handler) finishUpload(w http.ResponseWriter, r *http.Request) {
 	}
 	if f.Executable != nil {
 		writeJSON(w, createdStatus(f.Created), struct {
-			Executable *Executable `json:"executable"`
+			Executable *dumps.Executable `json:"executable"`
 		}{f.Executable})
 		return
 	}

@@ -1,4 +1,4 @@
-package dumps
+package dumpsapi
 
 import (
 	"encoding/json"
@@ -8,6 +8,7 @@ import (
 	"net/http"
 
 	"github.com/goscope/pprof/pkg/dumpformat"
+	"github.com/goscope/pprof/pkg/dumps"
 	"github.com/goscope/pprof/pkg/httpjson"
 )
 
@@ -18,9 +19,17 @@ var (
 
 // writeFailure answers with the status that the kind of err calls for.
 func writeFailure(w http.ResponseWriter, err error) {
-	var offsetErr *OffsetError
+	var offsetErr *dumps.OffsetError
 	if errors.As(err, &offsetErr) {
 		writeJSON(w, http.StatusConflict, map[string]any{"error": err.Error(), "received": offsetErr.Received})
+		return
+	}
+	// A body over the request limit is one the client can send in chunks.
+	var maxBytes *http.MaxBytesError
+	if errors.As(err, &maxBytes) {
+		writeError(w, http.StatusRequestEntityTooLarge, fmt.Sprintf(
+			"the request body is larger than %s; upload larger files in chunks (POST /dumps/uploads)",
+			dumpformat.FormatSize(maxBytes.Limit)))
 		return
 	}
 	writeError(w, failureStatus(err), err.Error())
@@ -28,30 +37,20 @@ func writeFailure(w http.ResponseWriter, err error) {
 
 func failureStatus(err error) int {
 	switch {
-	case errors.Is(err, ErrNotFound):
+	case errors.Is(err, dumps.ErrNotFound):
 		return http.StatusNotFound
-	case errors.Is(err, ErrInvalid), errors.Is(err, ErrReadOnly):
+	case errors.Is(err, dumps.ErrInvalid), errors.Is(err, dumps.ErrReadOnly):
 		return http.StatusBadRequest
-	case errors.Is(err, ErrTooLarge), dumpformat.IsLimitError(err):
+	case errors.Is(err, dumps.ErrTooLarge), dumpformat.IsLimitError(err):
 		return http.StatusRequestEntityTooLarge
-	case errors.Is(err, ErrFull):
+	case errors.Is(err, dumps.ErrFull):
 		return http.StatusInsufficientStorage
-	case errors.Is(err, ErrConflict):
+	case errors.Is(err, dumps.ErrConflict):
 		return http.StatusConflict
-	case errors.Is(err, ErrBusy):
+	case errors.Is(err, dumps.ErrBusy):
 		return http.StatusTooManyRequests
 	}
 	return http.StatusInternalServerError
-}
-
-// explainBodyLimit turns the request body limit's error into advice.
-func (h *handler) explainBodyLimit(err error) error {
-	var maxBytes *http.MaxBytesError
-	if errors.As(err, &maxBytes) {
-		return errorf(ErrTooLarge, "the request body is larger than %s; upload larger files in chunks (POST /dumps/uploads)",
-			dumpformat.FormatSize(maxBytes.Limit))
-	}
-	return err
 }
 
 // decodeJSON reads a small JSON request body.

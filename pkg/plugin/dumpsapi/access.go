@@ -1,4 +1,4 @@
-package dumps
+package dumpsapi
 
 import (
 	"net/http"
