@@ -184,6 +184,52 @@ export interface DumpBucketConfig {
 export const dumpBucketAccessKey = (name: string) => `dumpBucketAccessKey.${name}`;
 export const dumpBucketSecretKey = (name: string) => `dumpBucketSecretKey.${name}`;
 
+/** One source of discovered targets (see README, Target discovery). */
+export interface DiscovererConfig {
+  name: string;
+  kind: 'dns' | 'srv' | 'prometheus' | 'file';
+  /** dns: the name whose A/AAAA records are read; srv: the SRV name. */
+  host?: string;
+  /** dns: the port of the addresses found. */
+  port?: number;
+  /** dns, srv: host:port of the DNS server to ask instead of the system's. */
+  resolver?: string;
+  /** prometheus: the server's base URL. */
+  url?: string;
+  jobs?: string[];
+  basicAuthUser?: string;
+  /** file: a file_sd file or a glob of them. */
+  path?: string;
+  urlTemplate?: string;
+  metricsUrlTemplate?: string;
+  nameLabel?: string;
+  labels?: Record<string, string>;
+}
+
+/** Where discovered targets may point: every discovered URL must match. */
+export interface DiscoveryAllowList {
+  networks?: string[];
+  hosts?: string[];
+  ports?: string[];
+}
+
+export interface DiscoveryConfig {
+  discoverers?: DiscovererConfig[];
+  allow?: DiscoveryAllowList;
+  refreshSeconds?: number;
+  timeoutSeconds?: number;
+  maxTargets?: number;
+  maxResponseMiB?: number;
+}
+
+export function discoveryPasswordKey(name: string): string {
+  return `discoveryPassword.${name}`;
+}
+
+export function discoveryBearerTokenKey(name: string): string {
+  return `discoveryBearerToken.${name}`;
+}
+
 export interface PprofOptions extends DataSourceJsonData {
   targets?: TargetConfig[];
   authHeaderName?: string;
@@ -216,6 +262,8 @@ export interface PprofOptions extends DataSourceJsonData {
   dumpDirectories?: DumpDirectoryConfig[];
   objectStorage?: ObjectStorageConfig;
   dumpBuckets?: DumpBucketConfig[];
+
+  discovery?: DiscoveryConfig;
   tlsSkipVerify?: boolean;
   tlsAuthWithCACert?: boolean;
   tlsAuth?: boolean;

@@ -63,6 +63,10 @@ type Options struct {
 	Baseline func(target string, before time.Time) (Part, bool)
 	// MaxSeconds bounds the CPU profile and trace a rule asks for.
 	MaxSeconds int
+	// Claim, when set, is asked once this process may capture: replicas
+	// sharing a bucket claim the target's interval there, and a claim
+	// refused (another replica captures) is returned as the error.
+	Claim func(ctx context.Context, target string, at time.Time) error
 }
 
 // Capturer takes bundles, at most one at a time per target.
@@ -108,8 +112,8 @@ var (
 // claim decides whether this process captures a target now, and for which
 // of the rules that fired: not while another capture of the target runs,
 // and not for a rule whose cooldown has not passed since the last capture
-// it caused, whoever stored it. It is the one place that decides who
-// captures, so replicas sharing a store can take a lease here.
+// it caused, whoever stored it. Replicas sharing a bucket claim the
+// target's interval there too (Options.Claim).
 func (c *Capturer) claim(target string, triggers []capturerules.Trigger) (release func(), kept []capturerules.Trigger, err error) {
 	claims.Lock()
 	defer claims.Unlock()
@@ -146,6 +150,11 @@ func (c *Capturer) Capture(ctx context.Context, target string, triggers []captur
 	}
 	defer release()
 	at := triggers[0].At
+	if c.opts.Claim != nil {
+		if err := c.opts.Claim(ctx, target, at); err != nil {
+			return Result{}, err
+		}
+	}
 	res := Result{Bundle: fmt.Sprintf("%s %s", target, at.UTC().Format("20060102T150405Z")), Reason: reason(triggers)}
 	meta := dumps.Capture{Target: target, Bundle: res.Bundle, At: at, Reason: res.Reason}
 	cpu, trace := 0, 0

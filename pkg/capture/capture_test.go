@@ -222,3 +222,21 @@ func TestStoredCapturesHoldTheCooldown(t *testing.T) {
 		t.Errorf("after the cooldown: %v", err)
 	}
 }
+
+// A claim refused (another replica captures this interval) takes nothing.
+func TestClaimRefused(t *testing.T) {
+	f := &fakeTarget{t: t, clock: t0.Add(time.Second)}
+	c, store, _ := newCapturer(t, f, nil)
+	taken := errors.New("another replica takes this capture")
+	var asked []time.Time
+	c.opts.Claim = func(_ context.Context, target string, at time.Time) error {
+		asked = append(asked, at)
+		return taken
+	}
+	if _, err := c.Capture(context.Background(), "api-1", []capturerules.Trigger{trigger("goroutines", 0, 0)}); !errors.Is(err, taken) {
+		t.Fatalf("claim refused: %v", err)
+	}
+	if len(f.asked) != 0 || len(store.List()) != 0 || len(asked) != 1 || !asked[0].Equal(t0) {
+		t.Errorf("after a refused claim: asked the target %v, stored %d, claims %v", f.asked, len(store.List()), asked)
+	}
+}

@@ -9,7 +9,8 @@ import (
 // It is safe for concurrent use; each target's samples must arrive in
 // time order.
 type Engine struct {
-	rules map[string][]Rule
+	rules  map[string][]Rule
+	others []Rule
 
 	mu      sync.Mutex
 	windows map[watch]*window
@@ -19,20 +20,33 @@ type Engine struct {
 // watch is one rule of one target.
 type watch struct{ target, figure string }
 
-// New returns an engine for rules per target name; a target without rules
-// never fires. Rules get their defaults.
-func New(rules map[string][]Rule) *Engine {
+// New returns an engine for rules per target name; others are the rules of
+// every target not named there (targets discovered while running). A
+// target without rules never fires. Rules get their defaults.
+func New(rules map[string][]Rule, others []Rule) *Engine {
 	e := &Engine{rules: map[string][]Rule{}, windows: map[watch]*window{}, fired: map[watch]time.Time{}}
 	for target, rs := range rules {
-		for _, r := range rs {
-			e.rules[target] = append(e.rules[target], r.WithDefaults())
-		}
+		e.rules[target] = withDefaults(rs)
 	}
+	e.others = withDefaults(others)
 	return e
 }
 
+func withDefaults(rules []Rule) []Rule {
+	out := make([]Rule, len(rules))
+	for i, r := range rules {
+		out[i] = r.WithDefaults()
+	}
+	return out
+}
+
 // Rules returns a target's rules, with their defaults.
-func (e *Engine) Rules(target string) []Rule { return e.rules[target] }
+func (e *Engine) Rules(target string) []Rule {
+	if rules, ok := e.rules[target]; ok {
+		return rules
+	}
+	return e.others
+}
 
 // Observe evaluates a target's rules on one sample and returns those that
 // fire, starting their cooldown. Figures missing from the sample (a failed
@@ -42,7 +56,7 @@ func (e *Engine) Observe(target string, at time.Time, values map[string]float64)
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	var out []Trigger
-	for _, r := range e.rules[target] {
+	for _, r := range e.Rules(target) {
 		v, ok := values[r.Figure]
 		if !ok {
 			continue

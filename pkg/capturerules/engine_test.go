@@ -29,7 +29,7 @@ func repeat(v float64, n int) []float64 {
 }
 
 func TestGoroutineJumpFiresOnceWithTheReason(t *testing.T) {
-	e := New(map[string][]Rule{"api-1": {{Figure: "goroutines", Min: 500, Diff: 25, Cooldown: 10 * time.Minute}}})
+	e := New(map[string][]Rule{"api-1": {{Figure: "goroutines", Min: 500, Diff: 25, Cooldown: 10 * time.Minute}}}, nil)
 	values := append(repeat(1203, 10), repeat(9877, 30)...)
 	got := feed(e, "api-1", "goroutines", values)
 	if len(got) != 1 {
@@ -49,7 +49,7 @@ func TestGoroutineJumpFiresOnceWithTheReason(t *testing.T) {
 
 // A value that stays above abs fires exactly once per cooldown.
 func TestSustainedAbsFiresOncePerCooldown(t *testing.T) {
-	e := New(map[string][]Rule{"api-1": {{Figure: "goroutines", Abs: 20000, Cooldown: 10 * time.Minute}}})
+	e := New(map[string][]Rule{"api-1": {{Figure: "goroutines", Abs: 20000, Cooldown: 10 * time.Minute}}}, nil)
 	hour := int(time.Hour / (15 * time.Second))
 	got := feed(e, "api-1", "goroutines", repeat(25000, hour))
 	want := []int{0, 40, 80, 120, 160, 200}
@@ -62,7 +62,7 @@ func TestSustainedAbsFiresOncePerCooldown(t *testing.T) {
 }
 
 func TestMinGatesEveryCheck(t *testing.T) {
-	e := New(map[string][]Rule{"a": {{Figure: "goroutines", Min: 3000, Diff: 25, Abs: 2500}}})
+	e := New(map[string][]Rule{"a": {{Figure: "goroutines", Min: 3000, Diff: 25, Abs: 2500}}}, nil)
 	got := feed(e, "a", "goroutines", append(repeat(10, 10), 2900, 2900, 2999))
 	if len(got) != 0 {
 		t.Errorf("fired below min at %v", keys(got))
@@ -71,11 +71,11 @@ func TestMinGatesEveryCheck(t *testing.T) {
 
 func TestDiffWaitsForItsSamplesOrASeed(t *testing.T) {
 	rule := Rule{Figure: "threads", Diff: 50, Samples: 5}
-	e := New(map[string][]Rule{"a": {rule}})
+	e := New(map[string][]Rule{"a": {rule}}, nil)
 	if got := feed(e, "a", "threads", []float64{10, 10, 10, 10, 100}); len(got) != 0 {
 		t.Errorf("diff fired after 4 earlier samples: %v", keys(got))
 	}
-	seeded := New(map[string][]Rule{"a": {rule}})
+	seeded := New(map[string][]Rule{"a": {rule}}, nil)
 	seeded.Seed("a", []map[string]float64{{"threads": 10}, {"threads": 10}, {"threads": 10}, {"threads": 10}, {"threads": 10}})
 	got := feed(seeded, "a", "threads", []float64{100})
 	if len(got) != 1 {
@@ -87,7 +87,7 @@ func TestDiffWaitsForItsSamplesOrASeed(t *testing.T) {
 }
 
 func TestMeanIsOfThePreviousSamples(t *testing.T) {
-	e := New(map[string][]Rule{"a": {{Figure: "rss_bytes", Diff: 100, Samples: 4}}})
+	e := New(map[string][]Rule{"a": {{Figure: "rss_bytes", Diff: 100, Samples: 4}}}, nil)
 	mib := float64(1 << 20)
 	got := feed(e, "a", "rss_bytes", []float64{100 * mib, 100 * mib, 200 * mib, 200 * mib, 290 * mib, 301 * mib, 600 * mib})
 	// Means before samples 4, 5, 6: 150, 197.5, 247.75 MiB: 290 and 301
@@ -101,7 +101,7 @@ func TestMeanIsOfThePreviousSamples(t *testing.T) {
 }
 
 func TestFlatZeroDoesNotFireDiff(t *testing.T) {
-	e := New(map[string][]Rule{"a": {{Figure: "goroutines", Diff: 10, Samples: 3}}})
+	e := New(map[string][]Rule{"a": {{Figure: "goroutines", Diff: 10, Samples: 3}}}, nil)
 	if got := feed(e, "a", "goroutines", repeat(0, 10)); len(got) != 0 {
 		t.Errorf("fired on zeros: %v", keys(got))
 	}
@@ -112,7 +112,7 @@ func TestFlatZeroDoesNotFireDiff(t *testing.T) {
 }
 
 func TestMissingFigureIsNotEvaluated(t *testing.T) {
-	e := New(map[string][]Rule{"a": {{Figure: "rss_bytes", Abs: 1}}})
+	e := New(map[string][]Rule{"a": {{Figure: "rss_bytes", Abs: 1}}}, nil)
 	if got := e.Observe("a", t0, map[string]float64{"up": 0}); len(got) != 0 {
 		t.Errorf("fired without the figure: %v", got)
 	}
@@ -122,7 +122,7 @@ func TestMissingFigureIsNotEvaluated(t *testing.T) {
 }
 
 func TestFiredRestoresTheCooldown(t *testing.T) {
-	e := New(map[string][]Rule{"a": {{Figure: "goroutines", Abs: 100, Cooldown: 5 * time.Minute}}})
+	e := New(map[string][]Rule{"a": {{Figure: "goroutines", Abs: 100, Cooldown: 5 * time.Minute}}}, nil)
 	e.Fired("a", "goroutines", t0.Add(-4*time.Minute))
 	if got := e.Observe("a", t0, map[string]float64{"goroutines": 500}); len(got) != 0 {
 		t.Errorf("fired within the restored cooldown")
@@ -134,7 +134,7 @@ func TestFiredRestoresTheCooldown(t *testing.T) {
 
 func TestTargetsAndFiguresAreIndependent(t *testing.T) {
 	rules := []Rule{{Figure: "goroutines", Abs: 100}, {Figure: "threads", Abs: 50}}
-	e := New(map[string][]Rule{"a": rules, "b": rules})
+	e := New(map[string][]Rule{"a": rules, "b": rules}, nil)
 	got := e.Observe("a", t0, map[string]float64{"goroutines": 200, "threads": 60})
 	if len(got) != 2 {
 		t.Fatalf("a: %v", got)
@@ -188,4 +188,19 @@ func equalInts(a, b []int) bool {
 		}
 	}
 	return true
+}
+
+func TestOtherTargetsGetTheDataSourceRules(t *testing.T) {
+	shared := []Rule{{Figure: "goroutines", Abs: 1000}}
+	e := New(map[string][]Rule{"quiet": nil, "api-1": {{Figure: "goroutines", Abs: 5000}}}, shared)
+	at := time.Unix(1_700_000_000, 0)
+	if got := e.Observe("pod-7", at, map[string]float64{"goroutines": 2000}); len(got) != 1 {
+		t.Fatalf("a discovered target over the data source's rule fired %d times", len(got))
+	}
+	if got := e.Observe("api-1", at, map[string]float64{"goroutines": 2000}); len(got) != 0 {
+		t.Fatal("a target's own rule lost to the data source's")
+	}
+	if got := e.Observe("quiet", at, map[string]float64{"goroutines": 9000}); len(got) != 0 {
+		t.Fatal("a configured target without rules fired")
+	}
 }

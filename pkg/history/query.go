@@ -46,13 +46,13 @@ type Series struct {
 // Series answers a query with one series per figure that has samples in
 // range, sorted by figure name.
 func (s *Store) Series(q Query) ([]Series, error) {
-	names := s.db.nameTable(nil)
 	// Per figure id: whether it is kept, and its series while building.
 	const unknown, skip, keep = 0, 1, 2
-	decision := make([]byte, len(names))
-	builders := make([]*seriesBuilder, len(names))
 	var out []*seriesBuilder
 	err := s.db.bolt.View(func(tx *bolt.Tx) error {
+		names := s.db.namesIn(tx)
+		decision := make([]byte, len(names))
+		builders := make([]*seriesBuilder, len(names))
 		b := tx.Bucket(bucketTargets).Bucket([]byte(q.Target))
 		if b == nil {
 			return nil
@@ -207,13 +207,12 @@ func (s *Store) First(target string) (time.Time, bool, error) {
 // scan runs fn on a cursor over a target's samples, with the figure
 // names by id.
 func (s *Store) scan(target string, fn func(c *bolt.Cursor, names []string) error) error {
-	names := s.db.nameTable(nil)
 	return s.db.bolt.View(func(tx *bolt.Tx) error {
 		b := tx.Bucket(bucketTargets).Bucket([]byte(target))
 		if b == nil {
 			return nil
 		}
-		return fn(b.Cursor(), names)
+		return fn(b.Cursor(), s.db.namesIn(tx))
 	})
 }
 
@@ -239,8 +238,8 @@ func (s *Store) Targets() ([]string, error) {
 	return out, err
 }
 
-// Prune deletes every sample older than before, and the targets left
-// without samples; it returns how many samples it deleted. The file does
+// Prune deletes every sample older than before, the targets left without
+// samples and the imported segments whose samples are all older; it returns how many samples it deleted. The file does
 // not shrink, but bbolt reuses the freed pages, so a store pruned to a
 // fixed retention stays the same size.
 func (s *Store) Prune(before time.Time) (int, error) {
@@ -275,7 +274,7 @@ func (s *Store) Prune(before time.Time) (int, error) {
 				return err
 			}
 		}
-		return nil
+		return pruneImports(tx, cut)
 	})
 	return removed, err
 }

@@ -227,7 +227,12 @@ func (s *Store) Append(records []Record) error {
 	if len(records) == 0 {
 		return nil
 	}
-	db := s.db
+	return s.db.update(records, nil)
+}
+
+// update appends records, and runs also (when set) in the same
+// transaction.
+func (db *database) update(records []Record, also func(tx *bolt.Tx) error) error {
 	return db.bolt.Update(func(tx *bolt.Tx) error {
 		targets := tx.Bucket(bucketTargets)
 		figures := tx.Bucket(bucketFigures)
@@ -290,6 +295,9 @@ func (s *Store) Append(records []Record) error {
 				}
 			})
 		}
+		if also != nil {
+			return also(tx)
+		}
 		return nil
 	})
 }
@@ -307,6 +315,28 @@ func (db *database) mergeRow(old []byte, values map[string]float64, added map[st
 		merged[k] = v
 	}
 	return merged, err
+}
+
+// namesIn is id → name as a read transaction sees the file. A writer
+// registers its new figures once committed, so a reader that starts in
+// between would miss them: then the names come from the file itself.
+func (db *database) namesIn(tx *bolt.Tx) []string {
+	names := db.nameTable(nil)
+	figures := tx.Bucket(bucketFigures)
+	if figures.Sequence() < uint64(len(names)) {
+		return names
+	}
+	names = nil
+	_ = figures.ForEach(func(k, v []byte) error {
+		if id, n := binary.Uvarint(v); n > 0 {
+			for uint64(len(names)) <= id {
+				names = append(names, "")
+			}
+			names[id] = string(k)
+		}
+		return nil
+	})
+	return names
 }
 
 // nameTable is id → name, including ids added by the current transaction.

@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -267,5 +268,40 @@ func must(t *testing.T, err error) {
 	t.Helper()
 	if err != nil {
 		t.Fatal(err)
+	}
+}
+
+// A reader that starts while a writer commits new figures sees the values
+// of the rows it reads, not rows without values.
+func TestReadersSeeFiguresOfCommittedRows(t *testing.T) {
+	s, err := openWith(filepath.Join(t.TempDir(), "history.db"), true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	const rounds = 300
+	done := make(chan error, 1)
+	go func() {
+		for i := range rounds {
+			figure := "figure_" + strconv.Itoa(i)
+			if err := s.Append([]Record{{"a", Sample{at(i), map[string]float64{figure: 1}}}}); err != nil {
+				done <- err
+				return
+			}
+		}
+		done <- nil
+	}()
+	for reading := true; reading; {
+		select {
+		case err := <-done:
+			must(t, err)
+			reading = false
+		default:
+		}
+		last, err := s.Last("a", 1)
+		must(t, err)
+		if len(last) == 1 && len(last[0].Values) == 0 {
+			t.Fatalf("a committed row read without its values at %v", last[0].At)
+		}
 	}
 }

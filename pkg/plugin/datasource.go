@@ -45,6 +45,7 @@ type Datasource struct {
 	// the same content.
 	parseCache *parsecache.Cache[parsed]
 	resources  backend.CallResourceHandler
+	discovered discovered
 }
 
 // NewDatasource creates an instance from its settings; Grafana's instance
@@ -77,6 +78,7 @@ func NewDatasource(ctx context.Context, s backend.DataSourceInstanceSettings) (i
 	})
 	d.parseCache = parsecache.New[parsed](cfg.ParseCacheBytes)
 	d.catalog, d.closeCatalog, d.catalogErr = openCatalog(s, cfg, d.validateDump)
+	d.startDiscovery(nil)
 	d.startRecorder(s.UID)
 	return d, nil
 }
@@ -114,6 +116,9 @@ func credentials(s backend.DataSourceInstanceSettings, cfg *settings.Settings, o
 			headers = append(headers, t.Header.Name)
 		}
 	}
+	if cfg.DiscoveredHeader.Name != "" {
+		headers = append(headers, cfg.DiscoveredHeader.Name)
+	}
 	return secrets, headers
 }
 
@@ -121,6 +126,7 @@ func credentials(s backend.DataSourceInstanceSettings, cfg *settings.Settings, o
 // stops the data source.
 func (d *Datasource) Dispose() {
 	d.stopRecorder()
+	d.stopDiscovery()
 	d.closeCatalog()
 }
 

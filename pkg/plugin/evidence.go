@@ -14,6 +14,7 @@ import (
 	"github.com/goscope/pprof/pkg/goroutines"
 	"github.com/goscope/pprof/pkg/history"
 	"github.com/goscope/pprof/pkg/recorder"
+	"github.com/goscope/pprof/pkg/replicas"
 	"github.com/goscope/pprof/pkg/settings"
 	"github.com/goscope/pprof/pkg/stackgroups"
 	"github.com/goscope/pprof/pkg/waitstates"
@@ -29,6 +30,11 @@ type evidence struct {
 	rules      *capturerules.Engine
 	capturer   *capture.Capturer
 	baselines  *baselineCache
+	// replicas coordinates the recorder with the other Grafana replicas
+	// sharing the bucket; nil without one. replicasErr says why a
+	// configured bucket cannot be used.
+	replicas    *replicas.Coordinator
+	replicasErr error
 
 	cancel   context.CancelFunc
 	captures sync.WaitGroup
@@ -40,7 +46,7 @@ type evidence struct {
 // store must be open already: captures go there.
 func (d *Datasource) startRecorder(uid string) {
 	cfg := d.settings
-	if cfg.RecordInterval == 0 || len(cfg.Targets) == 0 {
+	if cfg.RecordInterval == 0 || !d.hasTargets() {
 		return
 	}
 	ev := &d.evidence
@@ -49,31 +55,46 @@ func (d *Datasource) startRecorder(uid string) {
 		backend.Logger.Warn("history store recovered", "detail", ev.samples.Recovered())
 	}
 	ctx, cancel := context.WithCancel(context.Background())
+	// Configured and discovered targets, as the recorder samples them.
+	targetNames := func() []string {
+		all := d.allTargets(ctx)
+		names := make([]string, len(all))
+		for i, t := range all {
+			names[i] = t.Name
+		}
+		return names
+	}
+	coordinator, ok := d.newReplicas(uid, targetNames)
+	if !ok {
+		cancel()
+		return
+	}
+	ev.replicas = coordinator
 	ev.cancel = cancel
-	ev.rules = capturerules.New(cfg.CaptureRules)
+	ev.rules = capturerules.New(cfg.CaptureRules, cfg.DefaultCaptureRules)
 	ev.baselines = newBaselineCache(baselineBudget)
-	if len(cfg.CaptureRules) > 0 && d.catalog != nil && d.catalog.Store() != nil {
-		ev.capturer = capture.New(capture.Options{
+	if (len(cfg.CaptureRules) > 0 || len(cfg.DefaultCaptureRules) > 0) && d.catalog != nil && d.catalog.Store() != nil {
+		opts := capture.Options{
 			Fetch:       targetFetcher{d},
 			Store:       d.catalog.Store(),
 			QuotaBytes:  cfg.CaptureQuotaBytes,
 			MinInterval: cfg.MinInterval,
 			Baseline:    ev.baselines.before,
 			MaxSeconds:  cfg.MaxProfileSeconds,
-		})
+		}
+		if coordinator != nil {
+			opts.Claim = d.claimCapture
+		}
+		ev.capturer = capture.New(opts)
 		d.seedRules()
 	}
-	names := make([]string, len(cfg.Targets))
-	for i, t := range cfg.Targets {
-		names[i] = t.Name
-	}
 	opts := recorder.Options{
-		Targets:   names,
-		Interval:  cfg.RecordInterval,
-		Retention: cfg.RecordRetention,
-		Store:     ev.samples,
+		TargetsFunc: targetNames,
+		Interval:    cfg.RecordInterval,
+		Retention:   cfg.RecordRetention,
+		Store:       ev.samples,
 		Sample: func(ctx context.Context, name string) map[string]float64 {
-			t, _ := cfg.Target(name)
+			t, _ := d.target(ctx, name)
 			ctx, cancel := context.WithTimeout(ctx, cfg.RecordInterval)
 			defer cancel()
 			return d.vitals(ctx, t, false, nil).values
@@ -88,6 +109,10 @@ func (d *Datasource) startRecorder(uid string) {
 		opts.FullDumpInterval = cfg.FullDumpInterval
 		opts.MaxFullDumpGoroutines = cfg.MaxFullDumpGoroutines
 	}
+	if coordinator != nil {
+		opts.Leading, opts.Recorded = coordinator.Leading, coordinator.Record
+		coordinator.Start()
+	}
 	ev.recorder = recorder.New(opts)
 	ev.recorder.Start()
 }
@@ -98,6 +123,9 @@ func (d *Datasource) stopRecorder() {
 	ev := &d.evidence
 	if ev.recorder != nil {
 		ev.recorder.Stop()
+	}
+	if ev.replicas != nil {
+		ev.replicas.Stop()
 	}
 	if ev.cancel != nil {
 		ev.cancel()
@@ -126,19 +154,26 @@ func historyPath(uid, dir string) string {
 // the captures already stored, so cooldowns hold.
 func (d *Datasource) seedRules() {
 	ev := &d.evidence
-	for target, rules := range d.settings.CaptureRules {
+	// Every target the history knows: discovered targets are not known
+	// before discovery runs, but their samples are.
+	var recorded []string
+	if ev.samples != nil {
+		recorded, _ = ev.samples.Targets()
+	}
+	for _, target := range recorded {
 		n := 0
-		for _, r := range rules {
-			n = max(n, r.WithDefaults().Samples)
+		for _, r := range ev.rules.Rules(target) {
+			n = max(n, r.Samples)
 		}
-		if ev.samples != nil {
-			if last, err := ev.samples.Last(target, n); err == nil {
-				values := make([]map[string]float64, len(last))
-				for i, s := range last {
-					values[i] = s.Values
-				}
-				ev.rules.Seed(target, values)
+		if n == 0 {
+			continue
+		}
+		if last, err := ev.samples.Last(target, n); err == nil {
+			values := make([]map[string]float64, len(last))
+			for i, s := range last {
+				values[i] = s.Values
 			}
+			ev.rules.Seed(target, values)
 		}
 	}
 	for _, e := range d.catalog.Store().List() {
@@ -180,7 +215,7 @@ func (d *Datasource) evaluateRules(ctx context.Context, target string, s history
 // full-dump limit hold across panels, alert rules and the recorder. The
 // dump is kept as the target's capture baseline.
 func (d *Datasource) recordStates(ctx context.Context, name string) (time.Time, map[string]float64, error) {
-	t, _ := d.settings.Target(name)
+	t, _ := d.target(ctx, name)
 	b := d.fetchGoroutines(ctx, t)
 	if b.err != nil {
 		return time.Time{}, nil, b.err
@@ -196,7 +231,7 @@ func (d *Datasource) recordStates(ctx context.Context, name string) (time.Time, 
 	if err != nil {
 		return time.Time{}, nil, err
 	}
-	if len(d.settings.CaptureRules[name]) > 0 {
+	if len(d.evidence.rules.Rules(name)) > 0 {
 		d.evidence.baselines.put(name, goroutinePart(b))
 	}
 	return b.origin.CapturedAt, values, nil
@@ -311,8 +346,8 @@ func goroutinePart(b blob) capture.Part {
 // paths as queries.
 type targetFetcher struct{ d *Datasource }
 
-func (f targetFetcher) target(name string) (settings.Target, error) {
-	t, ok := f.d.settings.Target(name)
+func (f targetFetcher) target(ctx context.Context, name string) (settings.Target, error) {
+	t, ok := f.d.target(ctx, name)
 	if !ok {
 		return t, fmt.Errorf("target %q is not configured", name)
 	}
@@ -320,7 +355,7 @@ func (f targetFetcher) target(name string) (settings.Target, error) {
 }
 
 func (f targetFetcher) Goroutines(ctx context.Context, name string) (capture.Part, error) {
-	t, err := f.target(name)
+	t, err := f.target(ctx, name)
 	if err != nil {
 		return capture.Part{}, err
 	}
@@ -332,7 +367,7 @@ func (f targetFetcher) Goroutines(ctx context.Context, name string) (capture.Par
 }
 
 func (f targetFetcher) Profile(ctx context.Context, name, profile string, seconds int) (capture.Part, error) {
-	t, err := f.target(name)
+	t, err := f.target(ctx, name)
 	if err != nil {
 		return capture.Part{}, err
 	}
@@ -348,7 +383,7 @@ func (f targetFetcher) Profile(ctx context.Context, name, profile string, second
 }
 
 func (f targetFetcher) Trace(ctx context.Context, name string, seconds int) (capture.Part, error) {
-	t, err := f.target(name)
+	t, err := f.target(ctx, name)
 	if err != nil {
 		return capture.Part{}, err
 	}

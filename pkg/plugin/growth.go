@@ -66,7 +66,7 @@ func (d *Datasource) growthSubject(ctx context.Context, q *query.Query, tr backe
 		b := open()
 		return b, b.entry.Source, b.err
 	}
-	ts, err := targets.Select(d.settings.Targets, q.Target)
+	ts, err := targets.Select(d.allTargets(ctx), q.Target)
 	if err != nil {
 		return blob{}, "", err
 	}

@@ -30,12 +30,16 @@ func (d *Datasource) CheckHealth(ctx context.Context, _ *backend.CheckHealthRequ
 		return &backend.CheckHealthResult{Status: backend.HealthStatusError, Message: err.Error()}, nil
 	}
 	store := d.checkStore()
-	if len(d.settings.Targets) == 0 {
+	if !d.hasTargets() {
 		details, _ := json.Marshal(map[string]any{"store": store})
 		return &backend.CheckHealthResult{Status: backend.HealthStatusError, JSONDetails: details,
 			Message: "No targets are configured: add the /debug/pprof URL of at least one Go process." + store.sentence()}, nil
 	}
-	health := targets.Each(d.settings.Targets, func(t settings.Target) TargetHealth {
+	checked, discovery := d.healthTargets(ctx)
+	if len(checked) == 0 {
+		return &backend.CheckHealthResult{Status: backend.HealthStatusError, Message: d.targets.Redact(discovery)}, nil
+	}
+	health := targets.Each(checked, func(t settings.Target) TargetHealth {
 		return d.checkTarget(ctx, t)
 	})
 	var lines []string
@@ -48,7 +52,12 @@ func (d *Datasource) CheckHealth(ctx context.Context, _ *backend.CheckHealthRequ
 		}
 		lines = append(lines, describeHealthy(h))
 	}
-	details, _ := json.Marshal(map[string]any{"targets": health, "store": store})
+	replicasMessage, replicasStatus := d.replicasHealth()
+	detail := map[string]any{"targets": health, "store": store}
+	if replicasStatus != nil {
+		detail["replicas"] = replicasStatus
+	}
+	details, _ := json.Marshal(detail)
 	res := &backend.CheckHealthResult{Status: backend.HealthStatusOk, JSONDetails: details}
 	switch {
 	case failed == 0:
@@ -56,6 +65,12 @@ func (d *Datasource) CheckHealth(ctx context.Context, _ *backend.CheckHealthRequ
 	default:
 		res.Status = backend.HealthStatusError
 		res.Message = fmt.Sprintf("%d of %d targets failed. %s", failed, len(health), strings.Join(lines, " "))
+	}
+	if discovery != "" {
+		res.Message += " " + discovery
+		if d.discovered.manager.Status().Notice() != "" {
+			res.Status = backend.HealthStatusError
+		}
 	}
 	if !store.OK {
 		res.Status = backend.HealthStatusError
@@ -65,9 +80,34 @@ func (d *Datasource) CheckHealth(ctx context.Context, _ *backend.CheckHealthRequ
 		res.Status = backend.HealthStatusError
 		res.Message += " The recorder's history is not kept: " + err.Error() + "."
 	}
+	if replicasMessage != "" {
+		res.Message += " " + replicasMessage
+		if d.evidence.replicasErr != nil {
+			res.Status = backend.HealthStatusError
+		}
+	}
 	// Profile names come from the targets' pages.
 	res.Message = d.targets.Redact(res.Message)
 	return res, nil
+}
+
+// maxHealthDiscovered bounds the discovered targets "Save & test" reads,
+// so that it answers in seconds with a thousand of them.
+const maxHealthDiscovered = 20
+
+// healthTargets is what the health check reads: every configured target
+// and the first discovered ones; and what discovery found, in words.
+func (d *Datasource) healthTargets(ctx context.Context) ([]settings.Target, string) {
+	all := d.allTargets(ctx)
+	if d.discovered.manager == nil {
+		return all, ""
+	}
+	summary := d.discovered.manager.Status().Summary()
+	if n := len(all) - len(d.settings.Targets); n > maxHealthDiscovered {
+		all = all[:len(d.settings.Targets)+maxHealthDiscovered]
+		summary += fmt.Sprintf(" The first %d of the %d discovered targets were read here.", maxHealthDiscovered, n)
+	}
+	return all, summary
 }
 
 func (d *Datasource) checkTarget(ctx context.Context, t settings.Target) TargetHealth {

@@ -21,7 +21,7 @@ import (
 // (numeric frames, what alert rules evaluate), "series" returns what the
 // recorder sampled over the query's time range.
 func (d *Datasource) queryMetrics(ctx context.Context, q *query.Query, dq backend.DataQuery) backend.DataResponse {
-	ts, err := targets.Select(d.settings.Targets, q.Target)
+	ts, err := targets.Select(d.allTargets(ctx), q.Target)
 	if err != nil {
 		return backend.ErrDataResponse(backend.StatusBadRequest, err.Error())
 	}

@@ -234,7 +234,7 @@ func (d *Datasource) loadBaseline(ctx context.Context, po query.ProfileOptions, 
 		b = open()
 		defer b.close()
 	case src.Target != "":
-		ts, err := targets.Select(d.settings.Targets, src.Target)
+		ts, err := targets.Select(d.allTargets(ctx), src.Target)
 		if err != nil {
 			return nil, err
 		}

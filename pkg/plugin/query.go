@@ -2,6 +2,7 @@ package plugin
 
 import (
 	"context"
+	"fmt"
 	"sync"
 
 	"github.com/grafana/grafana-plugin-sdk-go/backend"
@@ -37,7 +38,15 @@ func (d *Datasource) query(ctx context.Context, dq backend.DataQuery) backend.Da
 	if err != nil {
 		return backend.ErrDataResponse(backend.StatusBadRequest, err.Error())
 	}
-	return d.dispatch(ctx, q, dq)
+	r := d.dispatch(ctx, q, dq)
+	if notice := d.discoveryNotice(q); notice != "" {
+		if r.Error != nil {
+			r.Error = fmt.Errorf("%w (%s)", r.Error, notice)
+		} else {
+			r.Frames = withNotices(r.Frames, []string{notice})
+		}
+	}
+	return r
 }
 
 // dispatch answers a checked query. Each query type's code refuses a view

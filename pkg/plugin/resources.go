@@ -38,13 +38,14 @@ type TargetInfo struct {
 	Labels map[string]string `json:"labels,omitempty"`
 }
 
-func (d *Datasource) handleTargets(w http.ResponseWriter, _ *http.Request) {
+func (d *Datasource) handleTargets(w http.ResponseWriter, r *http.Request) {
 	if err := d.ready(); err != nil {
 		httpjson.Error(w, http.StatusInternalServerError, err.Error())
 		return
 	}
-	out := make([]TargetInfo, 0, len(d.settings.Targets))
-	for _, t := range d.settings.Targets {
+	all := d.allTargets(r.Context())
+	out := make([]TargetInfo, 0, len(all))
+	for _, t := range all {
 		out = append(out, TargetInfo{Name: t.Name, Labels: t.Labels})
 	}
 	httpjson.Write(w, http.StatusOK, out)

@@ -86,7 +86,7 @@ func (d *Datasource) sources(ctx context.Context, q *query.Query, tr backend.Tim
 		}
 		return []source{src}, nil
 	}
-	ts, err := targets.Select(d.settings.Targets, q.Target)
+	ts, err := targets.Select(d.allTargets(ctx), q.Target)
 	if err != nil {
 		return nil, err
 	}

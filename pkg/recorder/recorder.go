@@ -23,10 +23,14 @@ type SampleFunc func(ctx context.Context, target string) map[string]float64
 // from the background, for one target at a time.
 type FullDumpFunc func(ctx context.Context, target string) (time.Time, map[string]float64, error)
 
-// Options configure a Recorder. Targets, Interval and Sample are required.
+// Options configure a Recorder. Targets (or TargetsFunc), Interval and
+// Sample are required.
 type Options struct {
-	Targets  []string
-	Interval time.Duration
+	Targets []string
+	// TargetsFunc, when set, is asked for the targets at each round, for
+	// targets that come and go.
+	TargetsFunc func() []string
+	Interval    time.Duration
 	// Retention is how long samples are kept in the store.
 	Retention time.Duration
 	Sample    SampleFunc
@@ -45,6 +49,13 @@ type Options struct {
 	// OnError is told of samples that could not be stored and full dumps
 	// that failed.
 	OnError func(target string, err error)
+	// Leading, when set, is asked before every round: a round it refuses
+	// samples nothing, so of several replicas only the one leading polls
+	// the targets (see pkg/replicas).
+	Leading func() bool
+	// Recorded, when set, is handed every batch of samples the recorder
+	// stores, cheap rounds and full dumps alike.
+	Recorded func([]history.Record)
 }
 
 // maxParallel bounds the targets sampled at once, as targets.Each does for
@@ -123,10 +134,17 @@ func (r *Recorder) loop() {
 // round samples every target, stores the samples in one transaction,
 // hands them to OnSample and starts the full dumps that are due.
 func (r *Recorder) round(ctx context.Context) {
-	records := make([]history.Record, len(r.opts.Targets))
+	if r.opts.Leading != nil && !r.opts.Leading() {
+		return
+	}
+	targets := r.opts.Targets
+	if r.opts.TargetsFunc != nil {
+		targets = r.opts.TargetsFunc()
+	}
+	records := make([]history.Record, len(targets))
 	sem := make(chan struct{}, maxParallel)
 	var wg sync.WaitGroup
-	for i, t := range r.opts.Targets {
+	for i, t := range targets {
 		wg.Add(1)
 		sem <- struct{}{}
 		go func() {
@@ -161,6 +179,9 @@ func (r *Recorder) round(ctx context.Context) {
 }
 
 func (r *Recorder) store(records []history.Record) {
+	if r.opts.Recorded != nil {
+		r.opts.Recorded(records)
+	}
 	if r.opts.Store == nil {
 		return
 	}

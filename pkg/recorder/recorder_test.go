@@ -214,3 +214,40 @@ func TestStartAndStop(t *testing.T) {
 		t.Error("sampling continued after Stop")
 	}
 }
+
+// A recorder that does not lead samples nothing and takes no full dump;
+// what it records while leading is handed to Recorded as well.
+func TestOnlyTheLeaderRecords(t *testing.T) {
+	store, _ := openStore(t)
+	clock := &fakeClock{t: t0, step: 15 * time.Second}
+	leading := false
+	var polled, fullDumps int
+	var handed []history.Record
+	r := New(Options{
+		Targets: []string{"a"}, Interval: 15 * time.Second, Retention: time.Hour, Store: store,
+		Sample: func(context.Context, string) map[string]float64 {
+			polled++
+			return map[string]float64{"up": 1, "goroutines": 10}
+		},
+		FullDump: func(context.Context, string) (time.Time, map[string]float64, error) {
+			fullDumps++
+			return clock.now(), map[string]float64{"goroutines_running": 1}, nil
+		},
+		FullDumpInterval: 15 * time.Second, MaxFullDumpGoroutines: 100,
+		Leading:  func() bool { return leading },
+		Recorded: func(rs []history.Record) { handed = append(handed, rs...) },
+	})
+	r.now = clock.now
+	rounds(r, clock, 2)
+	if polled != 0 || fullDumps != 0 || len(handed) != 0 {
+		t.Fatalf("not leading: %d polls, %d full dumps, %d records handed", polled, fullDumps, len(handed))
+	}
+	leading = true
+	rounds(r, clock, 2)
+	if polled != 2 || fullDumps != 2 || len(handed) != 4 {
+		t.Fatalf("leading: %d polls, %d full dumps, %d records handed; want 2, 2, 4", polled, fullDumps, len(handed))
+	}
+	if got, _ := store.Range("a", t0, t0.Add(time.Hour)); len(got) != 2 {
+		t.Errorf("stored %d samples; want 2", len(got))
+	}
+}

@@ -75,6 +75,7 @@ func evidence(j JSONData, out *Settings) []error {
 	}
 	shared, ruleErrs := captureRules("capture rule", j.CaptureRules, out.MaxProfileSeconds, nil)
 	errs = append(errs, ruleErrs...)
+	out.DefaultCaptureRules = effectiveRules(shared, nil)
 	out.CaptureRules = map[string][]capturerules.Rule{}
 	for i, tj := range j.Targets {
 		label := fmt.Sprintf("target %q: capture rule", tj.Name)
@@ -90,7 +91,7 @@ func evidence(j JSONData, out *Settings) []error {
 			out.CaptureRules[out.Targets[i].Name] = rules
 		}
 	}
-	if len(out.CaptureRules) > 0 && out.RecordInterval == 0 {
+	if (len(out.CaptureRules) > 0 || len(out.DefaultCaptureRules) > 0) && out.RecordInterval == 0 {
 		errs = append(errs, errors.New("capture rules are evaluated on the recorder's samples: turn recording on, or remove the rules"))
 	}
 	return errs

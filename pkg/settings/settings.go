@@ -12,6 +12,7 @@ import (
 	"github.com/grafana/grafana-plugin-sdk-go/backend"
 
 	"github.com/goscope/pprof/pkg/capturerules"
+	"github.com/goscope/pprof/pkg/discovery"
 	"github.com/goscope/pprof/pkg/dumpformat"
 	"github.com/goscope/pprof/pkg/objstore"
 )
@@ -113,6 +114,9 @@ type JSONData struct {
 	MaxProfileSamples   int `json:"maxProfileSamples,omitempty"`
 	MaxProfileLocations int `json:"maxProfileLocations,omitempty"`
 	MaxStackFrames      int `json:"maxStackFrames,omitempty"`
+
+	// Discovery finds targets besides the configured ones.
+	Discovery DiscoveryJSON `json:"discovery"`
 }
 
 // TargetJSON is one configured target as stored in jsonData.
@@ -184,11 +188,19 @@ type Settings struct {
 	FullDumpInterval time.Duration
 	// CaptureRules are each target's rules (its own and the data
 	// source's); targets without rules are absent.
-	CaptureRules      map[string][]capturerules.Rule
-	CaptureQuotaBytes int64
+	CaptureRules map[string][]capturerules.Rule
+	// DefaultCaptureRules are the data source's rules, which apply to
+	// every target not in CaptureRules: the discovered ones.
+	DefaultCaptureRules []capturerules.Rule
+	CaptureQuotaBytes   int64
 	// Limits bound what the data of every source may expand to once
 	// decoded.
 	Limits dumpformat.Limits
+	// Discovery is nil when no discoverer is configured.
+	Discovery *discovery.Config
+	// DiscoveredHeader is the auth header sent to discovered targets:
+	// the one shared by all targets.
+	DiscoveredHeader Header
 }
 
 // Target is a validated target with its secret header, if any.
@@ -267,6 +279,7 @@ func FromJSON(j JSONData, secrets map[string]string) (*Settings, error) {
 		out.Targets = append(out.Targets, t)
 	}
 	errs = append(errs, evidence(j, out)...)
+	errs = append(errs, discoveryConfig(j.Discovery, j.AuthHeaderName, secrets, out)...)
 	if err := errors.Join(errs...); err != nil {
 		return nil, err
 	}
@@ -281,8 +294,13 @@ func targetHeader(j JSONData, tj TargetJSON, secrets map[string]string) Header {
 		}
 		return Header{Name: name, Value: v}
 	}
+	return sharedHeader(j.AuthHeaderName, secrets)
+}
+
+// sharedHeader is the header every target gets unless it has its own.
+func sharedHeader(name string, secrets map[string]string) Header {
 	if v := secrets[SecretAuthHeaderValue]; v != "" {
-		return Header{Name: orString(j.AuthHeaderName, "Authorization"), Value: v}
+		return Header{Name: orString(name, "Authorization"), Value: v}
 	}
 	return Header{}
 }

@@ -21,11 +21,7 @@ var reservedLabels = map[string]bool{"target": true, "dump": true, "category": t
 
 func checkLimits(j JSONData) []error {
 	var errs []error
-	check := func(name string, v, lo, hi int) {
-		if v != 0 && (v < lo || v > hi) {
-			errs = append(errs, fmt.Errorf("%s must be between %d and %d, not %d", name, lo, hi, v))
-		}
-	}
+	check := rangeCheck(&errs, "")
 	check("timeout (seconds)", j.TimeoutSeconds, 1, 600)
 	check("maximum response size (MiB)", j.MaxResponseMiB, 1, 1024)
 	check("maximum goroutines for a full dump", j.MaxFullDumpGoroutines, 1, 10_000_000)
@@ -50,6 +46,16 @@ func checkLimits(j JSONData) []error {
 		errs = append(errs, fmt.Errorf("auth header name %q is not a valid HTTP header name", j.AuthHeaderName))
 	}
 	return errs
+}
+
+// rangeCheck returns a check of a number setting, left unset (0) or
+// within lo..hi, that adds its error to errs.
+func rangeCheck(errs *[]error, prefix string) func(name string, v, lo, hi int) {
+	return func(name string, v, lo, hi int) {
+		if v != 0 && (v < lo || v > hi) {
+			*errs = append(*errs, fmt.Errorf("%s%s must be between %d and %d, not %d", prefix, name, lo, hi, v))
+		}
+	}
 }
 
 func validateTarget(i int, tj TargetJSON) (Target, []error) {

@@ -22,7 +22,7 @@ func Select(all []settings.Target, expr string) ([]settings.Target, error) {
 	}
 	if expr == "" || expr == "*" || expr == "$__all" {
 		if len(all) == 0 {
-			return nil, fmt.Errorf("no targets are configured in the data source settings")
+			return nil, fmt.Errorf("no targets are configured in the data source settings, and discovery (if set up) has found none")
 		}
 		return all, nil
 	}
@@ -68,13 +68,20 @@ func find(all []settings.Target, name string) (settings.Target, bool) {
 	return all[i], true
 }
 
+// maxNamesListed bounds the names an error lists: discovery can give a
+// data source a thousand targets.
+const maxNamesListed = 20
+
 func names(all []settings.Target) string {
 	if len(all) == 0 {
 		return "none"
 	}
-	ns := make([]string, len(all))
-	for i, t := range all {
-		ns[i] = t.Name
+	ns := make([]string, 0, min(len(all), maxNamesListed+1))
+	for _, t := range all[:min(len(all), maxNamesListed)] {
+		ns = append(ns, t.Name)
+	}
+	if len(all) > maxNamesListed {
+		ns = append(ns, fmt.Sprintf("and %d more", len(all)-maxNamesListed))
 	}
 	return strings.Join(ns, ", ")
 }

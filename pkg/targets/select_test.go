@@ -1,6 +1,7 @@
 package targets
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 
@@ -54,5 +55,16 @@ func TestSelectErrors(t *testing.T) {
 	}
 	if _, err := Select(nil, ""); err == nil || !strings.Contains(err.Error(), "no targets are configured") {
 		t.Errorf("no targets: %v", err)
+	}
+}
+
+func TestSelectErrorListsFewNames(t *testing.T) {
+	var all []settings.Target
+	for i := range 1000 {
+		all = append(all, settings.Target{Name: fmt.Sprintf("pod-%d", i)})
+	}
+	_, err := Select(all, "{pod-1,nope}")
+	if err == nil || !strings.Contains(err.Error(), "pod-19, and 980 more") || strings.Contains(err.Error(), "pod-20,") {
+		t.Errorf("error %v", err)
 	}
 }

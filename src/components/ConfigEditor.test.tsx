@@ -1,50 +1,8 @@
-import React, { useState } from 'react';
-import { fireEvent, render, screen, within } from '@testing-library/react';
+import { fireEvent, screen, within } from '@testing-library/react';
 
-import { PprofOptions, PprofSecureJsonData } from '../types';
-import { ConfigEditor } from './ConfigEditor';
+import { PprofSecureJsonData } from '../types';
 import { Settings } from './config/secrets';
-
-function settings(jsonData: PprofOptions, secureJsonFields: Record<string, boolean> = {}): Settings {
-  return {
-    id: 1,
-    uid: 'pprof-test',
-    orgId: 1,
-    name: 'Go pprof',
-    type: 'goscope-pprof-datasource',
-    typeName: 'Go pprof',
-    typeLogoUrl: '',
-    access: 'proxy',
-    url: '',
-    user: '',
-    basicAuth: false,
-    basicAuthUser: '',
-    isDefault: false,
-    readOnly: false,
-    withCredentials: false,
-    jsonData,
-    secureJsonFields,
-  } as Settings;
-}
-
-/** Renders the editor the way Grafana does: it owns the settings and passes every change back in. */
-function renderEditor(initial: Settings) {
-  const latest: { current: Settings } = { current: initial };
-  function Harness() {
-    const [options, setOptions] = useState(initial);
-    return (
-      <ConfigEditor
-        options={options}
-        onOptionsChange={(next) => {
-          latest.current = next;
-          setOptions(next);
-        }}
-      />
-    );
-  }
-  render(<Harness />);
-  return latest;
-}
+import { renderEditor, settings } from '../testing/configEditor';
 
 const targetRows = () => screen.getAllByTestId('target-row');
 const secure = (s: Settings) => s.secureJsonData as PprofSecureJsonData;

@@ -6,6 +6,7 @@ import { PprofOptions, PprofSecureJsonData } from '../types';
 import { AuthSection } from './config/AuthSection';
 import { BucketSourcesEditor } from './config/BucketSourcesEditor';
 import { CaptureSection } from './config/CaptureSection';
+import { DiscoverySection } from './config/DiscoverySection';
 import { DumpsSection } from './config/DumpsSection';
 import { LimitsSection, RecordingSection } from './config/LimitsSection';
 import { ObjectStorageSection } from './config/ObjectStorageSection';
@@ -24,6 +25,13 @@ export function ConfigEditor({ options, onOptionsChange }: Props) {
         description="Go services whose net/http/pprof endpoints this data source reads. Queries name targets; they never carry addresses. Save & test checks each one."
       >
         <TargetsEditor options={options} onOptionsChange={onOptionsChange} />
+      </Section>
+      <Divider />
+      <Section
+        title="Target discovery"
+        description="Find targets in DNS, a Prometheus server's targets or file_sd files, refreshed in the background. Every discovered URL must match the allow-list; discovery does not start without one. Configured targets keep their names."
+      >
+        <DiscoverySection options={options} onOptionsChange={onOptionsChange} />
       </Section>
       <Divider />
       <Section title="Authentication" description="A header sent to every target that has no value of its own.">

@@ -111,7 +111,9 @@ func start() (*Server, error) {
 		"-filer.port="+strconv.Itoa(ports[2]),
 		"-s3", "-s3.port="+strconv.Itoa(ports[3]), "-s3.config="+configPath,
 		"-s3.port.iceberg=0", "-s3.port.lance=0",
-		"-master.volumeSizeLimitMB=256", "-volume.max=20")
+		// Every bucket is a collection that grows its own volumes (seven at
+		// a time): room for a test binary's buckets.
+		"-master.volumeSizeLimitMB=64", "-volume.max=200")
 	cmd.Stdout, cmd.Stderr = logFile, logFile
 	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 	if err := cmd.Start(); err != nil {

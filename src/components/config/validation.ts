@@ -7,6 +7,7 @@ import {
   TargetConfig,
 } from '../../types';
 import { limitError, LIMITS } from './limits';
+import { discoveryProblems } from './discoveryValidation';
 
 // The rules of pkg/settings/validate.go, checked as the admin types so each
 // message appears beside its field before Save & test. The wording follows
@@ -311,6 +312,7 @@ export function settingsProblems(jsonData: PprofOptions): string[] {
     }
   });
   problems.push(...evidenceProblems(jsonData));
+  problems.push(...discoveryProblems(jsonData.discovery));
   return Array.from(new Set(problems));
 }
 
