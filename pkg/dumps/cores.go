@@ -1,11 +1,9 @@
 package dumps
 
 import (
-	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -95,57 +93,50 @@ func (s *Store) ingestExecutable(tempPath, name, uploader string, reservation in
 	if err != nil {
 		return Executable{}, false, errors.Join(err, removeIfExists(tempPath))
 	}
-	if !s.exclusive {
-		if err := s.refresh(true); err != nil {
-			return Executable{}, false, errors.Join(err, removeIfExists(tempPath))
-		}
-	}
-	s.mu.Lock()
-	if existing, ok := s.executables[x.ID]; ok {
-		s.mu.Unlock()
-		return existing, false, removeIfExists(tempPath)
-	}
-	if s.used+s.reserved+s.othersReserved-reservation+x.Size > s.options().QuotaBytes {
-		err := s.full()
-		s.mu.Unlock()
-		return Executable{}, false, errors.Join(err, removeIfExists(tempPath))
-	}
-	s.reserved += x.Size
-	s.mu.Unlock()
-	defer func() {
-		s.mu.Lock()
-		s.reserved -= x.Size
-		s.mu.Unlock()
-	}()
-	ctx, cancel := context.WithTimeout(context.Background(), bucketTimeout)
-	defer cancel()
-	if err := s.files.place(ctx, tempPath, executableKey(x.ID), x.Size); err != nil {
-		return Executable{}, false, err
-	}
-	data, err := json.MarshalIndent(x, "", "  ")
-	if err == nil {
-		err = s.bucket.PutIfAbsent(ctx, executableMetaKey(x.ID), bytes.NewReader(data), int64(len(data)))
-	}
-	if errors.Is(err, objstore.ErrExists) {
-		f := s.readMeta(ctx, executableMetaKey(x.ID))
-		if f.err != nil {
-			return Executable{}, false, f.err
-		}
-		x = f.exe
-		err = nil
-	}
+	created, err := s.commitObject(commit{
+		temp: tempPath, key: executableKey(x.ID), metaKey: executableMetaKey(x.ID), size: x.Size, meta: x,
+		reservation: reservation,
+		stored:      func() bool { _, ok := s.executables[x.ID]; return ok },
+	})
 	if err != nil {
 		return Executable{}, false, err
 	}
+	if !created {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		return s.executableElsewhere(ctx, x.ID)
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if existing, ok := s.executables[x.ID]; ok {
-		return existing, false, nil
+	if _, ok := s.executables[x.ID]; !ok {
+		s.used += x.Size
 	}
 	s.executables[x.ID] = x
-	s.used += x.Size
 	s.noteChange(executableMetaKey(x.ID))
 	return x, true, nil
+}
+
+// executableElsewhere returns an executable whose identical upload
+// committed first.
+func (s *Store) executableElsewhere(ctx context.Context, id string) (Executable, bool, error) {
+	s.mu.Lock()
+	existing, ok := s.executables[id]
+	s.mu.Unlock()
+	if ok {
+		return existing, false, nil
+	}
+	f := s.readMeta(ctx, executableMetaKey(id))
+	if f.err != nil {
+		return Executable{}, false, f.err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, ok := s.executables[id]; !ok {
+		s.executables[id] = f.exe
+		s.used += f.exe.Size
+		s.noteChange(executableMetaKey(id))
+	}
+	return f.exe, false, nil
 }
 
 func describeExecutable(path, name, uploader string, now time.Time) (Executable, error) {

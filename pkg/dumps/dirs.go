@@ -150,18 +150,11 @@ func OpenDirectories(opts DirOptions) (*Directories, error) {
 	d := &Directories{opts: opts}
 	seen := map[string]bool{}
 	for _, c := range opts.Dirs {
-		if !dirName.MatchString(c.Name) {
-			return nil, fmt.Errorf("dump directory name %q: use 1 to 64 letters, digits, '.', '_' or '-'", c.Name)
+		if err := checkSource("dump directory", c, seen); err != nil {
+			return nil, err
 		}
-		if seen[c.Name] {
-			return nil, fmt.Errorf("dump directory name %q is used twice", c.Name)
-		}
-		seen[c.Name] = true
 		if strings.TrimSpace(c.Path) == "" {
 			return nil, fmt.Errorf("dump directory %q has no path", c.Name)
-		}
-		if _, err := path.Match(c.Glob, ""); err != nil {
-			return nil, fmt.Errorf("dump directory %q: glob %q: %w", c.Name, c.Glob, err)
 		}
 		d.dirs = append(d.dirs, &watchedDir{cfg: c, opts: &d.opts, kind: "dir", tree: &dirTree{dir: c.Path}})
 	}
@@ -172,21 +165,30 @@ func OpenDirectories(opts DirOptions) (*Directories, error) {
 		}
 		seen := map[string]bool{}
 		for _, b := range opts.Buckets {
-			if !dirName.MatchString(b.Name) {
-				return nil, fmt.Errorf("dump bucket name %q: use 1 to 64 letters, digits, '.', '_' or '-'", b.Name)
-			}
-			if seen[b.Name] {
-				return nil, fmt.Errorf("dump bucket name %q is used twice", b.Name)
-			}
-			seen[b.Name] = true
-			if _, err := path.Match(b.Glob, ""); err != nil {
-				return nil, fmt.Errorf("dump bucket %q: glob %q: %w", b.Name, b.Glob, err)
+			if err := checkSource("dump bucket", b.DirConfig, seen); err != nil {
+				return nil, err
 			}
 			t := &bucketTree{bucket: b.Bucket, cache: c, maxObjects: opts.MaxFiles, maxBytes: max(opts.MaxFileBytes, opts.MaxCoreBytes)}
 			d.dirs = append(d.dirs, &watchedDir{cfg: b.DirConfig, opts: &d.opts, kind: "bucket", tree: t})
 		}
 	}
 	return d, nil
+}
+
+// checkSource checks a source's name, unique among those of its kind
+// (seen), and its glob.
+func checkSource(kind string, c DirConfig, seen map[string]bool) error {
+	if !dirName.MatchString(c.Name) {
+		return fmt.Errorf("%s name %q: use 1 to 64 letters, digits, '.', '_' or '-'", kind, c.Name)
+	}
+	if seen[c.Name] {
+		return fmt.Errorf("%s name %q is used twice", kind, c.Name)
+	}
+	seen[c.Name] = true
+	if _, err := path.Match(c.Glob, ""); err != nil {
+		return fmt.Errorf("%s %q: glob %q: %w", kind, c.Name, c.Glob, err)
+	}
+	return nil
 }
 
 // Sources describes the directories, then the bucket sources, in

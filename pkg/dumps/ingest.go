@@ -11,6 +11,7 @@ import (
 	"io"
 	"path"
 	"strings"
+	"time"
 	"unicode"
 	"unicode/utf8"
 
@@ -133,61 +134,20 @@ func (s *Store) describeUpload(tempPath, name, uploader string) (sidecar, error)
 	return m, nil
 }
 
-// commitWith stores the dump and then its metadata, the commit record.
-// The metadata is claimed with PutIfAbsent, so of identical uploads, here
-// or in another process sharing the bucket, one is created and the others
-// get its entry. The quota is checked against a fresh listing of a shared
-// bucket; processes committing at the same moment may together pass it by
-// a dump each. makeRoom, when set, runs first under the lock to free space
-// for a new dump.
+// commitWith stores the dump and then its metadata, the commit record
+// (see commitObject). makeRoom, when set, runs first under the lock to
+// free space for a new dump.
 func (s *Store) commitWith(tempPath string, m sidecar, reservation int64, makeRoom func() error) (Entry, bool, error) {
-	if !s.exclusive {
-		if err := s.refresh(true); err != nil {
-			return Entry{}, false, errors.Join(err, removeIfExists(tempPath))
-		}
-	}
-	s.mu.Lock()
-	if existing, ok := s.dumps[m.ID]; ok {
-		s.mu.Unlock()
-		return existing.entry(), false, removeIfExists(tempPath)
-	}
-	if makeRoom != nil {
-		if err := makeRoom(); err != nil {
-			s.mu.Unlock()
-			return Entry{}, false, errors.Join(err, removeIfExists(tempPath))
-		}
-	}
-	if s.used+s.reserved+s.othersReserved-reservation+m.Size > s.options().QuotaBytes {
-		err := s.full()
-		s.mu.Unlock()
-		return Entry{}, false, errors.Join(err, removeIfExists(tempPath))
-	}
-	// Held while the dump travels to the bucket, outside the lock.
-	s.reserved += m.Size
-	s.mu.Unlock()
-	defer func() {
-		s.mu.Lock()
-		s.reserved -= m.Size
-		s.mu.Unlock()
-	}()
-
-	ctx, cancel := context.WithTimeout(context.Background(), bucketTimeout)
-	defer cancel()
-	if err := s.files.place(ctx, tempPath, dumpKey(m.ID), m.Size); err != nil {
-		return Entry{}, false, err
-	}
-	data, err := json.MarshalIndent(m, "", "  ")
-	if err == nil {
-		err = s.bucket.PutIfAbsent(ctx, sidecarKey(m.ID), bytes.NewReader(data), int64(len(data)))
-	}
-	if errors.Is(err, objstore.ErrExists) {
-		return s.committedElsewhere(ctx, m.ID)
-	}
+	created, err := s.commitObject(commit{
+		temp: tempPath, key: dumpKey(m.ID), metaKey: sidecarKey(m.ID), size: m.Size, meta: m,
+		reservation: reservation, makeRoom: makeRoom,
+		stored: func() bool { _, ok := s.dumps[m.ID]; return ok },
+	})
 	if err != nil {
-		if s.exclusive {
-			err = errors.Join(err, s.bucket.Delete(ctx, dumpKey(m.ID)))
-		}
 		return Entry{}, false, err
+	}
+	if !created {
+		return s.committedElsewhere(m.ID)
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -199,15 +159,86 @@ func (s *Store) commitWith(tempPath string, m sidecar, reservation int64, makeRo
 	return m.entry(), true, nil
 }
 
+// commit is an object to store with its metadata.
+type commit struct {
+	// temp is the local file of the object, gone once committed.
+	temp         string
+	key, metaKey string
+	size         int64
+	meta         any
+	// reservation is the quota already held for it (an upload's).
+	reservation int64
+	// stored reports, under s.mu, whether the index holds it already.
+	stored   func() bool
+	makeRoom func() error
+}
+
+// commitObject stores an object and then its metadata, the commit record.
+// The metadata is claimed with PutIfAbsent, so of identical uploads, here
+// or in another process sharing the bucket, one is created and the others
+// (created false) read what it stored. The quota is checked against a
+// fresh listing of a shared bucket; processes committing at the same
+// moment may together pass it by an object each.
+func (s *Store) commitObject(c commit) (created bool, err error) {
+	if !s.exclusive {
+		if err := s.refresh(true); err != nil {
+			return false, errors.Join(err, removeIfExists(c.temp))
+		}
+	}
+	s.mu.Lock()
+	if c.stored() {
+		s.mu.Unlock()
+		return false, removeIfExists(c.temp)
+	}
+	if c.makeRoom != nil {
+		if err := c.makeRoom(); err != nil {
+			s.mu.Unlock()
+			return false, errors.Join(err, removeIfExists(c.temp))
+		}
+	}
+	if s.used+s.reserved+s.othersReserved-c.reservation+c.size > s.options().QuotaBytes {
+		err := s.full()
+		s.mu.Unlock()
+		return false, errors.Join(err, removeIfExists(c.temp))
+	}
+	// Held while the object travels to the bucket, outside the lock.
+	s.reserved += c.size
+	s.mu.Unlock()
+	defer func() {
+		s.mu.Lock()
+		s.reserved -= c.size
+		s.mu.Unlock()
+	}()
+
+	ctx, cancel := context.WithTimeout(context.Background(), bucketTimeout)
+	defer cancel()
+	if err := s.files.place(ctx, c.temp, c.key, c.size); err != nil {
+		return false, err
+	}
+	data, err := json.MarshalIndent(c.meta, "", "  ")
+	if err == nil {
+		err = s.bucket.PutIfAbsent(ctx, c.metaKey, bytes.NewReader(data), int64(len(data)))
+	}
+	if errors.Is(err, objstore.ErrExists) {
+		return false, nil
+	}
+	if err != nil && s.exclusive {
+		err = errors.Join(err, s.bucket.Delete(ctx, c.key))
+	}
+	return err == nil, err
+}
+
 // committedElsewhere returns the entry of a dump whose identical upload
 // committed first.
-func (s *Store) committedElsewhere(ctx context.Context, id string) (Entry, bool, error) {
+func (s *Store) committedElsewhere(id string) (Entry, bool, error) {
 	s.mu.Lock()
 	existing, ok := s.dumps[id]
 	s.mu.Unlock()
 	if ok {
 		return existing.entry(), false, nil
 	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
 	f := s.readMeta(ctx, sidecarKey(id))
 	if f.err != nil {
 		return Entry{}, false, f.err
