@@ -3,6 +3,7 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"net/url"
@@ -14,6 +15,7 @@ import (
 	"github.com/grafana/grafana-plugin-sdk-go/genproto/pluginv2"
 
 	"github.com/goscope/pprof/pkg/internal/s3server"
+	"github.com/goscope/pprof/pkg/objstore"
 )
 
 var protocolBucket struct {
@@ -245,4 +247,39 @@ func TestPluginReplicasShareCoreDumps(t *testing.T) {
 		t.Fatalf("delete the core through the other replica: %d %s", code, body)
 	}
 	waitFor(t, func() bool { _, ok := listed(t, a, pc, entry.ID); return !ok })
+}
+
+// A bucket prefix that a sidecar ships holmes files to is a dump source:
+// listed with capture times from the names, and queried.
+func TestPluginBucketSource(t *testing.T) {
+	srv := s3server.Shared(t)
+	protocolBucket.once.Do(func() { protocolBucket.name = srv.NewBucket(t) })
+	prefix := "shipped/" + t.Name()
+	b, err := objstore.OpenS3(objstore.S3Config{Endpoint: srv.Endpoint, Bucket: protocolBucket.name, Prefix: prefix,
+		PathStyle: true, AccessKey: srv.AccessKey, SecretKey: srv.SecretKey})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dump := gunzipFile(t, "goroutines/testdata/corpus/go1.19-scenario-x3/sigquit.gotraceback-all.txt.gz")
+	if err := b.Put(t.Context(), "api-1/goroutine.20261121103015.123.log", bytes.NewReader(dump), int64(len(dump))); err != nil {
+		t.Fatal(err)
+	}
+	pc := pluginContext(fmt.Sprintf(`{"dumpStoreDir":%q,"dumpBuckets":[{"name":"shipped","endpoint":%q,"bucket":%q,"prefix":%q,"pathStyle":true}]}`,
+		t.TempDir(), srv.Endpoint, protocolBucket.name, prefix))
+	pc.DataSourceInstanceSettings.Uid = "bucket-source"
+	pc.DataSourceInstanceSettings.DecryptedSecureJsonData = map[string]string{
+		"dumpBucketAccessKey.shipped": srv.AccessKey, "dumpBucketSecretKey.shipped": srv.SecretKey,
+	}
+	c := startPluginWith(t, "GF_PATHS_DATA="+t.TempDir())
+	listed := listDumps(t, c, pc, url.Values{"source": {"bucket:shipped"}})
+	want := time.Date(2026, 11, 21, 10, 30, 15, 123e6, time.UTC)
+	if len(listed) != 1 || listed[0].ID != "bucket:shipped:api-1/goroutine.20261121103015.123.log" || !listed[0].CapturedAt.Equal(want) {
+		t.Fatalf("bucket source lists %+v", listed)
+	}
+	if n := goroutineCount(t, c, pc, listed[0].ID); n != 2349 {
+		t.Errorf("%v goroutines, want 2349", n)
+	}
+	if code, body := callResource(t, c, pc, "DELETE", "dumps/"+listed[0].ID, nil); code != 403 && code != 405 && code != 400 {
+		t.Errorf("deleting from a bucket source: %d %s", code, body)
+	}
 }

@@ -309,14 +309,11 @@ func (c *Catalog) CoreFiles(id string) (Entry, CoreFiles, error) {
 // elfKind reads the first bytes of a source's file to tell cores and
 // executables from dumps.
 func (w *watchedDir) elfKind(rel string) int {
-	f, err := w.tree.open(rel)
+	head, err := w.tree.head(rel, 18)
 	if err != nil {
 		return dumpformat.NotELF
 	}
-	defer f.Close()
-	head := make([]byte, 18)
-	n, _ := io.ReadFull(f, head)
-	return dumpformat.ELFKind(head[:n])
+	return dumpformat.ELFKind(head)
 }
 
 // describeCore lists a core dump of a directory, read with its executable

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path"
@@ -36,6 +37,9 @@ type tree interface {
 	// stat describes a file; a symbolic link in a directory is followed
 	// within it.
 	stat(rel string) (fs.FileInfo, error)
+	// head reads the first n bytes of a file (fewer if it is shorter),
+	// without downloading the rest.
+	head(rel string, n int) ([]byte, error)
 	// open returns a local file holding the file's content.
 	open(rel string) (*os.File, error)
 	// path is a local path of the file, for readers that open it by name
@@ -115,6 +119,24 @@ func (d *dirTree) open(rel string) (*os.File, error) {
 	return root.Open(rel)
 }
 
+func (d *dirTree) head(rel string, n int) ([]byte, error) {
+	f, err := d.open(rel)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return readHead(f, n)
+}
+
+func readHead(r io.Reader, n int) ([]byte, error) {
+	buf := make([]byte, n)
+	got, err := io.ReadFull(r, buf)
+	if errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) {
+		err = nil
+	}
+	return buf[:got], err
+}
+
 func (d *dirTree) path(rel string) (string, error) {
 	return filepath.Join(d.dir, filepath.FromSlash(rel)), nil
 }
@@ -182,6 +204,18 @@ func (b *bucketTree) stat(rel string) (fs.FileInfo, error) {
 		return nil, &fs.PathError{Op: "stat", Path: rel, Err: fs.ErrNotExist}
 	}
 	return objectFileInfo{o}, nil
+}
+
+func (b *bucketTree) head(rel string, n int) ([]byte, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	rc, _, err := b.bucket.Get(ctx, rel)
+	if err != nil {
+		return nil, err
+	}
+	// Closing early ends the transfer of the rest.
+	defer rc.Close()
+	return readHead(rc, n)
 }
 
 func (b *bucketTree) open(rel string) (*os.File, error) {
