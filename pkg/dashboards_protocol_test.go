@@ -89,6 +89,7 @@ func dashboardContext(t *testing.T, id int64, demos []demoProcess) (*pluginv2.Pl
 type listedDump struct {
 	ID, Source, Format string
 	CapturedAt         time.Time
+	CapturedFrom       string
 	Capture            *struct {
 		Bundle   string
 		Baseline bool

@@ -64,11 +64,18 @@ func pluginBinary() string {
 
 func startPlugin(t testing.TB) pluginClients {
 	t.Helper()
+	return startPluginWith(t)
+}
+
+// startPluginWith starts the plugin with extra environment variables.
+func startPluginWith(t testing.TB, env ...string) pluginClients {
+	t.Helper()
 	binary := pluginBinary()
 	if _, err := os.Stat(binary); err != nil {
 		t.Fatalf("plugin binary missing (build it with `go tool mage -v build:linux`): %v", err)
 	}
 	cmd := exec.Command(binary)
+	cmd.Env = append(os.Environ(), env...)
 	client := goplugin.NewClient(&goplugin.ClientConfig{
 		HandshakeConfig: goplugin.HandshakeConfig{
 			ProtocolVersion:  grpcplugin.ProtocolVersion,

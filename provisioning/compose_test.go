@@ -8,6 +8,8 @@ import (
 	"testing"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/goscope/pprof/pkg/settings"
 )
 
 // The compose file and the image files it builds, checked for the defaults
@@ -19,6 +21,7 @@ type composeFile struct {
 	Services map[string]struct {
 		Ports       []string          `yaml:"ports"`
 		Environment map[string]string `yaml:"environment"`
+		Volumes     []string          `yaml:"volumes"`
 	} `yaml:"services"`
 }
 
@@ -117,4 +120,33 @@ func readFile(t *testing.T, path string) string {
 		t.Fatal(err)
 	}
 	return string(b)
+}
+
+// The s3 profile's data source is the default one with its dump store in
+// the profile's SeaweedFS bucket, and its settings are valid.
+func TestObjectStorageDatasource(t *testing.T) {
+	var f datasourcesFile
+	decodeStrict(t, "object-storage/datasources.yml", &f)
+	if len(f.Datasources) != 1 {
+		t.Fatalf("%d data sources", len(f.Datasources))
+	}
+	js, _ := json.Marshal(f.Datasources[0].JSONData)
+	var j settings.JSONData
+	if err := json.Unmarshal(js, &j); err != nil {
+		t.Fatal(err)
+	}
+	s, err := settings.FromJSON(j, nil)
+	if err != nil {
+		t.Fatalf("the provisioned settings are invalid: %v", err)
+	}
+	if c := s.ObjectStorage; c == nil || c.Endpoint != "http://seaweedfs:8333" || c.Bucket != "go-pprof" || !c.PathStyle {
+		t.Errorf("object storage %+v", c)
+	}
+	mounted := false
+	for _, v := range readCompose(t).Services["grafana-s3"].Volumes {
+		mounted = mounted || strings.HasPrefix(v, "./provisioning/object-storage/datasources.yml:/etc/grafana/provisioning/datasources/datasources.yml")
+	}
+	if !mounted {
+		t.Error("grafana-s3 does not provision the object storage data source")
+	}
 }

@@ -151,6 +151,39 @@ export interface DumpDirectoryConfig {
   executable?: string;
 }
 
+/**
+ * The dump store in an S3-compatible bucket shared by every Grafana replica
+ * configured with it; the keys are the secrets objectStorageAccessKey and
+ * objectStorageSecretKey.
+ */
+export interface ObjectStorageConfig {
+  endpoint: string;
+  region?: string;
+  bucket: string;
+  prefix?: string;
+  pathStyle?: boolean;
+}
+
+/**
+ * A bucket prefix that services or a sidecar ship dumps to, read like a dump
+ * directory. Endpoint and bucket left empty take the object storage's; its own
+ * keys are the secrets dumpBucketAccessKey.<name> and dumpBucketSecretKey.<name>.
+ */
+export interface DumpBucketConfig {
+  name: string;
+  endpoint?: string;
+  region?: string;
+  bucket?: string;
+  prefix?: string;
+  pathStyle?: boolean;
+  glob?: string;
+  /** The key, under the prefix, of the executable of the source's core dumps. */
+  executable?: string;
+}
+
+export const dumpBucketAccessKey = (name: string) => `dumpBucketAccessKey.${name}`;
+export const dumpBucketSecretKey = (name: string) => `dumpBucketSecretKey.${name}`;
+
 /** One source of discovered targets (see README, Target discovery). */
 export interface DiscovererConfig {
   name: string;
@@ -227,6 +260,9 @@ export interface PprofOptions extends DataSourceJsonData {
   /** Memory for parsed dumps kept between queries. */
   parseCacheMiB?: number;
   dumpDirectories?: DumpDirectoryConfig[];
+  objectStorage?: ObjectStorageConfig;
+  dumpBuckets?: DumpBucketConfig[];
+
   discovery?: DiscoveryConfig;
   tlsSkipVerify?: boolean;
   tlsAuthWithCACert?: boolean;
@@ -243,6 +279,8 @@ export interface PprofSecureJsonData {
   tlsCACert?: string;
   tlsClientCert?: string;
   tlsClientKey?: string;
+  objectStorageAccessKey?: string;
+  objectStorageSecretKey?: string;
   [targetAuthKey: string]: string | undefined;
 }
 

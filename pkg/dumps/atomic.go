@@ -3,7 +3,6 @@ package dumps
 import (
 	"errors"
 	"os"
-	"path/filepath"
 	"runtime"
 	"strings"
 )
@@ -16,31 +15,6 @@ func isTempName(name string) bool { return strings.HasPrefix(name, tempPrefix) }
 
 func createTemp(dir string) (*os.File, error) {
 	return os.CreateTemp(dir, tempPrefix+"*")
-}
-
-// writeFileAtomic replaces path with data so that a reader, or a restart
-// after a crash, sees either the old file or the new one, never a mix: the
-// data goes to a temporary file in the same directory, is flushed to disk and
-// then renamed over path. The caller syncs the directory.
-func writeFileAtomic(path string, data []byte) error {
-	f, err := createTemp(filepath.Dir(path))
-	if err != nil {
-		return err
-	}
-	_, err = f.Write(data)
-	if err == nil {
-		err = f.Sync()
-	}
-	if closeErr := f.Close(); err == nil {
-		err = closeErr
-	}
-	if err == nil {
-		err = os.Rename(f.Name(), path)
-	}
-	if err != nil {
-		return errors.Join(err, removeIfExists(f.Name()))
-	}
-	return nil
 }
 
 // syncDir flushes a directory's entries, which makes the renames and removals

@@ -112,7 +112,7 @@ func (s *Store) makeRoom(source string, size, quota int64) error {
 				oldest = &m
 			}
 		}
-		if used+size <= quota && s.used+s.reserved+size <= s.options().QuotaBytes {
+		if used+size <= quota && s.used+s.reserved+s.othersReserved+size <= s.options().QuotaBytes {
 			return nil
 		}
 		if oldest == nil {

@@ -26,8 +26,9 @@ func (c *Catalog) Store() *Store { return c.store }
 
 // Filter selects entries. Zero fields select everything.
 type Filter struct {
-	// Source is "upload", "capture:<target>", "dir:<name>", or "capture"
-	// or "dir" for every source of the kind.
+	// Source is "upload", "capture:<target>", "dir:<name>",
+	// "bucket:<name>", or "capture", "dir" or "bucket" for every source of
+	// the kind.
 	Source string
 	// Format selects one format.
 	Format dumpformat.Format
@@ -43,9 +44,11 @@ func (f Filter) matches(e Entry) bool {
 	switch {
 	case f.Source == "dir" && !strings.HasPrefix(e.Source, dirSourcePrefix):
 		return false
+	case f.Source == "bucket" && !strings.HasPrefix(e.Source, bucketSourcePrefix):
+		return false
 	case f.Source == "capture" && !IsCaptureSource(e.Source):
 		return false
-	case f.Source != "" && f.Source != "dir" && f.Source != "capture" && e.Source != f.Source:
+	case f.Source != "" && f.Source != "dir" && f.Source != "bucket" && f.Source != "capture" && e.Source != f.Source:
 		return false
 	case f.Format != "" && e.Format != f.Format:
 		return false
@@ -67,9 +70,9 @@ func (c *Catalog) List(f Filter) []Entry {
 	if c.store != nil && storeSource {
 		all = append(all, c.store.List()...)
 	}
-	if c.dirs != nil && (f.Source == "" || strings.HasPrefix(f.Source, dirSourcePrefix) || f.Source == "dir") {
-		if name, ok := strings.CutPrefix(f.Source, dirSourcePrefix); ok {
-			entries, _ := c.dirs.ListDir(name)
+	if c.dirs != nil && (f.Source == "" || isSourceOfFiles(f.Source) || f.Source == "dir" || f.Source == "bucket") {
+		if isSourceOfFiles(f.Source) {
+			entries, _ := c.dirs.ListSource(f.Source)
 			all = append(all, entries...)
 		} else {
 			all = append(all, c.dirs.List()...)
@@ -157,14 +160,14 @@ func (c *Catalog) writable(id string) error {
 type Source struct {
 	// ID is what Filter.Source and Entry.Source hold.
 	ID string `json:"id"`
-	// Name is the directory's name, or "uploads".
+	// Name is the directory's or bucket source's name, or "uploads".
 	Name string `json:"name"`
-	Kind string `json:"kind"` // "upload", "capture" or "dir"
+	Kind string `json:"kind"` // "upload", "capture", "dir" or "bucket"
 }
 
 // Sources lists the sources: uploads first, then the capture source of
-// every target with captured dumps, by name, then directories in
-// configuration order.
+// every target with captured dumps, by name, then directories and bucket
+// sources in configuration order.
 func (c *Catalog) Sources() []Source {
 	var sources []Source
 	if c.store != nil {
@@ -174,9 +177,7 @@ func (c *Catalog) Sources() []Source {
 		}
 	}
 	if c.dirs != nil {
-		for _, name := range c.dirs.Names() {
-			sources = append(sources, Source{ID: DirSource(name), Name: name, Kind: "dir"})
-		}
+		sources = append(sources, c.dirs.Sources()...)
 	}
 	return sources
 }

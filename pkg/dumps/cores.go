@@ -1,9 +1,9 @@
 package dumps
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/goscope/pprof/pkg/dumpformat"
+	"github.com/goscope/pprof/pkg/objstore"
 )
 
 // A core dump is read together with the executable that produced it, so the
@@ -82,52 +83,60 @@ type Executable struct {
 	UploadedAt time.Time `json:"uploadedAt"`
 }
 
-const (
-	executablesDir = "executables"
-	executableExt  = ".exe"
-)
-
-func (s *Store) executablePath(id string) string {
-	return filepath.Join(s.dir, executablesDir, id+executableExt)
-}
-
-func (s *Store) executableMetaPath(id string) string {
-	return filepath.Join(s.dir, executablesDir, id+sidecarExt)
-}
-
 // errCoreWithoutExecutable refuses a core uploaded on its own.
 var errCoreWithoutExecutable = errorf(ErrInvalid, "a core dump is read with the executable that produced it: upload the executable and the core together")
 
-// ingestExecutable stores an uploaded executable, once per content.
+// ingestExecutable stores an uploaded executable, once per content: the
+// executable, then its metadata as the commit record.
 func (s *Store) ingestExecutable(tempPath, name, uploader string, reservation int64) (Executable, bool, error) {
 	x, err := describeExecutable(tempPath, name, uploader, s.options().Now().UTC())
 	if err != nil {
 		return Executable{}, false, errors.Join(err, removeIfExists(tempPath))
 	}
+	created, err := s.commitObject(commit{
+		temp: tempPath, key: executableKey(x.ID), metaKey: executableMetaKey(x.ID), size: x.Size, meta: x,
+		reservation: reservation,
+		stored:      func() bool { _, ok := s.executables[x.ID]; return ok },
+	})
+	if err != nil {
+		return Executable{}, false, err
+	}
+	if !created {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		return s.executableElsewhere(ctx, x.ID)
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if existing, ok := s.executables[x.ID]; ok {
-		return existing, false, removeIfExists(tempPath)
-	}
-	if s.used+s.reserved-reservation+x.Size > s.options().QuotaBytes {
-		return Executable{}, false, errors.Join(s.full(), removeIfExists(tempPath))
-	}
-	data, err := json.MarshalIndent(x, "", "  ")
-	if err == nil {
-		err = os.MkdirAll(filepath.Join(s.dir, executablesDir), 0o750)
-	}
-	if err == nil {
-		err = os.Rename(tempPath, s.executablePath(x.ID))
-	}
-	if err == nil {
-		err = writeFileAtomic(s.executableMetaPath(x.ID), data)
-	}
-	if err != nil {
-		return Executable{}, false, errors.Join(err, removeIfExists(tempPath), removeIfExists(s.executablePath(x.ID)))
+	if _, ok := s.executables[x.ID]; !ok {
+		s.used += x.Size
 	}
 	s.executables[x.ID] = x
-	s.used += x.Size
-	return x, true, syncDir(filepath.Join(s.dir, executablesDir))
+	s.noteChange(executableMetaKey(x.ID))
+	return x, true, nil
+}
+
+// executableElsewhere returns an executable whose identical upload
+// committed first.
+func (s *Store) executableElsewhere(ctx context.Context, id string) (Executable, bool, error) {
+	s.mu.Lock()
+	existing, ok := s.executables[id]
+	s.mu.Unlock()
+	if ok {
+		return existing, false, nil
+	}
+	f := s.readMeta(ctx, executableMetaKey(id))
+	if f.err != nil {
+		return Executable{}, false, f.err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, ok := s.executables[id]; !ok {
+		s.executables[id] = f.exe
+		s.used += f.exe.Size
+		s.noteChange(executableMetaKey(id))
+	}
+	return f.exe, false, nil
 }
 
 func describeExecutable(path, name, uploader string, now time.Time) (Executable, error) {
@@ -178,8 +187,8 @@ func (s *Store) ingestCore(tempPath string, u *upload) (Entry, bool, error) {
 	if err != nil {
 		return Entry{}, false, errors.Join(err, removeIfExists(tempPath))
 	}
-	return s.commitWith(tempPath, m, u.size, func() error {
-		if _, ok := s.executables[u.executable]; !ok {
+	return s.commitWith(tempPath, m, u.meta.Size, func() error {
+		if _, ok := s.executables[u.meta.CoreOf]; !ok {
 			return errorf(ErrNotFound, "the executable of this core was deleted meanwhile; upload both again")
 		}
 		return nil
@@ -189,43 +198,52 @@ func (s *Store) ingestCore(tempPath string, u *upload) (Entry, bool, error) {
 func (s *Store) describeCore(tempPath string, u *upload) (sidecar, error) {
 	opts := s.options()
 	s.mu.Lock()
-	x, ok := s.executables[u.executable]
+	x, ok := s.executables[u.meta.CoreOf]
 	s.mu.Unlock()
 	if !ok {
-		return sidecar{}, errorf(ErrNotFound, "executable %q not found: upload it before its core", u.executable)
+		return sidecar{}, errorf(ErrNotFound, "executable %q not found: upload it before its core", u.meta.CoreOf)
 	}
 	sum, size, head, err := hashFile(tempPath)
 	if err != nil {
 		return sidecar{}, err
 	}
 	if dumpformat.ELFKind(head) != dumpformat.ELFCore {
-		return sidecar{}, errorf(ErrInvalid, "%s is not a core dump (a Linux ELF core file)", u.name)
+		return sidecar{}, errorf(ErrInvalid, "%s is not a core dump (a Linux ELF core file)", u.meta.Name)
 	}
 	if opts.Cores.Validate == nil {
 		return sidecar{}, errorf(ErrInvalid, "core dumps are not read here")
 	}
-	info, err := opts.Cores.Validate(tempPath, s.executablePath(x.ID))
+	ctx, cancel := context.WithTimeout(context.Background(), bucketTimeout)
+	defer cancel()
+	exe, err := s.files.path(ctx, executableKey(x.ID), x.Size, x.ID)
+	if errors.Is(err, objstore.ErrNotExist) {
+		return sidecar{}, errorf(ErrNotFound, "the executable of this core was deleted meanwhile; upload both again")
+	}
 	if err != nil {
-		return sidecar{}, errorf(ErrInvalid, "%s with %s: %v", u.name, x.Name, err)
+		return sidecar{}, err
+	}
+	info, err := opts.Cores.Validate(tempPath, exe)
+	if err != nil {
+		return sidecar{}, errorf(ErrInvalid, "%s with %s: %v", u.meta.Name, x.Name, err)
 	}
 	info.ExecutableID, info.Executable = x.ID, x.Name
 	now := opts.Now().UTC()
 	m := sidecar{
-		Version: sidecarFormat, ID: sum, Source: SourceUpload, Name: u.name, Size: size,
-		Format: dumpformat.CoreDump, Detail: info.summary(), Uploader: u.uploader, UploadedAt: now,
+		Version: sidecarFormat, ID: sum, Source: SourceUpload, Name: u.meta.Name, Size: size,
+		Format: dumpformat.CoreDump, Detail: info.summary(), Uploader: u.meta.Uploader, UploadedAt: now,
 		Core: &info,
 	}
 	m.DetectedAt, m.DetectedFrom = now, CapturedFromUpload
-	if !u.modifiedAt.IsZero() {
-		m.DetectedAt, m.DetectedFrom = u.modifiedAt.UTC(), CapturedFromModified
+	if !u.meta.ModifiedAt.IsZero() {
+		m.DetectedAt, m.DetectedFrom = u.meta.ModifiedAt.UTC(), CapturedFromModified
 	}
 	m.CapturedAt, m.CapturedFrom = m.DetectedAt, m.DetectedFrom
 	return m, nil
 }
 
-// releaseExecutable deletes an executable no core needs any more; the
-// caller holds s.mu.
-func (s *Store) releaseExecutable(id string) error {
+// releaseExecutable deletes an executable no core needs any more, its
+// metadata first; the caller holds s.mu.
+func (s *Store) releaseExecutable(ctx context.Context, id string) error {
 	if id == "" {
 		return nil
 	}
@@ -238,73 +256,43 @@ func (s *Store) releaseExecutable(id string) error {
 	if !ok {
 		return nil
 	}
-	delete(s.executables, id)
-	s.used -= x.Size
-	return errors.Join(removeIfExists(s.executableMetaPath(id)), removeIfExists(s.executablePath(id)))
-}
-
-// recoverExecutables loads the stored executables and removes those no core
-// needs, and what an interrupted upload left; it runs after the dumps are
-// loaded.
-func (s *Store) recoverExecutables() error {
-	dir := filepath.Join(s.dir, executablesDir)
-	files, err := os.ReadDir(dir)
-	if errors.Is(err, os.ErrNotExist) {
-		return nil
-	}
-	if err != nil {
+	if err := s.bucket.Delete(ctx, executableMetaKey(id)); err != nil {
 		return err
 	}
-	needed := map[string]bool{}
-	for _, m := range s.dumps {
-		if m.Core != nil {
-			needed[m.Core.ExecutableID] = true
-		}
-	}
-	var errs []error
-	for _, f := range files {
-		id, isExe := strings.CutSuffix(f.Name(), executableExt)
-		if !isExe {
-			if meta, ok := strings.CutSuffix(f.Name(), sidecarExt); !ok || !needed[meta] {
-				errs = append(errs, removeIfExists(filepath.Join(dir, f.Name())))
-			}
-			continue
-		}
-		x, err := s.readExecutableMeta(id)
-		if !needed[id] || err != nil {
-			errs = append(errs, removeIfExists(filepath.Join(dir, f.Name())), removeIfExists(s.executableMetaPath(id)))
-			continue
-		}
-		s.executables[id] = x
-		s.used += x.Size
-	}
-	return errors.Join(errs...)
+	delete(s.executables, id)
+	s.used -= x.Size
+	s.noteChange(executableMetaKey(id))
+	s.files.forget(executableKey(id))
+	return s.bucket.Delete(ctx, executableKey(id))
 }
 
-func (s *Store) readExecutableMeta(id string) (Executable, error) {
-	data, err := os.ReadFile(s.executableMetaPath(id))
-	if err != nil {
-		return Executable{}, err
-	}
-	var x Executable
-	if err := json.Unmarshal(data, &x); err != nil || x.ID != id {
-		return Executable{}, fmt.Errorf("metadata of executable %s does not describe it", id)
-	}
-	return x, nil
-}
-
-// CoreFiles returns the paths of a stored core dump and its executable.
+// CoreFiles returns local paths of a stored core dump and its executable
+// (downloaded first from a shared bucket).
 func (s *Store) CoreFiles(id string) (Entry, CoreFiles, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	m, ok := s.dumps[id]
-	if !ok {
-		return Entry{}, CoreFiles{}, notFound(id)
+	m, err := s.lookup(id)
+	if err != nil {
+		return Entry{}, CoreFiles{}, err
 	}
 	if m.Core == nil {
 		return Entry{}, CoreFiles{}, errorf(ErrInvalid, "dump %q is not a core dump", id)
 	}
-	return m.entry(), CoreFiles{Core: s.dumpPath(id), Executable: s.executablePath(m.Core.ExecutableID)}, nil
+	s.mu.Lock()
+	x, ok := s.executables[m.Core.ExecutableID]
+	s.mu.Unlock()
+	if !ok {
+		return Entry{}, CoreFiles{}, errorf(ErrNotFound, "the executable of core dump %q is missing", id)
+	}
+	core, err := s.localDump(m)
+	if err != nil {
+		return Entry{}, CoreFiles{}, err
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), bucketTimeout)
+	defer cancel()
+	exe, err := s.files.path(ctx, executableKey(x.ID), x.Size, x.ID)
+	if err != nil {
+		return Entry{}, CoreFiles{}, err
+	}
+	return m.entry(), CoreFiles{Core: core, Executable: exe}, nil
 }
 
 // CoreFiles returns the paths of a listed core dump and its executable.
@@ -318,23 +306,20 @@ func (c *Catalog) CoreFiles(id string) (Entry, CoreFiles, error) {
 	return Entry{}, CoreFiles{}, notFound(id)
 }
 
-// elfKind reads the first bytes of a directory file to tell cores and
+// elfKind reads the first bytes of a source's file to tell cores and
 // executables from dumps.
-func elfKind(root *os.Root, rel string) int {
-	f, err := root.Open(rel)
+func (w *watchedDir) elfKind(rel string) int {
+	head, err := w.tree.head(rel, 18)
 	if err != nil {
 		return dumpformat.NotELF
 	}
-	defer f.Close()
-	head := make([]byte, 18)
-	n, _ := io.ReadFull(f, head)
-	return dumpformat.ELFKind(head[:n])
+	return dumpformat.ELFKind(head)
 }
 
 // describeCore lists a core dump of a directory, read with its executable
 // (see findExecutable) so that the listing says what it holds or why it
 // cannot be read.
-func (w *watchedDir) describeCore(root *os.Root, rel string, info os.FileInfo) (Entry, CoreFiles) {
+func (w *watchedDir) describeCore(rel string, info os.FileInfo) (Entry, CoreFiles) {
 	e := w.errorEntry(rel, "")
 	e.Format, e.Size, e.ModifiedAt = dumpformat.CoreDump, info.Size(), info.ModTime().UTC()
 	e.CapturedAt, e.CapturedFrom = e.ModifiedAt, CapturedFromModified
@@ -348,8 +333,13 @@ func (w *watchedDir) describeCore(root *os.Root, rel string, info os.FileInfo) (
 		e.Error = "core dumps are not read here"
 		return e, CoreFiles{}
 	}
-	files := CoreFiles{Core: filepath.Join(w.cfg.Path, filepath.FromSlash(rel))}
-	exe, name, err := w.findExecutable(root, rel, files.Core)
+	core, err := w.tree.path(rel)
+	if err != nil {
+		e.Error = describeError(err)
+		return e, CoreFiles{}
+	}
+	files := CoreFiles{Core: core}
+	exe, name, err := w.findExecutable(rel, files.Core)
 	if err != nil {
 		e.Error = err.Error()
 		return e, CoreFiles{}
@@ -369,7 +359,7 @@ func (w *watchedDir) describeCore(root *os.Root, rel string, info os.FileInfo) (
 // directory's configured executable (a file, or a directory holding the
 // program by name), else the file named like the core's program (the base
 // name of the executable its process ran) beside the core.
-func (w *watchedDir) findExecutable(root *os.Root, rel, corePath string) (path, name string, err error) {
+func (w *watchedDir) findExecutable(rel, corePath string) (path, name string, err error) {
 	program, err := w.opts.Cores.Program(corePath)
 	if err != nil {
 		return "", "", err
@@ -377,6 +367,17 @@ func (w *watchedDir) findExecutable(root *os.Root, rel, corePath string) (path, 
 	base := filepath.Base(program)
 	if program == "" || base == "." || base == "/" {
 		return "", "", errors.New("the core does not record which executable its process ran; set the directory's executable path")
+	}
+	if x := w.cfg.Executable; x != "" && w.kind == "bucket" {
+		// A key under the bucket source's prefix.
+		if _, err := w.tree.stat(x); err != nil {
+			return "", "", fmt.Errorf("the executable of this core, %s (the source's executable), is not in the bucket", x)
+		}
+		exe, err := w.tree.path(x)
+		if err != nil {
+			return "", "", fmt.Errorf("the executable of this core, %s: %s", x, describeError(err))
+		}
+		return exe, x, nil
 	}
 	if x := w.cfg.Executable; x != "" {
 		if st, err := os.Stat(x); err == nil && st.IsDir() {
@@ -388,10 +389,14 @@ func (w *watchedDir) findExecutable(root *os.Root, rel, corePath string) (path, 
 		return x, filepath.Base(x), nil
 	}
 	beside := pathJoin(rel, base)
-	if st, err := root.Stat(beside); err != nil || !st.Mode().IsRegular() {
+	if st, err := w.tree.stat(beside); err != nil || !st.Mode().IsRegular() {
 		return "", "", fmt.Errorf("no executable for this core: its process ran %s; put that executable next to the core as %q, or set the directory's executable path", program, beside)
 	}
-	return filepath.Join(w.cfg.Path, filepath.FromSlash(beside)), beside, nil
+	exe, err := w.tree.path(beside)
+	if err != nil {
+		return "", "", fmt.Errorf("the executable of this core, %s: %s", beside, describeError(err))
+	}
+	return exe, beside, nil
 }
 
 // pathJoin names a file in the directory of rel.
@@ -405,11 +410,11 @@ func pathJoin(rel, base string) string {
 // CoreFiles returns the paths of a listed core dump of a directory and its
 // executable, describing the core anew if it changed since it was listed.
 func (d *Directories) CoreFiles(id string) (Entry, CoreFiles, error) {
-	name, rel, ok := splitDirID(id)
+	kind, name, rel, ok := splitDirID(id)
 	if !ok {
 		return Entry{}, CoreFiles{}, notFound(id)
 	}
-	w := d.find(name)
+	w := d.find(kind, name)
 	if w == nil {
 		return Entry{}, CoreFiles{}, notFound(id)
 	}
@@ -420,12 +425,9 @@ func (d *Directories) CoreFiles(id string) (Entry, CoreFiles, error) {
 	if !ok {
 		return Entry{}, CoreFiles{}, notFound(id)
 	}
-	if root, err := os.OpenRoot(w.cfg.Path); err == nil {
-		if fresh := w.inspect(root, rel, f); fresh != nil {
-			f = fresh
-			w.files[rel] = f
-		}
-		root.Close()
+	if fresh := w.inspect(rel, f); fresh != nil {
+		f = fresh
+		w.files[rel] = f
 	}
 	if f.entry.Error != "" {
 		return Entry{}, CoreFiles{}, errorf(ErrInvalid, "%s cannot be used: %s", id, f.entry.Error)

@@ -74,7 +74,7 @@ func TestCoreUploadStoresThePairAndSharesExecutables(t *testing.T) {
 			t.Fatalf("core entry %+v (core %+v)", e, e.Core)
 		}
 		_, files, err := s.CoreFiles(e.ID)
-		if err != nil || files.Executable != s.executablePath(fx.Executable.ID) {
+		if err != nil || files.Executable != filepath.Join(s.Dir(), executablesDir, fx.Executable.ID+executableExt) {
 			t.Fatalf("core files %+v, %v", files, err)
 		}
 		ids = append(ids, e.ID)

@@ -5,12 +5,16 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/goscope/pprof/pkg/objstore"
 )
 
 // The crash tests run this test binary again as a helper process that
@@ -18,6 +22,9 @@ import (
 const (
 	crashHelperDir  = "DUMPS_CRASH_HELPER_DIR"
 	crashHelperMode = "DUMPS_CRASH_HELPER_MODE"
+	// crashHelperS3 is the JSON of an objstore.S3Config: the helper's
+	// store is then on that bucket, Dir its local directory.
+	crashHelperS3 = "DUMPS_CRASH_HELPER_S3"
 )
 
 // TestCrashHelperProcess is the helper's body; it does nothing in a normal
@@ -27,7 +34,21 @@ func TestCrashHelperProcess(t *testing.T) {
 	if dir == "" {
 		t.Skip("helper process for the crash tests")
 	}
-	s, err := OpenStore(StoreOptions{Dir: dir})
+	opts := StoreOptions{Dir: dir}
+	if cfg := os.Getenv(crashHelperS3); cfg != "" {
+		var c objstore.S3Config
+		err := json.Unmarshal([]byte(cfg), &c)
+		var b *objstore.S3
+		if err == nil {
+			b, err = objstore.OpenS3(c)
+		}
+		if err != nil {
+			fmt.Println("error:", err)
+			os.Exit(1)
+		}
+		opts.Bucket = b
+	}
+	s, err := OpenStore(opts)
 	if err != nil {
 		fmt.Println("error:", err)
 		os.Exit(1)
@@ -58,10 +79,10 @@ func TestCrashHelperProcess(t *testing.T) {
 }
 
 // startCrashHelper runs the helper and returns its output lines as they come.
-func startCrashHelper(t *testing.T, dir, mode string) (*exec.Cmd, <-chan string) {
+func startCrashHelper(t *testing.T, dir, mode string, env ...string) (*exec.Cmd, <-chan string) {
 	t.Helper()
 	cmd := exec.Command(os.Args[0], "-test.run=^TestCrashHelperProcess$")
-	cmd.Env = append(os.Environ(), crashHelperDir+"="+dir, crashHelperMode+"="+mode)
+	cmd.Env = append(append(os.Environ(), crashHelperDir+"="+dir, crashHelperMode+"="+mode), env...)
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -116,13 +137,13 @@ func TestKillMidUploadLosesNothingStored(t *testing.T) {
 		t.Fatal("helper did not start its upload")
 	}
 	kill(t, cmd)
-	if len(tempFiles(t, dir)) == 0 {
+	if len(uploadsInProgress(t, dir)) == 0 {
 		t.Fatal("the killed helper left no partial upload; the test proves nothing")
 	}
 
 	s = openTestStore(t, StoreOptions{Dir: dir})
-	if temps := tempFiles(t, dir); len(temps) != 0 {
-		t.Errorf("partial upload not cleared on open: %v", temps)
+	if temps, uploads := tempFiles(t, dir), uploadsInProgress(t, dir); len(temps)+len(uploads) != 0 {
+		t.Errorf("partial upload not cleared on open: %v %v", temps, uploads)
 	}
 	checkStore(t, s, stored, nil)
 }
@@ -159,6 +180,60 @@ func TestKillDuringCommitsLosesNothingAcknowledged(t *testing.T) {
 	checkStore(t, s, nil, acknowledged)
 }
 
+// A process killed while it stores dumps in a shared bucket, and while a
+// chunked upload is half sent, leaves nothing partial listed to the other
+// processes, and loses nothing it acknowledged.
+func TestKillOnASharedBucket(t *testing.T) {
+	c := s3Config(t)
+	b, err := objstore.OpenS3(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg, _ := json.Marshal(c)
+	env := crashHelperS3 + "=" + string(cfg)
+	cmd, lines := startCrashHelper(t, t.TempDir(), "mid-upload", env)
+	if line := <-lines; line != "half-written" {
+		t.Fatalf("helper: %s", line)
+	}
+	kill(t, cmd)
+
+	cmd, lines = startCrashHelper(t, t.TempDir(), "commit-loop", env)
+	acknowledged := map[string][]byte{}
+	for len(acknowledged) < 8 {
+		line, ok := <-lines
+		id, found := strings.CutPrefix(line, "stored ")
+		if !ok || !found {
+			t.Fatalf("helper: %q", line)
+		}
+		acknowledged[id] = nil
+	}
+	kill(t, cmd)
+	for line := range lines {
+		if id, found := strings.CutPrefix(line, "stored "); found {
+			acknowledged[id] = nil
+		}
+	}
+
+	s := replica(t, b, StoreOptions{})
+	listed := map[string]bool{}
+	for _, e := range s.List() {
+		listed[e.ID] = true
+		_, content, err := readDump(t, s, e.ID)
+		sum := sha256.Sum256(content)
+		if err != nil || hex.EncodeToString(sum[:]) != e.ID {
+			t.Errorf("%s is not whole: %v", e.ID, err)
+		}
+	}
+	for id := range acknowledged {
+		if !listed[id] {
+			t.Errorf("acknowledged dump %s lost", id)
+		}
+	}
+	if u := s.Usage(); u.ReservedBytes == 0 {
+		t.Error("the half-sent upload is not counted against the quota until it expires")
+	}
+}
+
 // checkStore verifies that every listed dump is whole (its content hashes to
 // its id), that the dumps in want are there with their content, and that the
 // ids in present are there.
@@ -167,7 +242,7 @@ func checkStore(t *testing.T, s *Store, want map[string][]byte, present map[stri
 	listed := map[string]bool{}
 	for _, e := range s.List() {
 		listed[e.ID] = true
-		raw, err := os.ReadFile(s.dumpPath(e.ID))
+		raw, err := os.ReadFile(filepath.Join(s.Dir(), dumpKey(e.ID)))
 		if err != nil {
 			t.Errorf("%s: %v", e.ID, err)
 			continue
@@ -178,7 +253,7 @@ func checkStore(t *testing.T, s *Store, want map[string][]byte, present map[stri
 		}
 	}
 	for id, data := range want {
-		raw, err := os.ReadFile(s.dumpPath(id))
+		raw, err := os.ReadFile(filepath.Join(s.Dir(), dumpKey(id)))
 		if err != nil || !bytes.Equal(raw, data) {
 			t.Errorf("stored dump %s lost or changed (err %v)", id, err)
 		}

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"os"
 
 	"github.com/goscope/pprof/pkg/dumpformat"
 )
@@ -16,7 +15,7 @@ func (w *watchedDir) get(rel string) (Entry, *Content, error) {
 	w.refreshIfStale()
 	f, ok := w.files[rel]
 	w.mu.Unlock()
-	id := dirID(w.cfg.Name, rel)
+	id := w.source() + ":" + rel
 	if !ok {
 		return Entry{}, nil, notFound(id)
 	}
@@ -49,12 +48,7 @@ func (w *watchedDir) get(rel string) (Entry, *Content, error) {
 }
 
 func (w *watchedDir) open(rel string) (*Content, fs.FileInfo, error) {
-	root, err := os.OpenRoot(w.cfg.Path)
-	if err != nil {
-		return nil, nil, err
-	}
-	defer root.Close()
-	f, err := root.Open(rel)
+	f, err := w.tree.open(rel)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -4,12 +4,14 @@ import (
 	"fmt"
 	"io/fs"
 	"path"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
 	"time"
 
 	"github.com/goscope/pprof/pkg/dumpformat"
+	"github.com/goscope/pprof/pkg/objstore"
 )
 
 // Defaults for DirOptions fields left at zero.
@@ -33,13 +35,30 @@ type DirConfig struct {
 	// Executable is where the executables of the directory's core dumps
 	// are: a file (every core is of that program) or a directory (holding
 	// each core's program by name). Empty: each core's executable is the
-	// file named like the core's program in the core's own directory.
+	// file named like the core's program in the core's own directory. For
+	// a bucket source, the key of one executable under its prefix.
 	Executable string `json:"executable,omitempty"`
 }
 
-// DirOptions configures the dump directories.
+// BucketSource is a bucket prefix that services (or a sidecar) ship dumps
+// to, listed and read like a directory, read-only. Its files' ids are
+// "bucket:<name>:<key under the prefix>".
+type BucketSource struct {
+	// Name, Glob and Executable are as for a directory; Path is unused.
+	DirConfig
+	// Bucket is the prefix the source lists.
+	Bucket objstore.Bucket
+}
+
+// DirOptions configures the dump directories and bucket sources.
 type DirOptions struct {
-	Dirs []DirConfig
+	Dirs    []DirConfig
+	Buckets []BucketSource
+	// CacheDir holds local copies of bucket sources' files, at most
+	// CacheBytes of them (default DefaultCacheBytes); required with
+	// Buckets.
+	CacheDir   string
+	CacheBytes int64
 	// MaxFileBytes bounds the files read; larger ones are listed with an
 	// error.
 	MaxFileBytes int64
@@ -89,6 +108,9 @@ func (o *DirOptions) setDefaults() {
 	if o.MaxDepth <= 0 {
 		o.MaxDepth = DefaultMaxDepth
 	}
+	if o.CacheBytes <= 0 {
+		o.CacheBytes = DefaultCacheBytes
+	}
 	if o.Location == nil {
 		o.Location = time.UTC
 	}
@@ -99,10 +121,16 @@ func (o *DirOptions) setDefaults() {
 
 var dirName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$`)
 
-const dirSourcePrefix = "dir:"
+const (
+	dirSourcePrefix    = "dir:"
+	bucketSourcePrefix = "bucket:"
+)
 
 // DirSource is the source name of a dump directory.
 func DirSource(name string) string { return dirSourcePrefix + name }
+
+// BucketSourceID is the source name of a bucket source.
+func BucketSourceID(name string) string { return bucketSourcePrefix + name }
 
 // Directories lists and reads the dump files of admin-configured directories.
 // Each file is a snapshot at its capture time, or several snapshots each at
@@ -122,31 +150,55 @@ func OpenDirectories(opts DirOptions) (*Directories, error) {
 	d := &Directories{opts: opts}
 	seen := map[string]bool{}
 	for _, c := range opts.Dirs {
-		if !dirName.MatchString(c.Name) {
-			return nil, fmt.Errorf("dump directory name %q: use 1 to 64 letters, digits, '.', '_' or '-'", c.Name)
+		if err := checkSource("dump directory", c, seen); err != nil {
+			return nil, err
 		}
-		if seen[c.Name] {
-			return nil, fmt.Errorf("dump directory name %q is used twice", c.Name)
-		}
-		seen[c.Name] = true
 		if strings.TrimSpace(c.Path) == "" {
 			return nil, fmt.Errorf("dump directory %q has no path", c.Name)
 		}
-		if _, err := path.Match(c.Glob, ""); err != nil {
-			return nil, fmt.Errorf("dump directory %q: glob %q: %w", c.Name, c.Glob, err)
+		d.dirs = append(d.dirs, &watchedDir{cfg: c, opts: &d.opts, kind: "dir", tree: &dirTree{dir: c.Path}})
+	}
+	if len(opts.Buckets) > 0 {
+		c, err := openCache(filepath.Join(opts.CacheDir, "files"), filepath.Join(opts.CacheDir, "spool"), opts.CacheBytes)
+		if err != nil {
+			return nil, fmt.Errorf("dump buckets: cache: %w", err)
 		}
-		d.dirs = append(d.dirs, &watchedDir{cfg: c, opts: &d.opts})
+		seen := map[string]bool{}
+		for _, b := range opts.Buckets {
+			if err := checkSource("dump bucket", b.DirConfig, seen); err != nil {
+				return nil, err
+			}
+			t := &bucketTree{bucket: b.Bucket, cache: c, maxObjects: opts.MaxFiles, maxBytes: max(opts.MaxFileBytes, opts.MaxCoreBytes)}
+			d.dirs = append(d.dirs, &watchedDir{cfg: b.DirConfig, opts: &d.opts, kind: "bucket", tree: t})
+		}
 	}
 	return d, nil
 }
 
-// Names returns the configured directory names in configuration order.
-func (d *Directories) Names() []string {
-	names := make([]string, len(d.dirs))
-	for i, w := range d.dirs {
-		names[i] = w.cfg.Name
+// checkSource checks a source's name, unique among those of its kind
+// (seen), and its glob.
+func checkSource(kind string, c DirConfig, seen map[string]bool) error {
+	if !dirName.MatchString(c.Name) {
+		return fmt.Errorf("%s name %q: use 1 to 64 letters, digits, '.', '_' or '-'", kind, c.Name)
 	}
-	return names
+	if seen[c.Name] {
+		return fmt.Errorf("%s name %q is used twice", kind, c.Name)
+	}
+	seen[c.Name] = true
+	if _, err := path.Match(c.Glob, ""); err != nil {
+		return fmt.Errorf("%s %q: glob %q: %w", kind, c.Name, c.Glob, err)
+	}
+	return nil
+}
+
+// Sources describes the directories, then the bucket sources, in
+// configuration order.
+func (d *Directories) Sources() []Source {
+	sources := make([]Source, len(d.dirs))
+	for i, w := range d.dirs {
+		sources[i] = Source{ID: w.source(), Name: w.cfg.Name, Kind: w.kind}
+	}
+	return sources
 }
 
 // List returns the entries of every directory, rescanning those whose
@@ -159,11 +211,13 @@ func (d *Directories) List() []Entry {
 	return all
 }
 
-// ListDir returns the entries of one directory.
-func (d *Directories) ListDir(name string) ([]Entry, error) {
-	w := d.find(name)
+// ListSource returns the entries of one source ("dir:<name>" or
+// "bucket:<name>").
+func (d *Directories) ListSource(source string) ([]Entry, error) {
+	kind, name, _ := strings.Cut(source, ":")
+	w := d.find(kind, name)
 	if w == nil {
-		return nil, errorf(ErrNotFound, "no dump directory named %q", name)
+		return nil, errorf(ErrNotFound, "no dump source %q", source)
 	}
 	return w.list(), nil
 }
@@ -172,11 +226,11 @@ func (d *Directories) ListDir(name string) ([]Entry, error) {
 // the directory's listing contains can be read, through a handle confined to
 // the directory, so an id cannot reach outside it.
 func (d *Directories) Get(id string) (Entry, *Content, error) {
-	name, rel, ok := splitDirID(id)
+	kind, name, rel, ok := splitDirID(id)
 	if !ok {
 		return Entry{}, nil, notFound(id)
 	}
-	w := d.find(name)
+	w := d.find(kind, name)
 	if w == nil {
 		return Entry{}, nil, notFound(id)
 	}
@@ -185,11 +239,11 @@ func (d *Directories) Get(id string) (Entry, *Content, error) {
 
 // Entry returns a directory file's entry without reading its content.
 func (d *Directories) Entry(id string) (Entry, error) {
-	name, _, ok := splitDirID(id)
+	kind, name, _, ok := splitDirID(id)
 	if !ok {
 		return Entry{}, notFound(id)
 	}
-	w := d.find(name)
+	w := d.find(kind, name)
 	if w == nil {
 		return Entry{}, notFound(id)
 	}
@@ -201,29 +255,34 @@ func (d *Directories) Entry(id string) (Entry, error) {
 	return Entry{}, notFound(id)
 }
 
-func (d *Directories) find(name string) *watchedDir {
-	i := slices.IndexFunc(d.dirs, func(w *watchedDir) bool { return w.cfg.Name == name })
+func (d *Directories) find(kind, name string) *watchedDir {
+	i := slices.IndexFunc(d.dirs, func(w *watchedDir) bool { return w.kind == kind && w.cfg.Name == name })
 	if i < 0 {
 		return nil
 	}
 	return d.dirs[i]
 }
 
-func dirID(name, rel string) string { return dirSourcePrefix + name + ":" + rel }
+// IsDirID reports whether id names a file of a directory or bucket
+// source.
+func IsDirID(id string) bool {
+	return strings.HasPrefix(id, dirSourcePrefix) || strings.HasPrefix(id, bucketSourcePrefix)
+}
 
-// IsDirID reports whether id names a directory file.
-func IsDirID(id string) bool { return strings.HasPrefix(id, dirSourcePrefix) }
+// isSourceOfFiles reports a directory or bucket source id.
+func isSourceOfFiles(source string) bool { return IsDirID(source) }
 
-// splitDirID parses dir:<name>:<relative path>. The path must be a clean
-// relative path: no "..", no leading '/', no empty or "." elements.
-func splitDirID(id string) (name, rel string, ok bool) {
-	rest, found := strings.CutPrefix(id, dirSourcePrefix)
-	if !found {
-		return "", "", false
+// splitDirID parses dir:<name>:<relative path> and bucket:<name>:<key>.
+// The path must be a clean relative path: no "..", no leading '/', no
+// empty or "." elements.
+func splitDirID(id string) (kind, name, rel string, ok bool) {
+	kind, rest, found := strings.Cut(id, ":")
+	if !found || (kind != "dir" && kind != "bucket") {
+		return "", "", "", false
 	}
 	name, rel, found = strings.Cut(rest, ":")
 	if !found || !dirName.MatchString(name) || rel == "." || !fs.ValidPath(rel) {
-		return "", "", false
+		return "", "", "", false
 	}
-	return name, rel, true
+	return kind, name, rel, true
 }

@@ -1,9 +1,9 @@
 package dumps
 
 import (
+	"errors"
 	"fmt"
 	"io/fs"
-	"os"
 	"path"
 	"strings"
 	"sync"
@@ -12,14 +12,17 @@ import (
 	"github.com/goscope/pprof/pkg/dumpformat"
 )
 
-// watchedDir is one dump directory and its last listing.
+// watchedDir is one dump source, a directory or a bucket prefix, and its
+// last listing.
 type watchedDir struct {
 	cfg  DirConfig
 	opts *DirOptions
+	// kind is the source's kind: "dir" or "bucket".
+	kind string
+	tree tree
 
 	mu        sync.Mutex
 	scannedAt time.Time
-	modTime   time.Time
 	files     map[string]*dirFile
 	// problem is what kept the directory from being listed in full.
 	problem string
@@ -42,8 +45,8 @@ func (w *watchedDir) list() []Entry {
 	entries := make([]Entry, 0, len(w.files)+1)
 	if w.problem != "" {
 		entries = append(entries, Entry{
-			ID:     DirSource(w.cfg.Name),
-			Source: DirSource(w.cfg.Name),
+			ID:     w.source(),
+			Source: w.source(),
 			Format: dumpformat.Unknown,
 			Error:  w.problem,
 		})
@@ -58,48 +61,22 @@ func (w *watchedDir) list() []Entry {
 
 func (w *watchedDir) refreshIfStale() {
 	now := w.opts.Now()
-	if !w.scannedAt.IsZero() && now.Sub(w.scannedAt) < w.opts.RescanAfter {
-		info, err := os.Stat(w.cfg.Path)
-		if err == nil && info.ModTime().Equal(w.modTime) {
-			return
-		}
+	if !w.scannedAt.IsZero() && now.Sub(w.scannedAt) < w.opts.RescanAfter && w.tree.unchanged() {
+		return
 	}
 	w.scan()
 	w.scannedAt = now
 }
 
-// scan walks the directory through an os.Root, which refuses any path, and
-// any symbolic link, that leads outside it.
+// scan lists the source's files, describing those that are new or changed.
 func (w *watchedDir) scan() {
 	w.problem = ""
-	root, err := os.OpenRoot(w.cfg.Path)
-	if err != nil {
-		w.problem = "cannot open the directory: " + withoutPath(err)
-		w.files = nil
-		return
-	}
-	defer root.Close()
-	if info, err := root.Stat("."); err == nil {
-		w.modTime = info.ModTime()
-	}
 	previous := w.files
 	w.files = map[string]*dirFile{}
 	truncated := false
-	err = fs.WalkDir(root.FS(), ".", func(rel string, de fs.DirEntry, err error) error {
-		if rel == "." {
-			return err
-		}
-		if strings.HasPrefix(path.Base(rel), ".") {
-			return skipEntry(de)
-		}
+	err := w.tree.walk(w.opts.MaxDepth, func(rel string, err error) error {
 		if err != nil {
 			w.files[rel] = &dirFile{entry: w.errorEntry(rel, "cannot read: "+describeError(err))}
-			return skipEntry(de)
-		}
-		if de.IsDir() {
-			if strings.Count(rel, "/")+1 >= w.opts.MaxDepth {
-				return fs.SkipDir
-			}
 			return nil
 		}
 		if !w.selects(rel) {
@@ -109,16 +86,19 @@ func (w *watchedDir) scan() {
 			truncated = true
 			return fs.SkipAll
 		}
-		if f := w.inspect(root, rel, previous[rel]); f != nil {
+		if f := w.inspect(rel, previous[rel]); f != nil {
 			w.files[rel] = f
 		}
 		return nil
 	})
 	switch {
+	case errors.Is(err, fs.SkipAll) || truncated:
+		w.problem = fmt.Sprintf("more than %d files; only the first %d are listed", w.opts.MaxFiles, len(w.files))
 	case err != nil:
-		w.problem = "cannot read the directory: " + describeError(err)
-	case truncated:
-		w.problem = fmt.Sprintf("more than %d files; only the first %d are listed", w.opts.MaxFiles, w.opts.MaxFiles)
+		w.problem = err.Error()
+		if len(w.files) == 0 {
+			w.files = nil
+		}
 	}
 }
 
@@ -146,8 +126,8 @@ func (w *watchedDir) selects(rel string) bool {
 // inspect returns the listing of one file, reusing the previous one when the
 // file has not changed. Symbolic links are followed within the directory;
 // anything that is not a regular file in the end is left out.
-func (w *watchedDir) inspect(root *os.Root, rel string, previous *dirFile) *dirFile {
-	info, err := root.Stat(rel)
+func (w *watchedDir) inspect(rel string, previous *dirFile) *dirFile {
+	info, err := w.tree.stat(rel)
 	if err != nil {
 		return &dirFile{entry: w.errorEntry(rel, "cannot read: "+describeError(err))}
 	}
@@ -157,18 +137,22 @@ func (w *watchedDir) inspect(root *os.Root, rel string, previous *dirFile) *dirF
 	if previous != nil && previous.size == info.Size() && previous.modTime.Equal(info.ModTime()) {
 		return previous
 	}
-	switch elfKind(root, rel) {
+	if info.Size() > max(w.opts.MaxFileBytes, w.opts.MaxCoreBytes) {
+		// Not even its first bytes are read.
+		return &dirFile{size: info.Size(), modTime: info.ModTime(), entry: w.describeFile(rel, info)}
+	}
+	switch w.elfKind(rel) {
 	case dumpformat.ELFExecutable:
 		// Read with the cores of the directory, not listed.
 		return nil
 	case dumpformat.ELFCore:
-		e, files := w.describeCore(root, rel, info)
+		e, files := w.describeCore(rel, info)
 		return &dirFile{size: info.Size(), modTime: info.ModTime(), entry: e, core: files}
 	}
-	return &dirFile{size: info.Size(), modTime: info.ModTime(), entry: w.describeFile(root, rel, info)}
+	return &dirFile{size: info.Size(), modTime: info.ModTime(), entry: w.describeFile(rel, info)}
 }
 
-func (w *watchedDir) describeFile(root *os.Root, rel string, info fs.FileInfo) Entry {
+func (w *watchedDir) describeFile(rel string, info fs.FileInfo) Entry {
 	e := w.errorEntry(rel, "")
 	e.Size = info.Size()
 	e.ModifiedAt = info.ModTime().UTC()
@@ -178,7 +162,7 @@ func (w *watchedDir) describeFile(root *os.Root, rel string, info fs.FileInfo) E
 			dumpformat.FormatSize(info.Size()), dumpformat.FormatSize(w.opts.MaxFileBytes))
 		return e
 	}
-	f, err := root.Open(rel)
+	f, err := w.tree.open(rel)
 	if err != nil {
 		e.Error = describeError(err)
 		return e
@@ -268,10 +252,13 @@ func (w *watchedDir) detect(c *Content, rel string) (dumpformat.Detection, error
 	return c.inspect(rel)
 }
 
+// source is the source's id: "dir:<name>" or "bucket:<name>".
+func (w *watchedDir) source() string { return w.kind + ":" + w.cfg.Name }
+
 func (w *watchedDir) errorEntry(rel, msg string) Entry {
 	e := Entry{
-		ID:     dirID(w.cfg.Name, rel),
-		Source: DirSource(w.cfg.Name),
+		ID:     w.source() + ":" + rel,
+		Source: w.source(),
 		Name:   rel,
 		Format: dumpformat.Unknown,
 		Error:  msg,

@@ -72,6 +72,20 @@ func tempFiles(t testing.TB, dir string) []string {
 	return temps
 }
 
+// uploadsInProgress lists the chunked uploads kept in a store's directory.
+func uploadsInProgress(t testing.TB, dir string) []string {
+	t.Helper()
+	files, err := os.ReadDir(filepath.Join(dir, uploadsDir))
+	if err != nil && !os.IsNotExist(err) {
+		t.Fatal(err)
+	}
+	var ids []string
+	for _, f := range files {
+		ids = append(ids, f.Name())
+	}
+	return ids
+}
+
 // gzipBomb returns a small gzip stream that expands to size bytes of zeros,
 // as concatenated members of one compressed MiB.
 func gzipBomb(t testing.TB, size int64) []byte {

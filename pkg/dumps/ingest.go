@@ -1,18 +1,22 @@
 package dumps
 
 import (
+	"bytes"
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"path"
 	"strings"
+	"time"
 	"unicode"
 	"unicode/utf8"
 
 	"github.com/goscope/pprof/pkg/dumpformat"
+	"github.com/goscope/pprof/pkg/objstore"
 )
 
 // Put stores a dump read from r in one go; it suits small files (Grafana's
@@ -27,30 +31,23 @@ func (s *Store) Put(name, uploader string, r io.Reader) (e Entry, created bool, 
 	return s.ingest(path, name, uploader, 0, nil)
 }
 
-// spool writes r, at most limit bytes, to a synced temporary file in the
-// store's directory and returns its path.
+// spool writes r, at most limit bytes, to a temporary file where the
+// store receives uploads and returns its path.
 func (s *Store) spool(r io.Reader, limit int64, tooLarge func() error) (string, error) {
-	f, err := createTemp(s.dir)
+	path, n, err := spoolTo(s.files.tempDir(), r, limit)
 	if err != nil {
 		return "", err
 	}
-	n, err := io.Copy(f, io.LimitReader(r, limit+1))
-	if err == nil && n > limit {
+	switch {
+	case n > limit:
 		err = tooLarge()
-	}
-	if err == nil && n == 0 {
+	case n == 0:
 		err = errorf(ErrInvalid, "the upload is empty")
 	}
-	if err == nil {
-		err = f.Sync()
-	}
-	if closeErr := f.Close(); err == nil {
-		err = closeErr
-	}
 	if err != nil {
-		return "", errors.Join(err, removeIfExists(f.Name()))
+		return "", errors.Join(err, removeIfExists(path))
 	}
-	return f.Name(), nil
+	return path, nil
 }
 
 func (s *Store) tooLarge() error {
@@ -137,41 +134,130 @@ func (s *Store) describeUpload(tempPath, name, uploader string) (sidecar, error)
 	return m, nil
 }
 
-// commitWith moves the dump into place and then writes its metadata, all
-// under the store's lock so that identical concurrent uploads store one
-// copy and the quota holds. makeRoom, when set, runs first under the lock
-// to free space for a new dump.
+// commitWith stores the dump and then its metadata, the commit record
+// (see commitObject). makeRoom, when set, runs first under the lock to
+// free space for a new dump.
 func (s *Store) commitWith(tempPath string, m sidecar, reservation int64, makeRoom func() error) (Entry, bool, error) {
+	created, err := s.commitObject(commit{
+		temp: tempPath, key: dumpKey(m.ID), metaKey: sidecarKey(m.ID), size: m.Size, meta: m,
+		reservation: reservation, makeRoom: makeRoom,
+		stored: func() bool { _, ok := s.dumps[m.ID]; return ok },
+	})
+	if err != nil {
+		return Entry{}, false, err
+	}
+	if !created {
+		return s.committedElsewhere(m.ID)
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if existing, ok := s.dumps[m.ID]; ok {
-		return existing.entry(), false, removeIfExists(tempPath)
-	}
-	if makeRoom != nil {
-		if err := makeRoom(); err != nil {
-			return Entry{}, false, errors.Join(err, removeIfExists(tempPath))
-		}
-	}
-	othersReserved := s.reserved - reservation
-	if s.used+othersReserved+m.Size > s.options().QuotaBytes {
-		return Entry{}, false, errors.Join(s.full(), removeIfExists(tempPath))
-	}
-	if err := os.Rename(tempPath, s.dumpPath(m.ID)); err != nil {
-		return Entry{}, false, errors.Join(err, removeIfExists(tempPath))
-	}
-	if err := s.writeSidecar(m); err != nil {
-		return Entry{}, false, errors.Join(err, removeIfExists(s.dumpPath(m.ID)))
+	if _, listed := s.dumps[m.ID]; !listed {
+		s.used += m.Size
 	}
 	s.dumps[m.ID] = m
-	s.used += m.Size
+	s.noteChange(sidecarKey(m.ID))
 	return m.entry(), true, nil
+}
+
+// commit is an object to store with its metadata.
+type commit struct {
+	// temp is the local file of the object, gone once committed.
+	temp         string
+	key, metaKey string
+	size         int64
+	meta         any
+	// reservation is the quota already held for it (an upload's).
+	reservation int64
+	// stored reports, under s.mu, whether the index holds it already.
+	stored   func() bool
+	makeRoom func() error
+}
+
+// commitObject stores an object and then its metadata, the commit record.
+// The metadata is claimed with PutIfAbsent, so of identical uploads, here
+// or in another process sharing the bucket, one is created and the others
+// (created false) read what it stored. The quota is checked against a
+// fresh listing of a shared bucket; processes committing at the same
+// moment may together pass it by an object each.
+func (s *Store) commitObject(c commit) (created bool, err error) {
+	if !s.exclusive {
+		if err := s.refresh(true); err != nil {
+			return false, errors.Join(err, removeIfExists(c.temp))
+		}
+	}
+	s.mu.Lock()
+	if c.stored() {
+		s.mu.Unlock()
+		return false, removeIfExists(c.temp)
+	}
+	if c.makeRoom != nil {
+		if err := c.makeRoom(); err != nil {
+			s.mu.Unlock()
+			return false, errors.Join(err, removeIfExists(c.temp))
+		}
+	}
+	if s.used+s.reserved+s.othersReserved-c.reservation+c.size > s.options().QuotaBytes {
+		err := s.full()
+		s.mu.Unlock()
+		return false, errors.Join(err, removeIfExists(c.temp))
+	}
+	// Held while the object travels to the bucket, outside the lock.
+	s.reserved += c.size
+	s.mu.Unlock()
+	defer func() {
+		s.mu.Lock()
+		s.reserved -= c.size
+		s.mu.Unlock()
+	}()
+
+	ctx, cancel := context.WithTimeout(context.Background(), bucketTimeout)
+	defer cancel()
+	if err := s.files.place(ctx, c.temp, c.key, c.size); err != nil {
+		return false, err
+	}
+	data, err := json.MarshalIndent(c.meta, "", "  ")
+	if err == nil {
+		err = s.bucket.PutIfAbsent(ctx, c.metaKey, bytes.NewReader(data), int64(len(data)))
+	}
+	if errors.Is(err, objstore.ErrExists) {
+		return false, nil
+	}
+	if err != nil && s.exclusive {
+		err = errors.Join(err, s.bucket.Delete(ctx, c.key))
+	}
+	return err == nil, err
+}
+
+// committedElsewhere returns the entry of a dump whose identical upload
+// committed first.
+func (s *Store) committedElsewhere(id string) (Entry, bool, error) {
+	s.mu.Lock()
+	existing, ok := s.dumps[id]
+	s.mu.Unlock()
+	if ok {
+		return existing.entry(), false, nil
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	f := s.readMeta(ctx, sidecarKey(id))
+	if f.err != nil {
+		return Entry{}, false, f.err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, ok := s.dumps[id]; !ok {
+		s.dumps[id] = f.sidecar
+		s.used += f.Size
+		s.noteChange(sidecarKey(id))
+	}
+	return f.entry(), false, nil
 }
 
 // full reports a full store; the caller holds s.mu.
 func (s *Store) full() error {
 	msg := fmt.Sprintf("dump store is full: %s of %s used", dumpformat.FormatSize(s.used), dumpformat.FormatSize(s.options().QuotaBytes))
-	if s.reserved > 0 {
-		msg += fmt.Sprintf(" (and %s held for uploads in progress)", dumpformat.FormatSize(s.reserved))
+	if held := s.reserved + s.othersReserved; held > 0 {
+		msg += fmt.Sprintf(" (and %s held for uploads in progress)", dumpformat.FormatSize(held))
 	}
 	return errorf(ErrFull, "%s; delete dumps or raise the quota", msg)
 }

@@ -1,23 +1,16 @@
 package dumps
 
 import (
+	"context"
 	"encoding/hex"
-	"encoding/json"
-	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
 	"strings"
 	"time"
 
 	"github.com/goscope/pprof/pkg/dumpformat"
 )
 
-const (
-	dumpExt       = ".dump"
-	sidecarExt    = ".json"
-	sidecarFormat = 1
-)
+const sidecarFormat = 1
 
 // sidecar is the metadata stored next to an uploaded dump.
 type sidecar struct {
@@ -73,17 +66,6 @@ func (m sidecar) entry() Entry {
 	return e
 }
 
-func (s *Store) writeSidecar(m sidecar) error {
-	data, err := json.MarshalIndent(m, "", "  ")
-	if err != nil {
-		return err
-	}
-	if err := writeFileAtomic(s.sidecarPath(m.ID), data); err != nil {
-		return err
-	}
-	return syncDir(s.dir)
-}
-
 func isContentID(id string) bool {
 	if len(id) != 64 {
 		return false
@@ -92,78 +74,20 @@ func isContentID(id string) bool {
 	return err == nil && strings.ToLower(id) == id
 }
 
-// recover loads the committed dumps and removes everything a crash can leave
-// behind: temporary files, dumps whose metadata was never written, and
-// metadata whose dump is gone. Metadata that cannot be read is rebuilt from
-// the dump, so nothing committed is lost.
-func (s *Store) recover() error {
-	files, err := os.ReadDir(s.dir)
-	if err != nil {
-		return err
-	}
-	dumps := map[string]os.FileInfo{}
-	sidecars := map[string]bool{}
-	var errs []error
-	for _, f := range files {
-		name := f.Name()
-		switch {
-		case isTempName(name):
-			errs = append(errs, removeIfExists(filepath.Join(s.dir, name)))
-		case strings.HasSuffix(name, dumpExt) && isContentID(strings.TrimSuffix(name, dumpExt)):
-			info, err := f.Info()
-			if err != nil {
-				errs = append(errs, err)
-				continue
-			}
-			dumps[strings.TrimSuffix(name, dumpExt)] = info
-		case strings.HasSuffix(name, sidecarExt) && isContentID(strings.TrimSuffix(name, sidecarExt)):
-			sidecars[strings.TrimSuffix(name, sidecarExt)] = true
-		}
-	}
-	for id := range sidecars {
-		if _, ok := dumps[id]; !ok {
-			errs = append(errs, removeIfExists(s.sidecarPath(id)))
-		}
-	}
-	for id, info := range dumps {
-		if !sidecars[id] {
-			errs = append(errs, removeIfExists(s.dumpPath(id)))
-			continue
-		}
-		m, err := s.readSidecar(id)
-		if err != nil {
-			if m, err = s.rebuildSidecar(id, info); err != nil {
-				errs = append(errs, err)
-				continue
-			}
-		}
-		m.Size = info.Size()
-		s.dumps[id] = m
-		s.used += m.Size
-	}
-	errs = append(errs, s.recoverExecutables(), syncDir(s.dir))
-	return errors.Join(errs...)
-}
-
-func (s *Store) readSidecar(id string) (sidecar, error) {
-	data, err := os.ReadFile(s.sidecarPath(id))
-	if err != nil {
-		return sidecar{}, err
-	}
-	var m sidecar
-	if err := json.Unmarshal(data, &m); err != nil {
-		return sidecar{}, err
-	}
-	if m.ID != id {
-		return sidecar{}, fmt.Errorf("metadata of dump %s does not describe it", id)
-	}
-	return m, nil
-}
-
 // rebuildSidecar recreates lost metadata from the dump itself; the original
 // name and uploader cannot be recovered.
-func (s *Store) rebuildSidecar(id string, info os.FileInfo) (sidecar, error) {
-	c, err := s.open(s.dumpPath(id))
+func (s *Store) rebuildSidecar(id string) (sidecar, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), bucketTimeout)
+	defer cancel()
+	obj, err := s.bucket.Stat(ctx, dumpKey(id))
+	if err != nil {
+		return sidecar{}, err
+	}
+	path, err := s.files.path(ctx, dumpKey(id), obj.Size, id)
+	if err != nil {
+		return sidecar{}, err
+	}
+	c, err := s.open(path)
 	if err != nil {
 		return sidecar{}, err
 	}
@@ -177,11 +101,11 @@ func (s *Store) rebuildSidecar(id string, info os.FileInfo) (sidecar, error) {
 		ID:         id,
 		Source:     SourceUpload,
 		Name:       id[:12] + dumpExt,
-		Size:       info.Size(),
+		Size:       obj.Size,
 		Format:     d.Format,
 		Detail:     d.Detail,
 		Compressed: d.Compressed,
-		UploadedAt: info.ModTime().UTC(),
+		UploadedAt: obj.Modified.UTC(),
 	}
 	m.DetectedAt, m.DetectedFrom = d.CapturedAt, CapturedFromContent
 	if m.DetectedAt.IsZero() {

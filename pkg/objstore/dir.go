@@ -80,10 +80,7 @@ func (d *Dir) write(key string, r io.Reader, size int64, place func(temp, path s
 	if err != nil {
 		return err
 	}
-	if err := os.MkdirAll(filepath.Dir(path), 0o750); err != nil {
-		return err
-	}
-	f, err := os.CreateTemp(filepath.Dir(path), tempPrefix+"*")
+	f, err := d.createTemp(filepath.Dir(path))
 	if err != nil {
 		return err
 	}
@@ -107,6 +104,20 @@ func (d *Dir) write(key string, r io.Reader, size int64, place func(temp, path s
 		return err
 	}
 	return syncDir(filepath.Dir(path))
+}
+
+// createTemp makes the directory of a key and a temporary file in it,
+// again if a Delete pruned the directory in between.
+func (d *Dir) createTemp(dir string) (*os.File, error) {
+	for attempt := 0; ; attempt++ {
+		if err := os.MkdirAll(dir, 0o750); err != nil {
+			return nil, err
+		}
+		f, err := os.CreateTemp(dir, tempPrefix+"*")
+		if err == nil || !errors.Is(err, fs.ErrNotExist) || attempt == 2 {
+			return f, err
+		}
+	}
 }
 
 func (d *Dir) Get(_ context.Context, key string) (io.ReadCloser, Object, error) {
@@ -200,7 +211,22 @@ func (d *Dir) Delete(_ context.Context, key string) error {
 	if err := os.Remove(path); err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return err
 	}
-	return syncDir(filepath.Dir(path))
+	if err := syncDir(filepath.Dir(path)); err != nil {
+		return err
+	}
+	d.pruneEmpty(filepath.Dir(path))
+	return nil
+}
+
+// pruneEmpty removes the directories a key's deletion left empty, as a
+// bucket has no directories: removing a non-empty one fails and stops.
+func (d *Dir) pruneEmpty(dir string) {
+	for dir != d.root && strings.HasPrefix(dir, d.root+string(filepath.Separator)) {
+		if os.Remove(dir) != nil {
+			return
+		}
+		dir = filepath.Dir(dir)
+	}
 }
 
 func (d *Dir) removeTemporaries() error {

@@ -94,6 +94,24 @@ func quoteKey(k string) string {
 	return "\"" + k + "\""
 }
 
+// ListAtMost lists at most max objects under prefix, in key order, and
+// says whether there were more; a bucket that can stop early (S3) does.
+func ListAtMost(ctx context.Context, b Bucket, prefix string, max int) ([]Object, bool, error) {
+	if l, ok := b.(interface {
+		listAtMost(ctx context.Context, prefix string, max int) ([]Object, bool, error)
+	}); ok {
+		return l.listAtMost(ctx, prefix, max)
+	}
+	objs, err := b.List(ctx, prefix)
+	if err != nil {
+		return nil, false, err
+	}
+	if len(objs) > max {
+		return objs[:max], true, nil
+	}
+	return objs, false, nil
+}
+
 // ReadAll reads a whole object of at most max bytes.
 func ReadAll(ctx context.Context, b Bucket, key string, max int64) ([]byte, error) {
 	rc, obj, err := b.Get(ctx, key)

@@ -161,18 +161,29 @@ func (s *S3) Stat(ctx context.Context, key string) (Object, error) {
 }
 
 func (s *S3) List(ctx context.Context, prefix string) ([]Object, error) {
+	out, _, err := s.listAtMost(ctx, prefix, -1)
+	return out, err
+}
+
+// listAtMost stops listing after max objects (no limit when negative).
+func (s *S3) listAtMost(ctx context.Context, prefix string, max int) ([]Object, bool, error) {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
 	var out []Object
 	for info := range s.client.ListObjects(ctx, s.bucket, minio.ListObjectsOptions{Prefix: s.prefix + prefix, Recursive: true}) {
 		if info.Err != nil {
-			return out, s.explain(prefix, info.Err)
+			return out, false, s.explain(prefix, info.Err)
 		}
 		key := strings.TrimPrefix(info.Key, s.prefix)
 		if !ValidKey(key) {
 			continue
 		}
+		if max >= 0 && len(out) == max {
+			return out, true, nil
+		}
 		out = append(out, Object{Key: key, Size: info.Size, Modified: info.LastModified})
 	}
-	return out, nil
+	return out, false, nil
 }
 
 func (s *S3) Delete(ctx context.Context, key string) error {

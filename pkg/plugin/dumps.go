@@ -9,6 +9,7 @@ import (
 	"github.com/grafana/grafana-plugin-sdk-go/backend"
 
 	"github.com/goscope/pprof/pkg/dumps"
+	"github.com/goscope/pprof/pkg/objstore"
 	"github.com/goscope/pprof/pkg/settings"
 )
 
@@ -20,7 +21,18 @@ func openCatalog(s backend.DataSourceInstanceSettings, cfg *settings.Settings, v
 	if dir == "" {
 		dir = dataDir("dumps", s.UID)
 	}
+	var bucket objstore.Bucket
+	if cfg.ObjectStorage != nil {
+		b, err := objstore.OpenS3(*cfg.ObjectStorage)
+		if err != nil {
+			return nil, func() {}, fmt.Errorf("dump store: %w", err)
+		}
+		// The local directory only caches the bucket's dumps and holds
+		// uploads while they are received.
+		bucket, dir = b, dataDir("dumps-cache", s.UID)
+	}
 	store, release, err := acquireStore(dumps.StoreOptions{
+		Bucket:         bucket,
 		Dir:            dir,
 		MaxUploadBytes: cfg.MaxUploadBytes,
 		QuotaBytes:     cfg.DumpQuotaBytes,
@@ -30,16 +42,28 @@ func openCatalog(s backend.DataSourceInstanceSettings, cfg *settings.Settings, v
 		MaxCoreBytes:   cfg.MaxCoreBytes,
 	})
 	if err != nil {
+		if bucket != nil {
+			return nil, func() {}, err
+		}
 		return nil, func() {}, fmt.Errorf("dump store %s: %w", dir, err)
 	}
 	var dirs *dumps.Directories
-	if len(cfg.DumpDirectories) > 0 {
+	if len(cfg.DumpDirectories) > 0 || len(cfg.DumpBuckets) > 0 {
 		configs := make([]dumps.DirConfig, len(cfg.DumpDirectories))
 		for i, d := range cfg.DumpDirectories {
 			configs[i] = dumps.DirConfig{Name: d.Name, Path: d.Path, Glob: d.Glob, Executable: d.Executable}
 		}
-		dirs, err = dumps.OpenDirectories(dumps.DirOptions{Dirs: configs, Validate: validate, Limits: cfg.Limits,
-			Cores: coreReader, MaxCoreBytes: cfg.MaxCoreBytes})
+		buckets := make([]dumps.BucketSource, len(cfg.DumpBuckets))
+		for i, b := range cfg.DumpBuckets {
+			bucket, err := objstore.OpenS3(b.S3)
+			if err != nil {
+				release()
+				return nil, func() {}, fmt.Errorf("dump bucket %q: %w", b.Name, err)
+			}
+			buckets[i] = dumps.BucketSource{DirConfig: dumps.DirConfig{Name: b.Name, Glob: b.Glob, Executable: b.Executable}, Bucket: bucket}
+		}
+		dirs, err = dumps.OpenDirectories(dumps.DirOptions{Dirs: configs, Buckets: buckets, CacheDir: dataDir("dump-buckets", s.UID),
+			Validate: validate, Limits: cfg.Limits, Cores: coreReader, MaxCoreBytes: cfg.MaxCoreBytes})
 		if err != nil {
 			release()
 			return nil, func() {}, fmt.Errorf("dump directories: %w", err)
@@ -76,13 +100,13 @@ func writable(dir string) bool {
 	return true
 }
 
-// Stores are shared per directory across instances of the process: a
-// store assumes it is the only one on its directory (opening one clears
-// the temporary files of uploads in progress), and Grafana creates a new
-// instance before disposing of the old one when settings change. So there
-// is one store per directory, and an instance that acquires it with other
-// options reconfigures it in place: the newest settings apply, and uploads
-// in progress go on.
+// Stores are shared per directory (and bucket) across instances of the
+// process: a store assumes it is the only one on its directory (opening one
+// clears the temporary files of uploads in progress), and Grafana creates a
+// new instance before disposing of the old one when settings change. So
+// there is one store per directory and bucket, and an instance that
+// acquires it with other options reconfigures it in place: the newest
+// settings apply, and uploads in progress go on.
 var stores = struct {
 	sync.Mutex
 	open map[string]*sharedStore
@@ -99,6 +123,9 @@ func acquireStore(opts dumps.StoreOptions) (*dumps.Store, func(), error) {
 	dir, err := filepath.Abs(opts.Dir)
 	if err != nil {
 		return nil, nil, err
+	}
+	if opts.Bucket != nil {
+		dir += "|" + opts.Bucket.String()
 	}
 	s := stores.open[dir]
 	if s == nil {

@@ -29,9 +29,11 @@ func (d *Datasource) CheckHealth(ctx context.Context, _ *backend.CheckHealthRequ
 	if err := d.ready(); err != nil {
 		return &backend.CheckHealthResult{Status: backend.HealthStatusError, Message: err.Error()}, nil
 	}
+	store := d.checkStore()
 	if !d.hasTargets() {
-		return &backend.CheckHealthResult{Status: backend.HealthStatusError,
-			Message: "No targets are configured: add the /debug/pprof URL of at least one Go process."}, nil
+		details, _ := json.Marshal(map[string]any{"store": store})
+		return &backend.CheckHealthResult{Status: backend.HealthStatusError, JSONDetails: details,
+			Message: "No targets are configured: add the /debug/pprof URL of at least one Go process." + store.sentence()}, nil
 	}
 	checked, discovery := d.healthTargets(ctx)
 	if len(checked) == 0 {
@@ -51,7 +53,7 @@ func (d *Datasource) CheckHealth(ctx context.Context, _ *backend.CheckHealthRequ
 		lines = append(lines, describeHealthy(h))
 	}
 	replicasMessage, replicasStatus := d.replicasHealth()
-	detail := map[string]any{"targets": health}
+	detail := map[string]any{"targets": health, "store": store}
 	if replicasStatus != nil {
 		detail["replicas"] = replicasStatus
 	}
@@ -76,6 +78,10 @@ func (d *Datasource) CheckHealth(ctx context.Context, _ *backend.CheckHealthRequ
 	if rec := d.evidence.recorder; rec != nil && rec.Stats().Skipped > 0 {
 		res.Message += fmt.Sprintf(" The recorder skipped %d samples of targets still answering the previous one (slower than the recording interval).", rec.Stats().Skipped)
 	}
+	if !store.OK {
+		res.Status = backend.HealthStatusError
+	}
+	res.Message += store.sentence()
 	if err := d.evidence.samplesErr; err != nil {
 		res.Status = backend.HealthStatusError
 		res.Message += " The recorder's history is not kept: " + err.Error() + "."
@@ -142,4 +148,49 @@ func describeHealthy(h TargetHealth) string {
 		counts = append(counts, fmt.Sprintf("%d threads created", *h.Threads))
 	}
 	return fmt.Sprintf("%q: %s; profiles: %s.", h.Name, strings.Join(counts, ", "), strings.Join(h.Profiles, ", "))
+}
+
+// StoreHealth is what the health check found of the dump store.
+type StoreHealth struct {
+	// Kind is "directory" or "object storage".
+	Kind string `json:"kind"`
+	// Location names the bucket (never its credentials); empty for the
+	// local directory, whose path viewers need not see.
+	Location string `json:"location,omitempty"`
+	OK       bool   `json:"ok"`
+	Error    string `json:"error,omitempty"`
+	Dumps    int    `json:"dumps"`
+}
+
+// checkStore lists a shared bucket now, so that the check says whether it
+// can be reached; a local directory was checked when it was opened.
+func (d *Datasource) checkStore() StoreHealth {
+	h := StoreHealth{Kind: "directory"}
+	if d.settings.ObjectStorage != nil {
+		h.Kind = "object storage"
+	}
+	if d.catalogErr != nil {
+		h.Error = d.catalogErr.Error()
+		return h
+	}
+	store := d.catalog.Store()
+	if store.Shared() {
+		h.Location = store.Bucket()
+		if err := store.Check(); err != nil {
+			h.Error = err.Error()
+			return h
+		}
+	}
+	h.OK, h.Dumps = true, store.Usage().Dumps
+	return h
+}
+
+func (h StoreHealth) sentence() string {
+	switch {
+	case !h.OK:
+		return " The dump store (" + h.Kind + ") cannot be used: " + h.Error + "."
+	case h.Location != "":
+		return fmt.Sprintf(" Dumps are kept in %s (%d dumps).", h.Location, h.Dumps)
+	}
+	return ""
 }

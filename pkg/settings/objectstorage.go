@@ -3,6 +3,7 @@ package settings
 import (
 	"fmt"
 	"net/url"
+	"path"
 	"regexp"
 	"strings"
 
@@ -68,4 +69,92 @@ func objectStorage(j *ObjectStorageJSON, secrets map[string]string) (*objstore.S
 		Endpoint: j.Endpoint, Region: j.Region, Bucket: j.Bucket, Prefix: prefix,
 		PathStyle: j.PathStyle, AccessKey: access, SecretKey: secret,
 	}, nil
+}
+
+// DumpBucketJSON is a bucket prefix that services or a sidecar ship dumps
+// to (holmes files, flight recorder traces, cores with their executables),
+// listed and read like a dump directory. Endpoint and Bucket left empty
+// take the object storage's (with its region, path style and keys); a
+// source's own keys are the secrets DumpBucketAccessKey(name) and
+// DumpBucketSecretKey(name).
+type DumpBucketJSON struct {
+	Name      string `json:"name"`
+	Endpoint  string `json:"endpoint,omitempty"`
+	Region    string `json:"region,omitempty"`
+	Bucket    string `json:"bucket,omitempty"`
+	Prefix    string `json:"prefix,omitempty"`
+	PathStyle bool   `json:"pathStyle,omitempty"`
+	// Glob and Executable are as for a dump directory, with Executable
+	// the key (under the prefix) of the cores' executable, if they share one.
+	Glob       string `json:"glob,omitempty"`
+	Executable string `json:"executable,omitempty"`
+}
+
+// DumpBucket is a validated bucket source.
+type DumpBucket struct {
+	Name, Glob, Executable string
+	S3                     objstore.S3Config
+}
+
+// DumpBucketAccessKey and DumpBucketSecretKey are the secureJsonData keys
+// of a bucket source's own credentials, by name (secrets never travel back
+// to the browser, so the editor cannot carry them along when a source moves
+// in the list).
+func DumpBucketAccessKey(name string) string { return "dumpBucketAccessKey." + name }
+func DumpBucketSecretKey(name string) string { return "dumpBucketSecretKey." + name }
+
+// dumpBuckets validates the bucket sources.
+func dumpBuckets(sources []DumpBucketJSON, storage *ObjectStorageJSON, secrets map[string]string) ([]DumpBucket, []error) {
+	var out []DumpBucket
+	var errs []error
+	seen := map[string]bool{}
+	for i, b := range sources {
+		label := fmt.Sprintf("dump bucket %d", i+1)
+		if b.Name != "" {
+			label = fmt.Sprintf("dump bucket %q", b.Name)
+		}
+		switch {
+		case !dumpDirNamePattern.MatchString(b.Name):
+			errs = append(errs, fmt.Errorf("%s: a name of letters, digits and . _ - is required", label))
+		case seen[b.Name]:
+			errs = append(errs, fmt.Errorf("%s: the name is used twice; names must be unique", label))
+		}
+		seen[b.Name] = true
+		if b.Glob != "" {
+			if _, err := path.Match(b.Glob, ""); err != nil {
+				errs = append(errs, fmt.Errorf("%s: glob %q is not valid: %v", label, b.Glob, err))
+			}
+		}
+		if b.Executable != "" && !objstore.ValidKey(b.Executable) {
+			errs = append(errs, fmt.Errorf("%s: executable %q is not a clean key under the prefix", label, b.Executable))
+		}
+		j := ObjectStorageJSON{Endpoint: b.Endpoint, Region: b.Region, Bucket: b.Bucket, Prefix: b.Prefix, PathStyle: b.PathStyle}
+		keys := map[string]string{
+			SecretObjectStorageAccessKey: secrets[DumpBucketAccessKey(b.Name)],
+			SecretObjectStorageSecretKey: secrets[DumpBucketSecretKey(b.Name)],
+		}
+		if b.Endpoint == "" || b.Bucket == "" {
+			if storage == nil || storage.Endpoint == "" {
+				errs = append(errs, fmt.Errorf("%s: give its endpoint and bucket, or configure object storage for it to share", label))
+				continue
+			}
+			if b.Endpoint == "" {
+				j.Endpoint, j.Region, j.PathStyle = storage.Endpoint, storage.Region, storage.PathStyle
+				if keys[SecretObjectStorageAccessKey] == "" && keys[SecretObjectStorageSecretKey] == "" {
+					keys = secrets
+				}
+			}
+			if b.Bucket == "" {
+				j.Bucket = storage.Bucket
+			}
+		}
+		cfg, cfgErrs := objectStorage(&j, keys)
+		for _, err := range cfgErrs {
+			errs = append(errs, fmt.Errorf("%s: %s", label, strings.TrimPrefix(err.Error(), "object storage: ")))
+		}
+		if cfg != nil {
+			out = append(out, DumpBucket{Name: b.Name, Glob: b.Glob, Executable: b.Executable, S3: *cfg})
+		}
+	}
+	return out, errs
 }

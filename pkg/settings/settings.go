@@ -96,9 +96,10 @@ type JSONData struct {
 	MaxUploadMiB  int                `json:"maxUploadMiB,omitempty"`
 	// MaxCoreUploadMiB bounds an uploaded core dump or executable, and the
 	// core dumps read from dump directories.
-	MaxCoreUploadMiB int             `json:"maxCoreUploadMiB,omitempty"`
-	DumpQuotaMiB     int             `json:"dumpQuotaMiB,omitempty"`
-	DumpDirectories  []DumpDirectory `json:"dumpDirectories,omitempty"`
+	MaxCoreUploadMiB int              `json:"maxCoreUploadMiB,omitempty"`
+	DumpQuotaMiB     int              `json:"dumpQuotaMiB,omitempty"`
+	DumpDirectories  []DumpDirectory  `json:"dumpDirectories,omitempty"`
+	DumpBuckets      []DumpBucketJSON `json:"dumpBuckets,omitempty"`
 	// ParseCacheMiB bounds the memory of parsed dumps and profiles kept
 	// for the next query over the same content.
 	ParseCacheMiB     int    `json:"parseCacheMiB,omitempty"`
@@ -179,6 +180,7 @@ type Settings struct {
 	MaxCoreBytes    int64
 	DumpQuotaBytes  int64
 	DumpDirectories []DumpDirectory
+	DumpBuckets     []DumpBucket
 	ParseCacheBytes int64
 	// HistoryDir is empty when the admin left it to the default.
 	HistoryDir string
@@ -260,6 +262,8 @@ func FromJSON(j JSONData, secrets map[string]string) (*Settings, error) {
 	}
 	var storageErrs []error
 	out.ObjectStorage, storageErrs = objectStorage(j.ObjectStorage, secrets)
+	errs = append(errs, storageErrs...)
+	out.DumpBuckets, storageErrs = dumpBuckets(j.DumpBuckets, j.ObjectStorage, secrets)
 	errs = append(errs, storageErrs...)
 	errs = append(errs, checkDumpDirectories(j)...)
 	errs = append(errs, checkLimits(j)...)

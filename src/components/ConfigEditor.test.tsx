@@ -284,3 +284,94 @@ describe('ConfigEditor captures', () => {
     expect(history.queryByLabelText('Full dump interval (s)')).not.toBeInTheDocument();
   });
 });
+
+describe('ConfigEditor object storage', () => {
+  const region = () => within(screen.getByRole('region', { name: 'Object storage' }));
+
+  it('puts the dump store in a bucket with its keys as secrets', () => {
+    const latest = renderEditor(settings({}));
+
+    fireEvent.change(region().getByLabelText('Endpoint'), { target: { value: 'http://seaweedfs:8333' } });
+    fireEvent.change(region().getByLabelText('Bucket'), { target: { value: 'grafana-pprof' } });
+    fireEvent.change(region().getByLabelText('Prefix'), { target: { value: 'prod' } });
+    fireEvent.click(region().getByLabelText('Path-style addressing'));
+    fireEvent.change(region().getByLabelText('Access key'), { target: { value: 'ak' } });
+    fireEvent.change(region().getByLabelText('Secret key'), { target: { value: 'sk' } });
+
+    expect(latest.current.jsonData.objectStorage).toEqual({
+      endpoint: 'http://seaweedfs:8333',
+      bucket: 'grafana-pprof',
+      prefix: 'prod',
+      pathStyle: true,
+    });
+    expect(secure(latest.current).objectStorageAccessKey).toBe('ak');
+    expect(secure(latest.current).objectStorageSecretKey).toBe('sk');
+    expect(screen.queryByRole('alert', { name: 'Save & test will report these problems' })).not.toBeInTheDocument();
+  });
+
+  it('says what is wrong with an endpoint or bucket, and goes back to the directory when both are cleared', () => {
+    const latest = renderEditor(
+      settings(
+        { objectStorage: { endpoint: 'http://s3:8333/grafana', bucket: 'Bad_Bucket' } },
+        { objectStorageSecretKey: true }
+      )
+    );
+
+    expect(region().getByText(/must not have a path/)).toBeInTheDocument();
+    expect(region().getByText(/"Bad_Bucket" is not a bucket name/)).toBeInTheDocument();
+    expect(region().getByLabelText('Secret key')).toHaveValue('configured');
+
+    fireEvent.change(region().getByLabelText('Endpoint'), { target: { value: '' } });
+    fireEvent.change(region().getByLabelText('Bucket'), { target: { value: '' } });
+
+    expect(latest.current.jsonData.objectStorage).toBeUndefined();
+  });
+
+  it('adds bucket sources that share the store’s endpoint or have their own, with keys by name', () => {
+    const latest = renderEditor(settings({}));
+
+    fireEvent.click(region().getByRole('button', { name: 'Add bucket source' }));
+    const row = () => within(screen.getAllByTestId('dump-bucket-row')[0]);
+    fireEvent.change(row().getByLabelText('Bucket source 1 name'), { target: { value: 'holmes' } });
+    fireEvent.change(row().getByLabelText('Bucket source 1 prefix'), { target: { value: 'holmes/api' } });
+    expect(row().getByText(/configure object storage for this source to share/)).toBeInTheDocument();
+
+    fireEvent.change(row().getByLabelText('Bucket source 1 endpoint'), { target: { value: 'https://s3.example' } });
+    fireEvent.change(row().getByLabelText('Bucket source 1 bucket'), { target: { value: 'crashes' } });
+    fireEvent.change(row().getByLabelText('Source 1 access key'), { target: { value: 'holmes-ak' } });
+
+    expect(latest.current.jsonData.dumpBuckets).toEqual([
+      { name: 'holmes', prefix: 'holmes/api', endpoint: 'https://s3.example', bucket: 'crashes' },
+    ]);
+    expect(secure(latest.current)['dumpBucketAccessKey.holmes']).toBe('holmes-ak');
+    expect(row().queryByText(/configure object storage/)).not.toBeInTheDocument();
+  });
+
+  it('moves a typed key with a renamed source', () => {
+    const latest = renderEditor(
+      settings({ dumpBuckets: [{ name: 'a', endpoint: 'https://s3.example', bucket: 'crashes' }] })
+    );
+    const row = () => within(screen.getAllByTestId('dump-bucket-row')[0]);
+
+    fireEvent.change(row().getByLabelText('Source 1 secret key'), { target: { value: 'sk' } });
+    fireEvent.change(row().getByLabelText('Bucket source 1 name'), { target: { value: 'ab' } });
+
+    expect(secure(latest.current)['dumpBucketSecretKey.ab']).toBe('sk');
+    expect(secure(latest.current)['dumpBucketSecretKey.a']).toBeUndefined();
+  });
+
+  it('clears a removed source’s stored keys', () => {
+    const latest = renderEditor(
+      settings(
+        { dumpBuckets: [{ name: 'old', endpoint: 'https://s3.example', bucket: 'crashes' }] },
+        { 'dumpBucketAccessKey.old': true, 'dumpBucketSecretKey.old': true }
+      )
+    );
+
+    fireEvent.click(region().getByRole('button', { name: 'Remove bucket source 1' }));
+
+    expect(latest.current.jsonData.dumpBuckets).toBeUndefined();
+    expect(latest.current.secureJsonFields['dumpBucketAccessKey.old']).toBe(false);
+    expect(secure(latest.current)['dumpBucketSecretKey.old']).toBe('');
+  });
+});

@@ -4,10 +4,12 @@ import { Alert, Box, Divider, Stack, Text } from '@grafana/ui';
 
 import { PprofOptions, PprofSecureJsonData } from '../types';
 import { AuthSection } from './config/AuthSection';
+import { BucketSourcesEditor } from './config/BucketSourcesEditor';
 import { CaptureSection } from './config/CaptureSection';
 import { DiscoverySection } from './config/DiscoverySection';
 import { DumpsSection } from './config/DumpsSection';
 import { LimitsSection, RecordingSection } from './config/LimitsSection';
+import { ObjectStorageSection } from './config/ObjectStorageSection';
 import { TargetsEditor } from './config/TargetsEditor';
 import { TlsSection } from './config/TlsSection';
 import { settingsProblems } from './config/validation';
@@ -63,6 +65,14 @@ export function ConfigEditor({ options, onOptionsChange }: Props) {
         description="Dumps uploaded from the query editor are kept on the Grafana server. Dump directories are read as they are: each file is a snapshot at its capture time."
       >
         <DumpsSection options={options} onOptionsChange={onOptionsChange} />
+      </Section>
+      <Divider />
+      <Section
+        title="Object storage"
+        description="Keep uploaded and captured dumps in an S3-compatible bucket instead of the upload directory: every Grafana replica configured with the same bucket and prefix sees the same dumps. Bucket sources are read like dump directories, from prefixes that services or a sidecar ship dumps to."
+      >
+        <ObjectStorageSection options={options} onOptionsChange={onOptionsChange} />
+        <BucketSourcesEditor options={options} onOptionsChange={onOptionsChange} />
       </Section>
       {problems.length > 0 && (
         <Alert severity="warning" title="Save & test will report these problems">

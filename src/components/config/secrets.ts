@@ -32,11 +32,22 @@ export function resetSecret(options: Settings, key: string): Settings {
 /**
  * A target's own header value is keyed by the target's name, so renaming or
  * removing the target must not leave it behind: a later target taking that
- * name would otherwise inherit it. A stored value is cleared (it cannot be
- * read to move it); a value typed in this session follows the new name.
+ * name would otherwise inherit it.
  */
 export function releaseTargetSecret(options: Settings, oldName: string, newName?: string): Settings {
-  const oldKey = targetAuthKey(oldName);
+  return releaseNamedSecret(
+    options,
+    targetAuthKey(oldName),
+    newName === undefined ? undefined : targetAuthKey(newName)
+  );
+}
+
+/**
+ * Releases a secret keyed by a name that changes (to newKey) or goes
+ * (newKey undefined): a stored value is cleared (it cannot be read to move
+ * it); a value typed in this session follows the new name.
+ */
+export function releaseNamedSecret(options: Settings, oldKey: string, newKey?: string): Settings {
   const typed = options.secureJsonData?.[oldKey];
   let next = options;
   if (isSecretSet(options, oldKey)) {
@@ -45,8 +56,8 @@ export function releaseTargetSecret(options: Settings, oldName: string, newName?
     const { [oldKey]: _dropped, ...rest } = options.secureJsonData ?? {};
     next = { ...next, secureJsonData: rest };
   }
-  if (newName !== undefined && typed) {
-    next = setSecret(next, targetAuthKey(newName), typed);
+  if (newKey !== undefined && typed) {
+    next = setSecret(next, newKey, typed);
   }
   return next;
 }

@@ -1,4 +1,11 @@
-import { CaptureRule, DumpDirectoryConfig, PprofOptions, TargetConfig } from '../../types';
+import {
+  CaptureRule,
+  DumpBucketConfig,
+  DumpDirectoryConfig,
+  ObjectStorageConfig,
+  PprofOptions,
+  TargetConfig,
+} from '../../types';
 import { limitError, LIMITS } from './limits';
 import { discoveryProblems } from './discoveryValidation';
 
@@ -132,6 +139,57 @@ export function dumpDirectoryErrors(dir: DumpDirectoryConfig, allNames: string[]
   };
 }
 
+const BUCKET_NAME = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
+
+/** Mirrors objectStorage: an http(s) endpoint without a path, and an S3 bucket name. */
+export function objectStorageErrors(c: { endpoint?: string; bucket?: string; prefix?: string }): {
+  endpoint?: string;
+  bucket?: string;
+  prefix?: string;
+} {
+  let endpoint = urlError(c.endpoint, true);
+  if (!endpoint && /^[a-z]+:\/\/[^/]+\/./i.test((c.endpoint ?? '').trim())) {
+    endpoint = 'The endpoint must not have a path; give the bucket and prefix as their own settings';
+  }
+  const prefix = (c.prefix ?? '').replace(/^\/+|\/+$/g, '');
+  return {
+    endpoint,
+    bucket: BUCKET_NAME.test(c.bucket ?? '')
+      ? undefined
+      : `"${c.bucket ?? ''}" is not a bucket name (3 to 63 lower-case letters, digits, dots and hyphens)`,
+    prefix: prefix.split('/').some((seg) => seg === '.' || seg === '..' || (prefix !== '' && seg === ''))
+      ? `Prefix "${c.prefix}" is not a clean path`
+      : undefined,
+  };
+}
+
+/** Mirrors dumpBuckets: a name, and its own endpoint and bucket unless object storage is there to share. */
+export function dumpBucketErrors(
+  b: DumpBucketConfig,
+  allNames: string[],
+  storage: ObjectStorageConfig | undefined
+): { name?: string; endpoint?: string; bucket?: string; prefix?: string; glob?: string } {
+  const { name } = dumpDirectoryErrors({ name: b.name, path: '/' }, allNames);
+  const shares = !b.endpoint || !b.bucket;
+  const own = objectStorageErrors({
+    endpoint: b.endpoint || storage?.endpoint,
+    bucket: b.bucket || storage?.bucket,
+    prefix: b.prefix,
+  });
+  return {
+    name,
+    endpoint:
+      shares && !storage?.endpoint
+        ? 'Give an endpoint and a bucket, or configure object storage for this source to share'
+        : b.endpoint
+          ? own.endpoint
+          : undefined,
+    bucket: b.bucket ? own.bucket : undefined,
+    prefix: own.prefix,
+    glob: b.glob && !isValidGlob(b.glob) ? `Glob "${b.glob}" is not valid: syntax error in pattern` : undefined,
+  };
+}
+
 export function dumpStoreDirError(dir: string | undefined): string | undefined {
   return dir && !isAbsolutePath(dir) ? `Dump store directory "${dir}" must be an absolute path` : undefined;
 }
@@ -213,6 +271,27 @@ export function settingsProblems(jsonData: PprofOptions): string[] {
         dirs.map((x) => x.name)
       )
     )) {
+      if (err) {
+        problems.push(`${which}: ${err}`);
+      }
+    }
+  });
+  if (jsonData.objectStorage && (jsonData.objectStorage.endpoint || jsonData.objectStorage.bucket)) {
+    for (const err of Object.values(objectStorageErrors(jsonData.objectStorage))) {
+      if (err) {
+        problems.push(`Object storage: ${err}`);
+      }
+    }
+  }
+  const buckets = jsonData.dumpBuckets ?? [];
+  buckets.forEach((b, i) => {
+    const which = b.name ? `Dump bucket "${b.name}"` : `Dump bucket ${i + 1}`;
+    const errs = dumpBucketErrors(
+      b,
+      buckets.map((x) => x.name),
+      jsonData.objectStorage
+    );
+    for (const err of Object.values(errs)) {
       if (err) {
         problems.push(`${which}: ${err}`);
       }
