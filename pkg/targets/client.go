@@ -316,7 +316,10 @@ func (rc *recentCache) put(key string, o outcome) {
 	rc.entries[key] = o
 	rc.used += size
 	if rc.ttl > 0 {
-		time.AfterFunc(rc.ttl, func() { rc.expire(key, o.at) })
+		// The timer holds the time only: an outcome evicted for the
+		// budget must not stay in memory until it would have expired.
+		at := o.at
+		time.AfterFunc(rc.ttl, func() { rc.expire(key, at) })
 	}
 }
 
