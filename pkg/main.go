@@ -3,6 +3,8 @@
 package main
 
 import (
+	"net/http"
+	_ "net/http/pprof" // served only when debugAddrEnv is set
 	"os"
 
 	"github.com/KimMachineGun/automemlimit/memlimit"
@@ -21,7 +23,19 @@ import (
 // the kernel can reclaim).
 const memoryLimitRatio = 0.75
 
+// debugAddrEnv, when set (e.g. 127.0.0.1:6061), makes the process serve
+// its own net/http/pprof endpoints there, for measuring the plugin itself
+// (scripts/bench-targets.sh reads its heap profile). Unset, nothing
+// listens.
+const debugAddrEnv = "GOSCOPE_PPROF_DEBUG_ADDR"
+
 func main() {
+	if addr := os.Getenv(debugAddrEnv); addr != "" {
+		go func() {
+			err := http.ListenAndServe(addr, nil)
+			log.DefaultLogger.Error("the plugin's own pprof endpoints stopped", "address", addr, "error", err)
+		}()
+	}
 	// GOMEMLIMIT, when set, wins; without a cgroup limit nothing is set.
 	if _, err := memlimit.Set(memlimit.WithRatio(memoryLimitRatio)); err != nil {
 		log.DefaultLogger.Debug("no soft memory limit from the container", "error", err)

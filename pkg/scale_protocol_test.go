@@ -7,7 +7,9 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"maps"
+	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -106,10 +108,14 @@ func envInt(name string, def int) int {
 // requests per second the targets received, how late live targets' samples
 // came, then the time of a metrics current query and of a goroutines count
 // query over every target, each asked twice. Run it once: -benchtime 1x.
-// It prints its figures; scripts/bench-targets.sh runs it.
+// It prints its figures; scripts/bench-targets.sh runs it. With
+// SCALE_HEAP_PROFILES set to a directory, it saves the plugin's heap
+// profile there at the end of the window (recording.pb.gz) and after the
+// queries (queries.pb.gz), read with go tool pprof.
 func BenchmarkProtocolTargets(b *testing.B) {
 	n, slow, dead := envInt("SCALE_TARGETS", 500), envInt("SCALE_SLOW", 10), envInt("SCALE_DEAD", 10)
 	minutes := envInt("SCALE_MINUTES", 3)
+	saveHeap := heapProfiler(b, os.Getenv("SCALE_HEAP_PROFILES"))
 	const interval = 15 * time.Second
 	ft := startFakeTargets(b, n, slow, dead)
 	var targets []map[string]string
@@ -139,6 +145,7 @@ func BenchmarkProtocolTargets(b *testing.B) {
 	}
 	to, cpuTo := time.Now(), cpuSeconds(b, c.pid)
 	peak := processMemory(b, c.pid, "VmHWM")
+	saveHeap("recording.pb.gz")
 	stats := ft.stats(b)
 	perMinute := (cpuTo - cpuFrom) / to.Sub(from).Minutes()
 	slices.Sort(rss)
@@ -180,6 +187,15 @@ func BenchmarkProtocolTargets(b *testing.B) {
 	fmt.Printf("  goroutines count, the live targets only    %5.0f ms: %d frames, %d notices %s\n", ms(took), len(frames), len(notices(frames)), errText)
 	b.ReportMetric(ms(took), "goroutines-count-live-ms")
 	fmt.Printf("  resident memory after the queries: %.1f MiB (peak %.1f MiB)\n", mib(processMemory(b, c.pid, "VmRSS")), mib(processMemory(b, c.pid, "VmHWM")))
+	saveHeap("queries.pb.gz")
+	// What queries keep of targets' responses is dropped once the
+	// minimum interval (30 s) is over; the runtime gives the memory back
+	// to the system gradually.
+	time.Sleep(45 * time.Second)
+	later := processMemory(b, c.pid, "VmRSS")
+	fmt.Printf("  resident memory 45 s later: %.1f MiB\n", mib(later))
+	b.ReportMetric(mib(later), "rss-after-queries-45s-MiB")
+	saveHeap("later.pb.gz")
 
 	res, err := c.diagnostics.CheckHealth(context.Background(), &pluginv2.CheckHealthRequest{PluginContext: pc})
 	if err != nil {
@@ -190,6 +206,40 @@ func BenchmarkProtocolTargets(b *testing.B) {
 	}
 	json.Unmarshal(res.JsonDetails, &details)
 	fmt.Printf("\nrecorder counts since start (health check details): %v\n", details.Recorder)
+}
+
+// heapProfiler makes the plugin started next serve its pprof endpoints
+// (GOSCOPE_PPROF_DEBUG_ADDR) when dir is set, and returns what saves its
+// heap profile into dir.
+func heapProfiler(b *testing.B, dir string) func(name string) {
+	if dir == "" {
+		return func(string) {}
+	}
+	addr := "127.0.0.1:" + strconv.Itoa(freePort(b))
+	b.Setenv("GOSCOPE_PPROF_DEBUG_ADDR", addr)
+	return func(name string) {
+		resp, err := http.Get("http://" + addr + "/debug/pprof/heap?gc=1")
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer resp.Body.Close()
+		body, err := io.ReadAll(resp.Body)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, name), body, 0o644); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func freePort(b *testing.B) int {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port
 }
 
 // liveNames are the numbers of the targets that answer.

@@ -8,10 +8,12 @@
 # plugin process's CPU and resident memory (/proc), the requests per
 # second the targets received, the longest gap between two samples of a
 # live target, then the time of metrics current and goroutines count
-# queries over every target (and over the live ones only).
+# queries over every target (and over the live ones only), and the
+# resident memory right after them and 45 s later.
 #
 # Usage: scripts/bench-targets.sh   (SCALE_TARGETS=500 SCALE_SLOW=10
-# SCALE_DEAD=10 SCALE_MINUTES=3 change the shape)
+# SCALE_DEAD=10 SCALE_MINUTES=3 change the shape; SCALE_HEAP_PROFILES=<dir>
+# saves the plugin's heap profiles there)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

@@ -11,6 +11,7 @@ package parsecache
 import (
 	"container/list"
 	"sync"
+	"time"
 
 	"golang.org/x/sync/singleflight"
 )
@@ -96,6 +97,26 @@ func (c *Cache[V]) Get(key string, load func() (value V, size int64, err error))
 	c.count(outcome)
 	v, _ := res.(V)
 	return v, outcome, err
+}
+
+// Peek returns the value cached under key, if any, without loading it:
+// for a reader whose result is not worth keeping, which takes a parse
+// that is there and leaves room for those that are.
+func (c *Cache[V]) Peek(key string) (V, bool) {
+	return c.lookup(key)
+}
+
+// ForgetAfter drops key's entry once d has passed: for a parse of content
+// that nobody will ask for again after a while, such as a target's
+// response, which the targets client replaces after its minimum interval.
+func (c *Cache[V]) ForgetAfter(key string, d time.Duration) {
+	time.AfterFunc(max(d, 0), func() {
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		if el, ok := c.entries[key]; ok {
+			c.evict(el)
+		}
+	})
 }
 
 func (c *Cache[V]) lookup(key string) (V, bool) {

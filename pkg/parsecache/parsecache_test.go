@@ -6,6 +6,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 )
 
 func constant(v string, size int64, loads *atomic.Int32) func() (string, int64, error) {
@@ -159,5 +160,31 @@ func TestManyKeysConcurrently(t *testing.T) {
 	wg.Wait()
 	if s := c.Stats(); s.Bytes > 50 {
 		t.Errorf("over budget: %+v", s)
+	}
+}
+
+func TestForgetAfter(t *testing.T) {
+	c := New[int](100)
+	c.Get("a", func() (int, int64, error) { return 1, 10, nil })
+	c.ForgetAfter("a", 0)
+	c.ForgetAfter("absent", 0)
+	for deadline := time.Now().Add(10 * time.Second); c.Stats().Entries > 0; time.Sleep(time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("the entry was not forgotten")
+		}
+	}
+	if s := c.Stats(); s.Bytes != 0 {
+		t.Errorf("%d bytes counted for no entry", s.Bytes)
+	}
+}
+
+func TestPeekDoesNotLoad(t *testing.T) {
+	c := New[int](100)
+	if _, ok := c.Peek("a"); ok {
+		t.Error("found an entry never loaded")
+	}
+	c.Get("a", func() (int, int64, error) { return 7, 10, nil })
+	if v, ok := c.Peek("a"); !ok || v != 7 {
+		t.Errorf("peek = %d, %v", v, ok)
 	}
 }

@@ -17,6 +17,7 @@ import (
 	"github.com/goscope/pprof/pkg/replicas"
 	"github.com/goscope/pprof/pkg/settings"
 	"github.com/goscope/pprof/pkg/stackgroups"
+	"github.com/goscope/pprof/pkg/targets"
 	"github.com/goscope/pprof/pkg/waitstates"
 )
 
@@ -30,6 +31,9 @@ type evidence struct {
 	rules      *capturerules.Engine
 	capturer   *capture.Capturer
 	baselines  *baselineCache
+	// down are the targets the recorder's last sample found hanging or
+	// refusing, which queries over many targets wait for briefly.
+	down downTargets
 	// replicas coordinates the recorder with the other Grafana replicas
 	// sharing the bucket; nil without one. replicasErr says why a
 	// configured bucket cannot be used.
@@ -96,7 +100,10 @@ func (d *Datasource) startRecorder(uid string) {
 		// The recorder gives each sample a deadline within the interval.
 		Sample: func(ctx context.Context, name string) map[string]float64 {
 			t, _ := d.target(ctx, name)
-			return d.vitals(ctx, t, false, nil).values
+			at := now()
+			r := d.vitals(ctx, t, false, nil)
+			ev.down.note(name, at, r)
+			return r.values
 		},
 		OnSample: func(target string, s history.Sample) { d.evaluateRules(ctx, target, s) },
 		OnError: func(target string, err error) {
@@ -210,17 +217,22 @@ func (d *Datasource) evaluateRules(ctx context.Context, target string, s history
 
 // recordStates is the recorder's full dump of a target: goroutines per
 // state category and their waits, read through the same path as a
-// goroutine query, so the targets client's minimum interval and the
-// full-dump limit hold across panels, alert rules and the recorder. The
-// dump is kept as the target's capture baseline.
+// goroutine query, so the full-dump limit holds and a fetch in flight or
+// a response within the targets client's minimum interval is shared with
+// panels and alert rules. The dump is kept as the target's capture
+// baseline when the target has capture rules, and dropped otherwise once
+// its figures are computed.
 func (d *Datasource) recordStates(ctx context.Context, name string) (time.Time, map[string]float64, error) {
 	t, _ := d.target(ctx, name)
-	b := d.fetchGoroutines(ctx, t)
+	// Read once for its figures and dropped: neither the response nor
+	// its parse is kept for panels, which would rarely ask for the same
+	// target within the minimum interval and whose own dumps and parses
+	// it would push out. A response or parse a panel left is used.
+	b := d.fetchGoroutines(targets.Passing(ctx), t)
 	if b.err != nil {
 		return time.Time{}, nil, b.err
 	}
-	// Through the parse cache: a panel over the same response (the
-	// targets client reuses it for the minimum interval) parses it once.
+	b.passing = true
 	snap, err := d.newestGoroutines(b)
 	if err != nil || !snap.StatesKnown {
 		// Above the full-dump limit the summary carries no states.

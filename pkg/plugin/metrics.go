@@ -54,7 +54,13 @@ func (d *Datasource) currentMetrics(ctx context.Context, ts []settings.Target, m
 	ctx, cancel := context.WithTimeout(ctx, d.settings.Timeout+fanOutGrace)
 	defer cancel()
 	readings := targets.Each(ts, func(t settings.Target) reading {
-		return d.vitals(ctx, t, withHeap, wanted)
+		ctx, cancel, explain := d.targetWait(ctx, t, len(ts) > 1)
+		defer cancel()
+		r := d.vitals(ctx, t, withHeap, wanted)
+		for i, err := range r.errs {
+			r.errs[i] = explain(err)
+		}
+		return r
 	})
 	var numbers []frames.Number
 	var problems []string
@@ -70,7 +76,11 @@ func (d *Datasource) currentMetrics(ctx context.Context, ts []settings.Target, m
 		}
 		for _, name := range sortedKeys(r.values) {
 			if slices.Contains(wanted, name) {
-				numbers = append(numbers, frames.Number{Name: name, Labels: targetLabels(t), Value: r.values[name], Unit: unit(name), Description: figureOrigin(t, name)})
+				desc := figureOrigin(t, name)
+				if name == "up" && r.values[name] == 0 && len(r.errs) > 0 {
+					desc = "0: " + r.errs[0].Error()
+				}
+				numbers = append(numbers, frames.Number{Name: name, Labels: targetLabels(t), Value: r.values[name], Unit: unit(name), Description: desc})
 			}
 		}
 	}

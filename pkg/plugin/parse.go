@@ -90,12 +90,26 @@ func (d *Datasource) parse(p parser, b blob) (parsed, parseUse, error) {
 		})
 		return out, size, err
 	}
-	if b.key == "" {
+	if b.passing && b.key != "" {
+		if v, ok := d.parseCache.Peek(p.name + " " + b.key); ok {
+			return v, parseUse{outcome: parsecache.Cached, took: time.Since(start)}, nil
+		}
+	}
+	if b.key == "" || b.passing {
 		v, _, err := load()
 		return v, parseUse{outcome: parsecache.Loaded, took: time.Since(start)}, err
 	}
 	v, outcome, err := d.parseCache.Get(p.name+" "+b.key, load)
+	d.forgetLater(p.name+" "+b.key, b, outcome)
 	return v, parseUse{outcome: outcome, took: time.Since(start)}, err
+}
+
+// forgetLater drops what a query kept of a target's response once the
+// targets client no longer hands that response out.
+func (d *Datasource) forgetLater(key string, b blob, outcome parsecache.Outcome) {
+	if outcome == parsecache.Loaded && !b.reusedUntil.IsZero() {
+		d.parseCache.ForgetAfter(key, time.Until(b.reusedUntil))
+	}
 }
 
 // cachedView answers a view from the cache when the same query ran on the
@@ -117,11 +131,13 @@ func (d *Datasource) cachedView(b blob, q any, build func() ([]*data.Frame, pars
 	}
 	start := time.Now()
 	var use parseUse
-	v, outcome, err := d.parseCache.Get("view "+b.key+" "+string(shape), func() (parsed, int64, error) {
+	key := "view " + b.key + " " + string(shape)
+	v, outcome, err := d.parseCache.Get(key, func() (parsed, int64, error) {
 		fs, u, err := build()
 		use = u
 		return parsed{frames: fs}, framesSize(fs), err
 	})
+	d.forgetLater(key, b, outcome)
 	if err != nil {
 		return nil, err
 	}

@@ -46,6 +46,14 @@ type blob struct {
 	entry dumps.Entry
 	// release gives back the query's place for a fetched dump.
 	release func()
+	// reusedUntil, for a target's response, is when the targets client
+	// stops handing it out: its parse and views are dropped then, as no
+	// later query can ask for them.
+	reusedUntil time.Time
+	// passing is set for a dump read once in the background (the
+	// recorder's full dump): a parse of it in the cache is used, but its
+	// own parse is not kept, so it pushes no panel's parse out.
+	passing bool
 }
 
 // read gives fn the blob's bytes, which fn must not keep.
@@ -98,7 +106,15 @@ func (d *Datasource) sources(ctx context.Context, q *query.Query, tr backend.Tim
 	ctx = withDumpPlaces(ctx)
 	out := make([]source, len(ts))
 	for i, t := range ts {
-		out[i] = func() blob { return fetch(ctx, t) }
+		out[i] = func() blob {
+			ctx, cancel, explain := d.targetWait(ctx, t, len(ts) > 1)
+			defer cancel()
+			b := fetch(ctx, t)
+			if b.err != nil {
+				b.err = explain(b.err)
+			}
+			return b
+		}
 	}
 	return out, nil
 }
@@ -225,7 +241,7 @@ func (d *Datasource) fetchPlain(ctx context.Context, t settings.Target, e target
 		return blob{origin: targetOrigin(t, r.FetchedAt), err: fmt.Errorf("target %q: %s: %w", t.Name, e, err)}
 	}
 	key := fmt.Sprintf("target %q %s %d", t.Name, e, r.FetchedAt.UnixNano())
-	return blob{origin: targetOrigin(t, r.FetchedAt), key: key, data: plain, release: release}
+	return blob{origin: targetOrigin(t, r.FetchedAt), key: key, data: plain, release: release, reusedUntil: r.FetchedAt.Add(d.settings.MinInterval)}
 }
 
 // maxConcurrentSources bounds the sources of one query at work at once.

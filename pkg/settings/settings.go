@@ -29,9 +29,10 @@ const (
 	// DefaultMinInterval bounds what panels, alert rules, the recorder and
 	// captures together cost a target: at most one full dump (and one of
 	// each profile) per 30 s, however many people look, about 0.5% of its
-	// time stopped at the full-dump limit. With the recorder's full dump a
-	// minute and dashboards refreshed each minute, the two share one dump:
-	// a dashboard watched by one person costs the target nothing more.
+	// time stopped at the full-dump limit. The recorder's full dump a
+	// minute shares a dump a panel fetched, but keeps none for panels (its
+	// dumps of every target would fill memory), so a dashboard refreshed
+	// each minute costs a target at most one more full dump a minute.
 	DefaultMinInterval       = 30 * time.Second
 	DefaultMaxProfileSeconds = 30
 	// DefaultMaxTraceSeconds keeps an execution trace of a live target

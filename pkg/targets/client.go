@@ -74,7 +74,7 @@ func NewClient(hc *http.Client, o Options) *Client {
 		minInterval: o.MinInterval,
 		now:         time.Now,
 		redactor:    NewRedactor(o.Secrets, o.SecretHeaders),
-		recent:      newRecentCache(o.CacheBytes),
+		recent:      newRecentCache(o.CacheBytes, o.MinInterval),
 	}
 }
 
@@ -138,8 +138,12 @@ func (c *Client) get(ctx context.Context, t settings.Target, rawURL string, e En
 		defer cancel()
 		start := c.now()
 		r, err := c.fetch(fctx, t, rawURL, e, start)
-		if !e.Cheap {
-			c.recent.put(key, outcome{resp: r, err: err, at: start})
+		switch {
+		case e.Cheap:
+		case err != nil:
+			c.recent.put(key, outcome{err: err, at: start})
+		case !passing(ctx):
+			c.recent.put(key, outcome{resp: r, at: start})
 		}
 		if err != nil {
 			return nil, err
@@ -155,6 +159,26 @@ func (c *Client) get(ctx context.Context, t settings.Target, rawURL string, e En
 	case <-ctx.Done():
 		return nil, callerGone(t, e, ctx)
 	}
+}
+
+type passingKey struct{}
+
+// Passing marks a context whose fetches are read once and dropped, as the
+// recorder's periodic full dumps are: such a fetch shares a fetch in
+// flight and reuses a response kept within the minimum interval, but its
+// own response is not kept for later callers, so a background read of
+// every target does not hold hundreds of MiB of dumps nobody will ask
+// for. A failure is still remembered: it costs nothing to keep and
+// spares the target. A panel asking right after it fetches its own dump,
+// so a target can get two full dumps in one minimum interval: the
+// recorder's and the panels'.
+func Passing(ctx context.Context) context.Context {
+	return context.WithValue(ctx, passingKey{}, true)
+}
+
+func passing(ctx context.Context) bool {
+	p, _ := ctx.Value(passingKey{}).(bool)
+	return p
 }
 
 // callerGone is the error of a fetch whose caller gave up or ran out of
@@ -253,16 +277,19 @@ func (o outcome) again(now time.Time, minInterval time.Duration) (*Response, err
 }
 
 // recentCache keeps the latest outcome of each expensive endpoint so it is
-// reused within the minimum interval, within a byte budget.
+// reused within the minimum interval, within a byte budget. An outcome is
+// dropped once the interval is over, when it can no longer be reused, so
+// the memory of a query over every target is given back after it.
 type recentCache struct {
 	mu      sync.Mutex
 	budget  int64
+	ttl     time.Duration
 	used    int64
 	entries map[string]outcome
 }
 
-func newRecentCache(budget int64) *recentCache {
-	return &recentCache{budget: budget, entries: map[string]outcome{}}
+func newRecentCache(budget int64, ttl time.Duration) *recentCache {
+	return &recentCache{budget: budget, ttl: ttl, entries: map[string]outcome{}}
 }
 
 func (rc *recentCache) get(key string, notBefore time.Time) (outcome, bool) {
@@ -278,10 +305,7 @@ func (rc *recentCache) get(key string, notBefore time.Time) (outcome, bool) {
 func (rc *recentCache) put(key string, o outcome) {
 	rc.mu.Lock()
 	defer rc.mu.Unlock()
-	if old, ok := rc.entries[key]; ok {
-		rc.used -= old.size()
-		delete(rc.entries, key)
-	}
+	rc.drop(key)
 	size := o.size()
 	if size > rc.budget {
 		return
@@ -291,6 +315,29 @@ func (rc *recentCache) put(key string, o outcome) {
 	}
 	rc.entries[key] = o
 	rc.used += size
+	if rc.ttl > 0 {
+		// The timer holds the time only: an outcome evicted for the
+		// budget must not stay in memory until it would have expired.
+		at := o.at
+		time.AfterFunc(rc.ttl, func() { rc.expire(key, at) })
+	}
+}
+
+// expire drops the outcome of a fetch begun at at, unless a newer one
+// has taken its place.
+func (rc *recentCache) expire(key string, at time.Time) {
+	rc.mu.Lock()
+	defer rc.mu.Unlock()
+	if o, ok := rc.entries[key]; ok && o.at.Equal(at) {
+		rc.drop(key)
+	}
+}
+
+func (rc *recentCache) drop(key string) {
+	if old, ok := rc.entries[key]; ok {
+		rc.used -= old.size()
+		delete(rc.entries, key)
+	}
 }
 
 func (rc *recentCache) evictOldest() {
@@ -301,6 +348,5 @@ func (rc *recentCache) evictOldest() {
 			oldestKey, oldest = k, o.at
 		}
 	}
-	rc.used -= rc.entries[oldestKey].size()
-	delete(rc.entries, oldestKey)
+	rc.drop(oldestKey)
 }

@@ -235,7 +235,7 @@ func TestMinimumInterval(t *testing.T) {
 var realIndexBytes, _ = os.ReadFile("../indexpage/testdata/go1.19.html")
 
 func TestRecentCacheStaysWithinBudget(t *testing.T) {
-	rc := newRecentCache(100)
+	rc := newRecentCache(100, 0)
 	base := time.Unix(0, 0)
 	for i := range 10 {
 		at := base.Add(time.Duration(i) * time.Second)
@@ -253,5 +253,61 @@ func TestRecentCacheStaysWithinBudget(t *testing.T) {
 	rc.put("huge", outcome{resp: &Response{Body: make([]byte, 101), FetchedAt: base}, at: base})
 	if _, ok := rc.get("huge", base); ok {
 		t.Error("an entry above the budget must not be kept")
+	}
+}
+
+// A passing fetch (the recorder's full dump) leaves no response for later
+// callers, but its failure is remembered, and it reuses a kept response.
+func TestPassingFetchKeepsNoResponse(t *testing.T) {
+	var hits atomic.Int32
+	var fail atomic.Bool
+	tg := serve(t, func(w http.ResponseWriter, r *http.Request) {
+		hits.Add(1)
+		if fail.Load() {
+			http.Error(w, "no", http.StatusInternalServerError)
+			return
+		}
+		w.Write(realIndexBytes)
+	})
+	c := newClient(Options{MinInterval: time.Hour})
+	dump := Profile("goroutine", 2)
+	get := func(ctx context.Context) error {
+		_, err := c.Get(ctx, tg, dump)
+		return err
+	}
+	if err := get(Passing(context.Background())); err != nil {
+		t.Fatal(err)
+	}
+	if err := get(context.Background()); err != nil || hits.Load() != 2 {
+		t.Fatalf("after a passing fetch a panel's must fetch: %d hits, %v", hits.Load(), err)
+	}
+	if err := get(Passing(context.Background())); err != nil || hits.Load() != 2 {
+		t.Fatalf("a passing fetch must reuse a kept response: %d hits, %v", hits.Load(), err)
+	}
+	fail.Store(true)
+	dump = Profile("goroutine", 1)
+	if err := get(Passing(context.Background())); err == nil {
+		t.Fatal("no error")
+	}
+	if err := get(context.Background()); err == nil || hits.Load() != 3 {
+		t.Fatalf("a passing fetch's failure must be remembered: %d hits, %v", hits.Load(), err)
+	}
+}
+
+// Outcomes are dropped once their minimum interval is over, when nobody
+// can be handed them any more.
+func TestRecentCacheExpires(t *testing.T) {
+	rc := newRecentCache(1<<20, time.Millisecond)
+	rc.put("a", outcome{resp: &Response{Body: make([]byte, 30)}, at: time.Now()})
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(time.Millisecond) {
+		rc.mu.Lock()
+		n, used := len(rc.entries), rc.used
+		rc.mu.Unlock()
+		if n == 0 && used == 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d entries, %d bytes kept after the interval", n, used)
+		}
 	}
 }

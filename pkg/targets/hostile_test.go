@@ -374,7 +374,7 @@ func TestHangingTargetIsAskedOncePerInterval(t *testing.T) {
 }
 
 func TestRememberedFailuresStayWithinBudget(t *testing.T) {
-	rc := newRecentCache(3 * failureCost)
+	rc := newRecentCache(3*failureCost, 0)
 	base := time.Unix(0, 0)
 	for i := range 10 {
 		at := base.Add(time.Duration(i) * time.Second)
