@@ -71,7 +71,7 @@ func TestCheckTemplate(t *testing.T) {
 	for tmpl, ok := range map[string]bool{
 		"http://{{host}}:6060/debug/pprof":         true,
 		"https://{{address}}/pprof":                true,
-		"http://pprof.example.com/debug/pprof":     false, // no host placeholder
+		"http://pprof.example.com/debug/pprof":     false, // no {{host}} field
 		"http://{{host}}:{{pod}}/debug/pprof":      false,
 		"ftp://{{address}}/":                       false,
 		"http://user:pw@{{address}}/debug/pprof":   false,

@@ -17,20 +17,20 @@ const (
 	DefaultPrometheusURLTemplate = "http://{{host}}:6060/debug/pprof"
 )
 
-// placeholders are what a template may use: {{host}} as it goes in a URL
+// templateFields are what a template may use: {{host}} as it goes in a URL
 // (an IPv6 address in brackets), {{port}}, and {{address}} for host:port.
-var placeholders = []string{"{{host}}", "{{port}}", "{{address}}"}
+var templateFields = []string{"{{host}}", "{{port}}", "{{address}}"}
 
 // CheckTemplate refuses a template that does not make an http(s) URL, uses
-// an unknown placeholder, or does not depend on the discovered host, which
+// an unknown field, or does not depend on the discovered host, which
 // would map every address to the same target.
 func CheckTemplate(tmpl string, allowQuery bool) error {
 	rest := tmpl
-	for _, p := range placeholders {
+	for _, p := range templateFields {
 		rest = strings.ReplaceAll(rest, p, "")
 	}
 	if strings.Contains(rest, "{{") || strings.Contains(rest, "}}") {
-		return fmt.Errorf("%q uses a placeholder other than {{host}}, {{port}} and {{address}}", tmpl)
+		return fmt.Errorf("%q uses a field other than {{host}}, {{port}} and {{address}}", tmpl)
 	}
 	if !strings.Contains(tmpl, "{{host}}") && !strings.Contains(tmpl, "{{address}}") {
 		return fmt.Errorf("%q must use {{host}} or {{address}}, or every address would map to the same URL", tmpl)
