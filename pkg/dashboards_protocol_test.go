@@ -91,8 +91,9 @@ type listedDump struct {
 	CapturedAt         time.Time
 	CapturedFrom       string
 	Capture            *struct {
-		Bundle   string
-		Baseline bool
+		Bundle, Reason string
+		At             time.Time
+		Baseline       bool
 	}
 }
 

@@ -90,13 +90,24 @@ func TestPluginHistorySurvivesSIGKILL(t *testing.T) {
 	waitFor(t, func() bool { return len(samplesOf(t, second, pc, "goroutines")) > len(before) })
 }
 
+// jumpRules capture a fake target when its goroutines jump, with the
+// shortest cooldown the settings allow; jumpReason is why.
+const (
+	jumpRules  = `"captureRules":[{"figure":"goroutines","min":20,"diff":100,"samples":2,"cooldownMinutes":1}],`
+	jumpReason = "goroutines 29 → 467, +1,510% over the mean of 2 samples"
+	// bundleParts are a capture's parts without a CPU profile or trace:
+	// the full dump, the heap, threadcreate and goroutine profiles and the
+	// baseline.
+	bundleParts = 5
+)
+
 // A target whose goroutines jump from 29 to 467 is captured once, with
 // the reason, and "what grew" on the capture is what the process did.
 func TestPluginCaptureOnJump(t *testing.T) {
 	ft := faketarget.Start()
 	defer ft.Close()
 	start := time.Now()
-	pc := evidenceContext(ft, t.TempDir(), t.TempDir(), `"captureRules":[{"figure":"goroutines","min":20,"diff":100,"samples":2,"cooldownMinutes":1}],`)
+	pc := evidenceContext(ft, t.TempDir(), t.TempDir(), jumpRules)
 	c := startPlugin(t)
 	// Panels asking for the target's goroutines all along, as a dashboard
 	// refreshed by several people would: with the recorder and the
@@ -107,7 +118,10 @@ func TestPluginCaptureOnJump(t *testing.T) {
 	for i := range 8 {
 		panels.Go(func() { refreshPanel(c, pc, []string{"groups", "count", "states", "leaks"}[i%4], stop, &queries) })
 	}
-	waitFor(t, func() bool {
+	// The recorder spreads its samples over the interval and hands them
+	// to the rules in batches, and the panels load the machine: the
+	// waits on its rounds allow for a busy machine.
+	waitForLong(t, "two samples and a full dump before the jump", func() bool {
 		return len(samplesOf(t, c, pc, "goroutines")) >= 2 && len(samplesOf(t, c, pc, "goroutines_lock")) >= 1
 	})
 	ft.Grow()
@@ -127,23 +141,22 @@ func TestPluginCaptureOnJump(t *testing.T) {
 		}
 		return rows
 	}
-	waitFor(t, func() bool { return len(captured()) >= 5 })
-	const reason = "goroutines 29 → 467, +1,510% over the mean of 2 samples"
+	waitForLong(t, "a capture of the jump", func() bool { return len(captured()) >= bundleParts })
 	for _, row := range captured() {
-		if row["reason"] != reason {
-			t.Errorf("%s: reason %q; want %q", row["name"], row["reason"], reason)
+		if row["reason"] != jumpReason {
+			t.Errorf("%s: reason %q; want %q", row["name"], row["reason"], jumpReason)
 		}
 	}
 
 	// Two more rounds with the count still high: no second capture
 	// within the cooldown.
 	rounds := ft.Requests("")
-	waitFor(t, func() bool { return ft.Requests("") >= rounds+2 })
+	waitForLong(t, "two more rounds", func() bool { return ft.Requests("") >= rounds+2 })
 	frames, errText := queryData(t, c, pc, `{"queryType":"dumps","view":"annotations","dumpSource":"capture"}`)
 	if errText != "" || frames[0].Rows() != 1 {
 		t.Fatalf("annotations: %q, %d rows", errText, frames[0].Rows())
 	}
-	if text := frames[0].Fields[2].At(0).(string); !strings.HasPrefix(text, reason) {
+	if text := frames[0].Fields[2].At(0).(string); !strings.HasPrefix(text, jumpReason) {
 		t.Errorf("annotation text %q", text)
 	}
 

@@ -27,17 +27,70 @@ import (
 // replicaInterval is the shortest record interval the settings allow.
 const replicaInterval = 5 * time.Second
 
-// replicaContext is one replica's data source: the same uid and bucket as
-// every other replica, its own history and dump directories.
-func replicaContext(t *testing.T, ft *faketarget.Target, srv *s3server.Server, bucket string) *pluginv2.PluginContext {
+// replicaContext is one replica's data source: the same uid, bucket and
+// prefix as every other replica of the test, its own history and dump
+// directories. extra is more jsonData, ending with a comma.
+func replicaContext(t *testing.T, ft *faketarget.Target, srv *s3server.Server, bucket, extra string) *pluginv2.PluginContext {
 	pc := pluginContext(fmt.Sprintf(`{"recordIntervalSeconds":5,"fullDumpIntervalSeconds":5,"historyDir":%q,"dumpStoreDir":%q,
-		"objectStorage":{"endpoint":%q,"region":"us-east-1","bucket":%q,"pathStyle":true},
-		"targets":[{"name":"t","url":%q}]}`, t.TempDir(), t.TempDir(), srv.Endpoint, bucket, ft.URL()))
+		"objectStorage":{"endpoint":%q,"region":"us-east-1","bucket":%q,"prefix":%q,"pathStyle":true},%s
+		"targets":[{"name":"t","url":%q}]}`, t.TempDir(), t.TempDir(), srv.Endpoint, bucket, "grafana/"+t.Name(), extra, ft.URL()))
 	pc.DataSourceInstanceSettings.Uid = "replicated"
 	pc.DataSourceInstanceSettings.DecryptedSecureJsonData = map[string]string{
 		"objectStorageAccessKey": srv.AccessKey, "objectStorageSecretKey": srv.SecretKey,
 	}
 	return pc
+}
+
+// startReplicas starts two plugin processes as two Grafana replicas of one
+// data source recording ft with a fresh bucket, has each create its
+// instance, and waits until one of them leads.
+func startReplicas(t *testing.T, ft *faketarget.Target, extra string) (clients []pluginClients, contexts []*pluginv2.PluginContext, leader int) {
+	t.Helper()
+	srv := s3server.Shared(t)
+	bucket := srv.NewBucket(t)
+	clients = []pluginClients{startPlugin(t), startPlugin(t)}
+	contexts = []*pluginv2.PluginContext{replicaContext(t, ft, srv, bucket, extra), replicaContext(t, ft, srv, bucket, extra)}
+	// Grafana creates an instance on its first request.
+	for i := range clients {
+		samplesOf(t, clients[i], contexts[i], "goroutines")
+	}
+	leader = -1
+	waitFor(t, func() bool {
+		for i := range clients {
+			if s, _ := replicaStatus(t, clients[i], contexts[i]); s.Leading {
+				leader = i
+			}
+		}
+		return leader >= 0
+	})
+	return clients, contexts, leader
+}
+
+// killReplica kills a replica's process with SIGKILL and returns when.
+func killReplica(t *testing.T, c pluginClients) time.Time {
+	t.Helper()
+	if err := syscall.Kill(c.pid, syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	return time.Now()
+}
+
+// waitTakeover waits for the surviving replica to record a sample taken
+// after the leader was killed, failing past the stated takeover bound.
+func waitTakeover(t *testing.T, survivor pluginClients, pc *pluginv2.PluginContext, killed time.Time) {
+	t.Helper()
+	bound := replicas.MaxTakeover(replicas.LeaseFor(replicaInterval), replicas.DefaultGrace) + replicaInterval
+	for {
+		times := samplesOf(t, survivor, pc, "goroutines")
+		if len(times) > 0 && times[len(times)-1].After(killed) {
+			t.Logf("the survivor recorded %s after the leader was killed (stated bound %s)", times[len(times)-1].Sub(killed).Round(time.Millisecond), bound)
+			return
+		}
+		if time.Since(killed) > bound+5*time.Second {
+			t.Fatalf("the survivor has not recorded %s after the leader was killed; the stated bound is %s", time.Since(killed).Round(time.Second), bound)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
 }
 
 // replicaStatus is what a replica's health check says of the recorder.
@@ -65,25 +118,9 @@ func once(t *testing.T, who string, times []time.Time) {
 }
 
 func TestPluginReplicasRecordOnce(t *testing.T) {
-	srv := s3server.Shared(t)
-	bucket := srv.NewBucket(t)
 	ft := faketarget.Start()
 	defer ft.Close()
-	clients := []pluginClients{startPlugin(t), startPlugin(t)}
-	contexts := []*pluginv2.PluginContext{replicaContext(t, ft, srv, bucket), replicaContext(t, ft, srv, bucket)}
-	// Grafana creates an instance on its first request.
-	for i := range clients {
-		samplesOf(t, clients[i], contexts[i], "goroutines")
-	}
-	leader := -1
-	waitFor(t, func() bool {
-		for i := range clients {
-			if s, _ := replicaStatus(t, clients[i], contexts[i]); s.Leading {
-				leader = i
-			}
-		}
-		return leader >= 0
-	})
+	clients, contexts, leader := startReplicas(t, ft, "")
 	follower := 1 - leader
 	leaderStatus, _ := replicaStatus(t, clients[leader], contexts[leader])
 	var status replicas.Status
@@ -133,23 +170,7 @@ func TestPluginReplicasRecordOnce(t *testing.T) {
 	}
 
 	// SIGKILL the leader: the follower records within the stated time.
-	pid := clients[leader].process.ReattachConfig().Pid
-	if err := syscall.Kill(pid, syscall.SIGKILL); err != nil {
-		t.Fatal(err)
-	}
-	killed := time.Now()
-	bound := replicas.MaxTakeover(replicas.LeaseFor(replicaInterval), replicas.DefaultGrace) + replicaInterval
-	for {
-		times := samplesOf(t, clients[follower], contexts[follower], "goroutines")
-		if len(times) > 0 && times[len(times)-1].After(killed) {
-			t.Logf("the follower recorded %s after the leader was killed (stated bound %s)", times[len(times)-1].Sub(killed).Round(time.Millisecond), bound)
-			break
-		}
-		if time.Since(killed) > bound+5*time.Second {
-			t.Fatalf("the follower has not recorded %s after the leader was killed; the stated bound is %s", time.Since(killed).Round(time.Second), bound)
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
+	waitTakeover(t, clients[follower], contexts[follower], killReplica(t, clients[leader]))
 	once(t, "survivor", samplesOf(t, clients[follower], contexts[follower], "goroutines"))
 	if s, _ := replicaStatus(t, clients[follower], contexts[follower]); !s.Leading {
 		t.Errorf("the survivor's status after the takeover: %+v", s)

@@ -1,12 +1,16 @@
 // Package faketarget is a pprof target for tests: it serves real dumps and
 // profiles of the repository's test data, switches on demand from a
 // "before" process to an "after" one whose goroutines grew (the real
-// dumps of pkg/stackgroups/testdata/growth), and counts the full
-// goroutine dumps it is asked for.
+// dumps of pkg/stackgroups/testdata/growth) and back, and counts the full
+// goroutine dumps it is asked for. Each switch makes what it serves differ
+// in bytes from what it served before, as a real process's dumps and
+// profiles do, so that the dump store, which keeps identical content
+// once, keeps the captures of every jump.
 package faketarget
 
 import (
 	"bytes"
+	"encoding/binary"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -28,6 +32,9 @@ const (
 type Target struct {
 	srv   *httptest.Server
 	after atomic.Bool
+	// switches counts Grow and Shrink calls: the variant of the bytes
+	// served.
+	switches atomic.Uint32
 
 	mu        sync.Mutex
 	fullDumps int
@@ -87,7 +94,32 @@ func (t *Target) URL() string { return t.srv.URL + "/debug/pprof" }
 func (t *Target) Close() { t.srv.Close() }
 
 // Grow switches the target to its "after" state.
-func (t *Target) Grow() { t.after.Store(true) }
+func (t *Target) Grow() {
+	t.after.Store(true)
+	t.switches.Add(1)
+}
+
+// Shrink switches the target back to its "before" state, so that it can
+// grow again.
+func (t *Target) Shrink() {
+	t.after.Store(false)
+	t.switches.Add(1)
+}
+
+// variant returns data as served after n switches: gzip streams with n as
+// their header's modification time (outside the checksum), text with n
+// more trailing newlines; the same content to any reader.
+func variant(data []byte, n uint32) []byte {
+	if n == 0 {
+		return data
+	}
+	if len(data) >= 10 && data[0] == 0x1f && data[1] == 0x8b {
+		out := bytes.Clone(data)
+		binary.LittleEndian.PutUint32(out[4:8], n)
+		return out
+	}
+	return append(bytes.Clone(data), bytes.Repeat([]byte("\n"), int(n))...)
+}
 
 // FullDumps is how many goroutine?debug=2 dumps the target served.
 func (t *Target) FullDumps() int {
@@ -125,17 +157,20 @@ func (t *Target) serve(w http.ResponseWriter, r *http.Request) {
 	if t.after.Load() {
 		p = t.phases[1]
 	}
+	n := t.switches.Load()
 	switch {
 	case name == "":
 		w.Write(bytes.Replace(t.index, []byte("<td>18</td><td><a href='goroutine?debug=1'>"), fmt.Appendf(nil, "<td>%d</td><td><a href='goroutine?debug=1'>", p.goroutines), 1))
 	case key == "goroutine?debug=2":
-		w.Write(p.debug2)
+		w.Write(variant(p.debug2, n))
 	case key == "goroutine?debug=1":
-		w.Write(p.debug1)
+		w.Write(variant(p.debug1, n))
 	case name == "heap":
-		w.Write(p.heapPB)
-	case t.files[name] != nil:
+		w.Write(variant(p.heapPB, n))
+	case name == "trace":
 		w.Write(t.files[name])
+	case t.files[name] != nil:
+		w.Write(variant(t.files[name], n))
 	default:
 		http.NotFound(w, r)
 	}
