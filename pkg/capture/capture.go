@@ -165,11 +165,13 @@ func (c *Capturer) Capture(ctx context.Context, target string, triggers []captur
 	cpu, trace = min(cpu, c.opts.MaxSeconds), min(trace, c.opts.MaxSeconds)
 
 	// The baseline is taken first: the recorder's next full dump, after
-	// the spike, may replace it.
+	// the spike, may replace it. It must precede the last sample that did
+	// not fire: full dumps are taken apart from the samples, so one taken
+	// between that sample and the spike's may already show the spike.
 	var baseline Part
 	hasBaseline := false
 	if c.opts.Baseline != nil {
-		baseline, hasBaseline = c.opts.Baseline(target, at)
+		baseline, hasBaseline = c.opts.Baseline(target, beforeSpike(triggers))
 	}
 	var mu sync.Mutex
 	keep := func(p Part, err error, what string) {
@@ -261,4 +263,17 @@ func sleepContext(ctx context.Context, d time.Duration) error {
 	case <-ctx.Done():
 		return ctx.Err()
 	}
+}
+
+// beforeSpike is the newest moment known to be before the spike: the
+// earliest of the triggers' previous samples, or the spike's own sample
+// when none is known.
+func beforeSpike(triggers []capturerules.Trigger) time.Time {
+	at := triggers[0].At
+	for _, t := range triggers {
+		if !t.PreviousAt.IsZero() && t.PreviousAt.Before(at) {
+			at = t.PreviousAt
+		}
+	}
+	return at
 }

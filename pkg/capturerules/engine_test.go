@@ -204,3 +204,13 @@ func TestOtherTargetsGetTheDataSourceRules(t *testing.T) {
 		t.Fatal("a configured target without rules fired")
 	}
 }
+
+func TestTriggerSaysWhenTheSampleBeforeWasTaken(t *testing.T) {
+	e := New(map[string][]Rule{"a": {{Figure: "goroutines", Abs: 100}}}, nil)
+	at := time.Unix(1_700_000_000, 0)
+	e.Observe("a", at, map[string]float64{"goroutines": 10})
+	got := e.Observe("a", at.Add(15*time.Second), map[string]float64{"goroutines": 500})
+	if len(got) != 1 || !got[0].PreviousAt.Equal(at) {
+		t.Fatalf("triggers %+v; want one whose previous sample is at %v", got, at)
+	}
+}
