@@ -165,13 +165,11 @@ func (c *Capturer) Capture(ctx context.Context, target string, triggers []captur
 	cpu, trace = min(cpu, c.opts.MaxSeconds), min(trace, c.opts.MaxSeconds)
 
 	// The baseline is taken first: the recorder's next full dump, after
-	// the spike, may replace it. It must precede the last sample that did
-	// not fire: full dumps are taken apart from the samples, so one taken
-	// between that sample and the spike's may already show the spike.
+	// the spike, may replace it.
 	var baseline Part
 	hasBaseline := false
 	if c.opts.Baseline != nil {
-		baseline, hasBaseline = c.opts.Baseline(target, beforeSpike(triggers))
+		baseline, hasBaseline = c.opts.Baseline(target, at)
 	}
 	var mu sync.Mutex
 	keep := func(p Part, err error, what string) {
@@ -263,17 +261,4 @@ func sleepContext(ctx context.Context, d time.Duration) error {
 	case <-ctx.Done():
 		return ctx.Err()
 	}
-}
-
-// beforeSpike is the newest moment known to be before the spike: the
-// earliest of the triggers' previous samples, or the spike's own sample
-// when none is known.
-func beforeSpike(triggers []capturerules.Trigger) time.Time {
-	at := triggers[0].At
-	for _, t := range triggers {
-		if !t.PreviousAt.IsZero() && t.PreviousAt.Before(at) {
-			at = t.PreviousAt
-		}
-	}
-	return at
 }

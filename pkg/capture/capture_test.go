@@ -240,31 +240,3 @@ func TestClaimRefused(t *testing.T) {
 		t.Errorf("after a refused claim: asked the target %v, stored %d, claims %v", f.asked, len(store.List()), asked)
 	}
 }
-
-// The baseline is the newest full dump before the last sample that did not
-// fire, not merely before the one that did: a full dump in between may
-// already show the spike.
-func TestBaselinePrecedesTheSampleBeforeTheSpike(t *testing.T) {
-	f := &fakeTarget{t: t, clock: t0.Add(time.Second)}
-	var asked []time.Time
-	baseline := func(target string, before time.Time) (Part, bool) {
-		asked = append(asked, before)
-		return Part{}, false
-	}
-	c, _, _ := newCapturer(t, f, baseline)
-	goroutines, threads := trigger("goroutines", 0, 0), trigger("threads", 0, 0)
-	goroutines.PreviousAt, threads.PreviousAt = t0.Add(-15*time.Second), t0.Add(-14*time.Second)
-	if _, err := c.Capture(context.Background(), "api-1", []capturerules.Trigger{goroutines, threads}); err != nil {
-		t.Fatal(err)
-	}
-	if len(asked) != 1 || !asked[0].Equal(t0.Add(-15*time.Second)) {
-		t.Fatalf("baseline asked before %v; want the earliest previous sample, %v", asked, t0.Add(-15*time.Second))
-	}
-	asked = nil
-	if _, err := c.Capture(context.Background(), "api-2", []capturerules.Trigger{trigger("goroutines", 0, 0)}); err != nil {
-		t.Fatal(err)
-	}
-	if len(asked) != 1 || !asked[0].Equal(t0) {
-		t.Fatalf("without a previous sample the baseline was asked before %v; want the spike's sample, %v", asked, t0)
-	}
-}

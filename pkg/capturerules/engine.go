@@ -67,7 +67,6 @@ func (e *Engine) Observe(target string, at time.Time, values map[string]float64)
 			out = append(out, t)
 		}
 		w.push(v)
-		w.lastAt = at
 	}
 	return out
 }
@@ -81,7 +80,6 @@ func (e *Engine) evaluate(target string, r Rule, w *window, at time.Time, v floa
 	}
 	t := Trigger{Target: target, Rule: r, At: at, Value: v}
 	t.Previous, t.HasPrevious = w.last()
-	t.PreviousAt = w.lastAt
 	if r.Abs > 0 && v > r.Abs {
 		t.ByAbs = true
 		return t, true
@@ -134,8 +132,6 @@ func (e *Engine) window(target string, r Rule) *window {
 
 // window is a ring of the last size values.
 type window struct {
-	// lastAt is when the newest value was observed (zero for seeded ones).
-	lastAt time.Time
 	values []float64
 	size   int
 	next   int

@@ -205,12 +205,12 @@ func TestOtherTargetsGetTheDataSourceRules(t *testing.T) {
 	}
 }
 
-func TestTriggerSaysWhenTheSampleBeforeWasTaken(t *testing.T) {
-	e := New(map[string][]Rule{"a": {{Figure: "goroutines", Abs: 100}}}, nil)
-	at := time.Unix(1_700_000_000, 0)
-	e.Observe("a", at, map[string]float64{"goroutines": 10})
-	got := e.Observe("a", at.Add(15*time.Second), map[string]float64{"goroutines": 500})
-	if len(got) != 1 || !got[0].PreviousAt.Equal(at) {
-		t.Fatalf("triggers %+v; want one whose previous sample is at %v", got, at)
+// After a restart, a discovered target's diff compares with its samples
+// from before it, as a configured target's does.
+func TestSeedReachesOtherTargets(t *testing.T) {
+	e := New(nil, []Rule{{Figure: "goroutines", Diff: 50, Samples: 2}})
+	e.Seed("pod-7", []map[string]float64{{"goroutines": 100}, {"goroutines": 100}})
+	if got := e.Observe("pod-7", time.Unix(1_700_000_000, 0), map[string]float64{"goroutines": 400}); len(got) != 1 {
+		t.Fatalf("a seeded discovered target fired %d times on a jump", len(got))
 	}
 }

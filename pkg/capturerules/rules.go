@@ -122,9 +122,6 @@ type Trigger struct {
 	// HasPrevious.
 	Value, Previous float64
 	HasPrevious     bool
-	// PreviousAt is when the sample before was taken, the last moment
-	// known to be before the spike; zero when it came before a restart.
-	PreviousAt time.Time
 	// ByAbs is true when Abs fired (it is checked first); otherwise Diff
 	// did, against Mean of the Samples values before.
 	ByAbs bool
