@@ -651,7 +651,9 @@ func TestPluginTargetWithoutMetricsURL(t *testing.T) {
 		resp.Body.Close()
 	}
 	c := startPlugin(t)
-	pc := pluginContext(fmt.Sprintf(`{"targets":[{"name":"bare","url":%q},{"name":"full","url":%q,"metricsUrl":%q}]}`,
+	// Full dumps every 5 s: the states panels and rules have rows within
+	// the test, not at the default minute.
+	pc := pluginContext(fmt.Sprintf(`{"recordIntervalSeconds":5,"fullDumpIntervalSeconds":5,"targets":[{"name":"bare","url":%q},{"name":"full","url":%q,"metricsUrl":%q}]}`,
 		demo+"/debug/pprof", demo+"/debug/pprof", demo+"/metrics"))
 	pc.DataSourceInstanceSettings.Id = 3
 
@@ -701,11 +703,14 @@ func TestPluginTargetWithoutMetricsURL(t *testing.T) {
 		}
 	})
 
-	// Let the recorder take its first samples, so series panels have rows.
-	waitFor(t, func() bool {
-		frames, _ := queryData(t, c, pc, `{"queryType":"metrics","view":"series","target":"bare","metric":"goroutines"}`)
-		return hasRows(frames)
-	})
+	// Let the recorder take its first samples and full dumps, so series
+	// and states panels have rows.
+	for _, metric := range []string{"goroutines", "goroutines_lock"} {
+		waitForLong(t, "the recorder's "+metric, func() bool {
+			frames, _ := queryData(t, c, pc, `{"queryType":"metrics","view":"series","target":"(bare|full)","metric":"`+metric+`"}`)
+			return len(frames) == 2 && hasRows(frames)
+		})
+	}
 
 	t.Run("alert rules", func(t *testing.T) {
 		var rules struct {
